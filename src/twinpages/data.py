@@ -1,0 +1,107 @@
+"""The plain records that flow between stages.
+
+Document → (lines, main text) → sentences → embeddings → candidate pairs → aligned pairs.
+Every stage takes and returns these; none of them holds a model or a file handle, so a batch of
+them can be pickled to another process or written to disk between phases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(slots=True)
+class Line:
+    """One non-empty line (block) of a document's raw text, as the extractor judged it."""
+
+    number: int  # 1-based line number in the raw text
+    text: str  # stripped of surrounding whitespace
+    is_main: bool = False
+    reason: str = ""  # why it was kept or dropped: shown in reports, counted in stats
+
+
+@dataclass(slots=True)
+class Sentence:
+    """A sentence of a document's main text; offsets index ``Document.main_text``."""
+
+    text: str
+    start: int
+    end: int
+    line: int  # 1-based raw line number it came from
+    lang: str | None = None
+
+
+@dataclass(slots=True)
+class Document:
+    id: str
+    raw: str  # the text as read (a line dump, or text extracted from HTML)
+    source: str = ""  # path or archive location it was read from
+    url: str | None = None
+    lang: str | None = None  # document language, ISO 639-1
+    lang_score: float = 0.0
+    lines: list[Line] = field(default_factory=list)
+    main_text: str = ""
+    sentences: list[Sentence] = field(default_factory=list)
+    embeddings: np.ndarray | None = None  # (len(sentences), dim), L2-normalised
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """What a person should see for this document: its URL, else where it came from, else its id."""
+        return self.url or self.source or self.id
+
+
+@dataclass(slots=True)
+class DocError:
+    """A per-document failure: recorded, reported, and the run goes on."""
+
+    doc_id: str
+    source: str
+    stage: str
+    error: str  # short type, e.g. "decode", "empty", "too_large"
+    message: str
+
+
+@dataclass(slots=True, frozen=True)
+class Candidate:
+    """A document pair worth aligning, from the vector index. ``src``/``tgt`` index the document list."""
+
+    src: int
+    tgt: int
+    score: float  # margin score of the document vectors
+
+
+@dataclass(slots=True)
+class SentPair:
+    """One aligned bead: consecutive sentences of each side (1-1, 1-n, n-1), or one side empty."""
+
+    src_idx: tuple[int, ...]
+    tgt_idx: tuple[int, ...]
+    src_text: str
+    tgt_text: str
+    score: float  # see sentalign.py: normalised similarity, about 0 for unrelated and 1 for close translations
+    cosine: float = 0.0
+
+
+@dataclass(slots=True)
+class DocPair:
+    src_id: str
+    tgt_id: str
+    src_lang: str
+    tgt_lang: str
+    score: float
+    src_coverage: float  # share of the source's main-text sentences that are aligned
+    tgt_coverage: float
+    direction: str  # "src->tgt" written with languages, e.g. "en->de"; "unknown" when the evidence is weak
+    direction_evidence: list[str] = field(default_factory=list)
+    pairs: list[SentPair] = field(default_factory=list)
+    src_name: str = ""
+    tgt_name: str = ""
+    candidate_score: float = 0.0
+
+    @property
+    def n_aligned(self) -> int:
+        return sum(1 for p in self.pairs if p.src_idx and p.tgt_idx)

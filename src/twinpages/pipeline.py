@@ -1,0 +1,165 @@
+"""The library API: the stages chained into the jobs a user runs. The CLI only wraps these.
+
+    from twinpages import mine, align_files
+    result = mine(["pages/"], "out/")
+    pair = align_files("a.txt", "b.txt")
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+from .data import DocError, Document, DocPair
+from .progress import Progress
+from .stages import read as reader
+from .stages import write
+from .stages.candidates import CandidatesConfig, find_candidates
+from .stages.docalign import DocAlignConfig, align_documents, is_translation, one_to_one
+from .stages.embed import EmbedConfig, Embedder, document_vector
+from .stages.extract import ExtractConfig, Extractor
+from .stages.langid import LangIdConfig, LanguageIdentifier
+from .stages.read import ReadConfig
+from .stages.segment import SegmentConfig, segment_document
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    read: ReadConfig = field(default_factory=ReadConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    langid: LangIdConfig = field(default_factory=LangIdConfig)
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    candidates: CandidatesConfig = field(default_factory=CandidatesConfig)
+    docalign: DocAlignConfig = field(default_factory=DocAlignConfig)
+
+    def signature(self) -> str:
+        """A short stamp of what produced an output, so numbers can be compared across runs."""
+        sa = self.docalign.sentalign
+        return (f"lid:{self.langid.backend}|emb:{self.embed.encoder}|cand:top{self.candidates.k}"
+                f"|da:{self.docalign.min_score}|sa:bead{sa.max_bead}|v:{__version__}")
+
+
+@dataclass(slots=True)
+class MineResult:
+    pairs: list[DocPair]
+    errors: list[DocError]
+    stats: dict
+
+
+class Pipeline:
+    """Holds the stages (each loads its model lazily, on first use)."""
+
+    def __init__(self, config: PipelineConfig = PipelineConfig(), progress: bool = False):
+        self.config = config
+        self.progress = progress
+        self.extractor = Extractor(config.extract, lid_backend=config.langid.backend)
+        self.lid = LanguageIdentifier(config.langid)
+        self.embedder = Embedder(config.embed)
+
+    def prepare(self, docs: Iterable[Document | DocError], errors: list[DocError],
+                total: int | None = None) -> Iterator[Document]:
+        """read → extract → language ID → sentences → embeddings. Failures become DocErrors."""
+        progress = Progress("prepared", total, enabled=self.progress)
+
+        def per_document() -> Iterator[Document]:
+            for doc in docs:
+                progress.update()
+                if isinstance(doc, DocError):
+                    errors.append(doc)
+                    continue
+                stage = "extract"
+                try:
+                    self.extractor.extract(doc)
+                    stage = "langid"
+                    self.lid.identify(doc)
+                    stage = "segment"
+                    segment_document(doc, self.config.segment)
+                    self.lid.label_sentences(doc)
+                except Exception as e:  # one broken document must not end the run
+                    errors.append(DocError(doc.id, doc.source, stage, type(e).__name__, str(e)))
+                    continue
+                if not doc.sentences:
+                    errors.append(DocError(doc.id, doc.source, "extract", "no_main_text",
+                                           f"no main-text sentences in {len(doc.lines)} non-empty lines"))
+                    continue
+                yield doc
+
+        yield from self.embedder.run(per_document())
+        progress.close()
+
+    def align_pair(self, a: Document, b: Document, candidate_score: float = 0.0, orient: bool = True) -> DocPair:
+        return align_documents(a, b, self.embedder.encoder.encode, self.config.docalign, candidate_score, orient)
+
+    def find_pairs(self, docs: list[Document]) -> tuple[list[DocPair], dict]:
+        vectors = np.stack([document_vector(d) for d in docs]) if docs else np.zeros((0, 1), np.float32)
+        candidates = find_candidates(vectors, [d.lang for d in docs], self.config.candidates)
+        progress = Progress("aligned", len(candidates), enabled=self.progress, unit="candidate pairs")
+        pairs = []
+        for c in candidates:
+            a, b = docs[c.src], docs[c.tgt]
+            pair = self.align_pair(a, b, c.score)
+            if is_translation(pair, len(a.sentences), len(b.sentences), self.config.docalign):
+                pairs.append(pair)
+            progress.update()
+        progress.close()
+        if self.config.docalign.one_to_one:
+            pairs = one_to_one(pairs)
+        pairs.sort(key=lambda p: (-p.score, p.src_id, p.tgt_id))
+        return pairs, {"candidates": len(candidates)}
+
+
+def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
+         config: PipelineConfig = PipelineConfig(), progress: bool = False) -> MineResult:
+    """Find translated document pairs among the inputs and align their sentences.
+
+    With ``out_dir``, writes docpairs.jsonl, bitext.tsv, errors.jsonl and run.json there."""
+    t0 = time.monotonic()
+    pipe = Pipeline(config, progress=progress)
+    files = reader.list_files(inputs)
+    errors: list[DocError] = []
+    docs_in = (reader.read_text_file(p, doc_id, config.read) for p, doc_id in files)
+    docs = list(pipe.prepare(docs_in, errors, total=len(files)))
+    pairs, cand_stats = pipe.find_pairs(docs)
+    stats = {
+        "documents_read": len(files), "documents_kept": len(docs), "documents_failed": len(errors),
+        "failed_by_type": dict(sorted(Counter(e.error for e in errors).items())),
+        "languages": dict(sorted(Counter(d.lang or "und" for d in docs).items())),
+        **cand_stats, "document_pairs": len(pairs),
+        "sentence_pairs": sum(p.n_aligned for p in pairs), "seconds": round(time.monotonic() - t0, 2),
+    }
+    if out_dir is not None:
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        write.write_docpairs(out / "docpairs.jsonl", pairs)
+        write.write_bitext_tsv(out / "bitext.tsv", pairs)
+        write.write_errors(out / "errors.jsonl", errors)
+        write.write_json(out / "run.json", {"signature": config.signature(), "config": asdict(config),
+                                            "stats": {k: v for k, v in stats.items() if k != "seconds"}})
+    return MineResult(pairs, errors, stats)
+
+
+def load_documents(paths: Iterable[str | Path], config: PipelineConfig = PipelineConfig(),
+                   pipe: Pipeline | None = None) -> tuple[list[Document], list[DocError]]:
+    pipe = pipe or Pipeline(config)
+    errors: list[DocError] = []
+    files = [(Path(p), Path(p).name) for p in paths]
+    docs = list(pipe.prepare((reader.read_text_file(p, i, config.read) for p, i in files), errors))
+    return docs, errors
+
+
+def align_files(src: str | Path, tgt: str | Path, config: PipelineConfig = PipelineConfig()) -> DocPair:
+    """Align two given documents (no candidate search). Raises ValueError naming a document that
+    could not be read or has no main text."""
+    pipe = Pipeline(config)
+    docs, errors = load_documents([src, tgt], config, pipe)
+    if errors:
+        e = errors[0]
+        raise ValueError(f"{e.source}: {e.error}: {e.message}")
+    return pipe.align_pair(docs[0], docs[1], orient=False)

@@ -1,0 +1,152 @@
+"""Document alignment: decide which candidate pairs are translations, from sentence-level evidence.
+
+Each candidate's sentences are aligned; the pair is a translation when enough of at least one side
+aligns with close-translation similarity (a partial translation covers all of the shorter side and
+part of the longer). Same-story news in two languages shares topics and names, but few sentences
+align above chance, which is what separates it from a translation (Thompson & Koehn 2020).
+
+The direction (which side is the original) is read from two kinds of evidence:
+- untranslated fragments: the translation keeps a phrase of the original's language verbatim, such as
+  "[to establish communications]" in the German seed (strong);
+- coverage asymmetry: a page that translates half of another is covered almost wholly by it, while
+  the original is covered by half (weaker: an original can also be a short page that a longer
+  translation expands). When no evidence points either way the direction is "unknown".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..data import Document, DocPair, SentPair
+from .extract import stopwords
+from .sentalign import SentAlignConfig, align
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True, slots=True)
+class DocAlignConfig:
+    min_aligned: int = 2  # aligned beads needed (fewer when a side has fewer sentences)
+    min_coverage: float = 0.3  # the better-covered side must be at least this much aligned
+    min_score: float = 0.35  # document score, see score_pair()
+    one_to_one: bool = False  # keep each document in at most one pair (Bitextor-style)
+    asymmetry: float = 0.75  # coverage ratio below which the less covered side is taken as the original
+    sentalign: SentAlignConfig = field(default_factory=SentAlignConfig)
+
+
+def coverage(beads: list[SentPair], n: int, side: str) -> float:
+    if n == 0:
+        return 0.0
+    idx = {i for b in beads if b.src_idx and b.tgt_idx for i in getattr(b, side)}
+    return len(idx) / n
+
+
+def score_pair(beads: list[SentPair], src_cov: float, tgt_cov: float) -> float:
+    """Mean similarity of the aligned beads times the better coverage: 0 for unrelated pages, about
+    0.8 for a full translation with USE-m3; a partial translation scores by its covered side."""
+    aligned = [b.score for b in beads if b.src_idx and b.tgt_idx]
+    if not aligned:
+        return 0.0
+    return float(np.mean(aligned)) * max(src_cov, tgt_cov)
+
+
+def untranslated_fragments(beads: list[SentPair], lang_a: str, lang_b: str, min_len: int = 3) -> list[str]:
+    """Phrases of language ``lang_a`` that the ``lang_b`` side of aligned beads keeps verbatim.
+
+    A shared run of >= ``min_len`` words counts when it is mostly lower-case (names are not evidence)
+    and holds a function word of ``lang_a`` that is not one of ``lang_b``.
+    """
+    only_a = stopwords(lang_a) - stopwords(lang_b)
+    found = []
+    for b in beads:
+        if not (b.src_idx and b.tgt_idx):
+            continue
+        ta = _TOKEN.findall(b.src_text)
+        tb = _TOKEN.findall(b.tgt_text)
+        grams_a = {tuple(w.lower() for w in ta[i:i + min_len]) for i in range(len(ta) - min_len + 1)}
+        i = 0
+        while i <= len(tb) - min_len:
+            gram = tuple(w.lower() for w in tb[i:i + min_len])
+            if gram in grams_a:
+                j = i + min_len  # extend the shared run as far as it goes
+                while j < len(tb) and tuple(w.lower() for w in tb[j - min_len + 1:j + 1]) in grams_a:
+                    j += 1
+                words = tb[i:j]
+                lower = sum(w[:1].islower() for w in words) / len(words)
+                if lower >= 0.5 and any(w.lower() in only_a for w in words):
+                    found.append(" ".join(words))
+                i = j
+            else:
+                i += 1
+    return found
+
+
+def infer_direction(pair_beads: list[SentPair], lang_a: str, lang_b: str,
+                    cov_a: float, cov_b: float, asymmetry: float) -> tuple[str | None, list[str]]:
+    """Return ('a' | 'b' | None for the original side, evidence sentences)."""
+    evidence = []
+    kept_in_b = untranslated_fragments(pair_beads, lang_a, lang_b)
+    swapped = [SentPair(b.tgt_idx, b.src_idx, b.tgt_text, b.src_text, b.score) for b in pair_beads]
+    kept_in_a = untranslated_fragments(swapped, lang_b, lang_a)
+    if kept_in_b and not kept_in_a:
+        evidence.append(f"the {lang_b} text keeps untranslated {lang_a}: " + "; ".join(f"'{f}'" for f in kept_in_b))
+        return "a", evidence
+    if kept_in_a and not kept_in_b:
+        evidence.append(f"the {lang_a} text keeps untranslated {lang_b}: " + "; ".join(f"'{f}'" for f in kept_in_a))
+        return "b", evidence
+    hi, lo = max(cov_a, cov_b), min(cov_a, cov_b)
+    if hi > 0 and lo / hi < asymmetry:
+        original = "a" if cov_a < cov_b else "b"
+        evidence.append(f"partial translation: {lang_a} coverage {cov_a:.2f}, {lang_b} coverage {cov_b:.2f}; "
+                        "the wholly covered side is taken as the translation")
+        return original, evidence
+    return None, evidence
+
+
+def align_documents(a: Document, b: Document, encode: Callable[[list[str]], np.ndarray],
+                    config: DocAlignConfig = DocAlignConfig(), candidate_score: float = 0.0,
+                    orient: bool = True) -> DocPair:
+    """Align two documents' sentences and describe the pair (whether or not it is a translation).
+
+    With ``orient`` the pair is turned so that ``src`` is the original when the direction is known;
+    without it, ``a`` stays the source side as given."""
+    al = align([s.text for s in a.sentences], [s.text for s in b.sentences],
+               a.embeddings, b.embeddings, encode, config.sentalign)
+    cov_a = coverage(al.beads, len(a.sentences), "src_idx")
+    cov_b = coverage(al.beads, len(b.sentences), "tgt_idx")
+    score = score_pair(al.beads, cov_a, cov_b)
+    lang_a, lang_b = a.lang or "und", b.lang or "und"
+    original, evidence = infer_direction(al.beads, lang_a, lang_b, cov_a, cov_b, config.asymmetry)
+    beads = al.beads
+    direction = "unknown"
+    if original:
+        direction = f"{lang_a}->{lang_b}" if original == "a" else f"{lang_b}->{lang_a}"
+    if original == "b" and orient:
+        a, b, lang_a, lang_b, cov_a, cov_b = b, a, lang_b, lang_a, cov_b, cov_a
+        beads = [SentPair(p.tgt_idx, p.src_idx, p.tgt_text, p.src_text, p.score) for p in beads]
+    return DocPair(src_id=a.id, tgt_id=b.id, src_lang=lang_a, tgt_lang=lang_b, score=score,
+                   src_coverage=cov_a, tgt_coverage=cov_b, direction=direction, direction_evidence=evidence,
+                   pairs=beads, src_name=a.name, tgt_name=b.name, candidate_score=candidate_score)
+
+
+def is_translation(pair: DocPair, n_src: int, n_tgt: int, config: DocAlignConfig = DocAlignConfig()) -> bool:
+    needed = min(config.min_aligned, n_src, n_tgt)
+    return (pair.n_aligned >= max(needed, 1)
+            and max(pair.src_coverage, pair.tgt_coverage) >= config.min_coverage
+            and pair.score >= config.min_score)
+
+
+def one_to_one(pairs: list[DocPair]) -> list[DocPair]:
+    """Greedy 1-1 matching by score, as Bitextor's document aligner outputs."""
+    used: set[str] = set()
+    out = []
+    for p in sorted(pairs, key=lambda p: (-p.score, p.src_id, p.tgt_id)):
+        if p.src_id in used or p.tgt_id in used:
+            continue
+        used.update((p.src_id, p.tgt_id))
+        out.append(p)
+    return out

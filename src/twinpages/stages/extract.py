@@ -1,0 +1,169 @@
+"""Main-text extraction for plain line dumps: keep the article, drop navigation and boilerplate.
+
+A crawl's text dump puts every menu item, headline, share button and footer on its own line. Each
+line is first judged alone (jusText's idea: length, sentence shape, stopword share, boilerplate
+vocabulary), then in context: the article is the densest run of good lines, short sentence-like
+lines inside that run are kept, and good-looking lines far from it (a footer's "Reach out to us…",
+a teaser) are dropped unless they form a substantial run of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..backends.lid import get_identifier
+from ..data import Document, Line
+
+GOOD, NEAR, BAD = "good", "near", "bad"
+
+_TERMINAL = re.compile(r"[.!?。！？]['\"”“’»«)\]]*$")
+_ELLIPSIS = re.compile(r"(…|\.\.\.)['\"”“’»)\]]*$")
+_SENT_END = re.compile(r"[.!?。！？]+['\"”“’»)]*(?:\s+|$)")
+_WORD = re.compile(r"\w+", re.UNICODE)
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_CONTACT = re.compile(r"\S+@\S+\.\w+|https?://|www\.\S+|\+?\d[\d ()-]{8,}\d")
+# Interface vocabulary: a line built around these words is navigation, not prose. Several
+# languages, since content farms copy their templates across them.
+_UI_WORDS = re.compile(
+    r"\b(subscribe|log ?in|sign (in|up)|register|password|cookies?|privacy policy|terms of (use|service)|"
+    r"all rights reserved|newsletter|advertis\w*|follow us|share this|read more|click here|source link|"
+    r"related (posts|articles|stories)|more stories|leave a (comment|reply)|comments?|"
+    r"anmelden|registrieren|passwort|datenschutz|impressum|weiterlesen|mehr lesen|teilen|"
+    r"connexion|s'inscrire|mot de passe|lire la suite|partager|"
+    r"iniciar sesión|regístrate|contraseña|leer más|compartir)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractConfig:
+    min_good_words: int = 10  # a line shorter than this is at best "near" good
+    min_words_per_sentence: float = 5.0  # generated bios ("Coffee trailblazer. Pop culture lover.") fall below
+    min_stopword_share: float = 0.18  # prose has function words; headlines and menus few
+    max_gap: int = 2  # bad lines allowed inside a run of good lines (an ad, a caption)
+    min_run_share: float = 0.25  # a second run is kept if it has this share of the main run's words...
+    min_run_lines: int = 2  # ...and at least this many good lines
+
+
+@lru_cache(maxsize=64)
+def stopwords(lang: str | None) -> frozenset[str]:
+    if not lang:
+        return frozenset()
+    import stopwordsiso
+
+    return frozenset(stopwordsiso.stopwords(lang)) if stopwordsiso.has_lang(lang) else frozenset()
+
+
+def _words(text: str) -> list[str]:
+    words = _WORD.findall(text.lower())
+    cjk = len(_CJK.findall(text))
+    if cjk > len(words):  # no spaces between words: count about two characters per word
+        return ["x"] * max(1, cjk // 2)
+    return words
+
+
+def classify_line(text: str, lang: str | None, config: ExtractConfig = ExtractConfig()) -> tuple[str, str]:
+    """Judge one line alone. Returns (GOOD | NEAR | BAD, reason)."""
+    words = _words(text)
+    n = len(words)
+    if n == 0:
+        return BAD, "no words"
+    if _CONTACT.search(text):
+        return BAD, "contact or link"
+    ui = _UI_WORDS.findall(text)
+    if ui and (n < 20 or len(ui) >= 3):
+        return BAD, "interface vocabulary"
+    if _ELLIPSIS.search(text):
+        return BAD, "teaser (ends with an ellipsis)"
+    terminal = bool(_TERMINAL.search(text))
+    n_sent = max(1, len(_SENT_END.findall(text)))
+    stop = stopwords(lang)
+    stop_share = sum(w in stop for w in words) / n if stop else None
+    if terminal and n / n_sent < config.min_words_per_sentence:
+        return BAD, "fragments, not sentences"
+    if stop_share is not None and n >= 4 and stop_share < config.min_stopword_share:
+        return BAD, "few stopwords"
+    if not terminal:
+        # A long line without final punctuation is usually a paragraph cut by the dump (keep), a short
+        # one a headline, a menu or a list item (drop).
+        return (GOOD, "long, unpunctuated") if n >= 3 * config.min_good_words else (BAD, "no sentence end")
+    if n >= config.min_good_words:
+        return GOOD, "prose"
+    if n >= 3:
+        return NEAR, "short sentence"
+    return BAD, "too short"
+
+
+def _runs(classes: list[str], max_gap: int) -> list[tuple[int, int]]:
+    """Maximal [start, end) spans that start and end with a good line, bridging short gaps of other lines."""
+    runs, start, last_good, gap = [], None, None, 0
+    for i, c in enumerate(classes):
+        if c == GOOD:
+            if start is None:
+                start = i
+            last_good, gap = i, 0
+        elif start is not None:
+            if c == BAD:
+                gap += 1
+            if gap > max_gap:
+                runs.append((start, last_good + 1))
+                start, last_good, gap = None, None, 0
+    if start is not None:
+        runs.append((start, last_good + 1))
+    return runs
+
+
+def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractConfig()) -> list[Line]:
+    """Split a line dump into non-empty lines and mark the main text."""
+    lines = [Line(number=i + 1, text=t.strip()) for i, t in enumerate(raw.splitlines()) if t.strip()]
+    judged = [classify_line(line.text, lang, config) for line in lines]
+    classes = [c for c, _ in judged]
+    runs = _runs(classes, config.max_gap)
+    if not runs:
+        for line, (_, reason) in zip(lines, judged, strict=True):
+            line.reason = reason
+        return lines
+
+    def weight(run):
+        return sum(len(_words(lines[i].text)) for i in range(*run) if classes[i] == GOOD)
+
+    best = max(weight(r) for r in runs)
+    kept_runs = [
+        r for r in runs
+        if weight(r) == best
+        or (weight(r) >= config.min_run_share * best and sum(classes[i] == GOOD for i in range(*r)) >= config.min_run_lines)
+    ]
+    in_run = set()
+    for start, end in kept_runs:
+        in_run.update(range(start, end))
+    for i, (line, (cls, reason)) in enumerate(zip(lines, judged, strict=True)):
+        line.is_main = i in in_run and cls in (GOOD, NEAR)
+        line.reason = reason if line.is_main or i in in_run else f"{reason}; outside the main text"
+    return lines
+
+
+class Extractor:
+    """The extraction stage. Uses the document's language when the reader knew it, else guesses it
+    from the raw text, because the stopword signal needs a language before the text is clean."""
+
+    def __init__(self, config: ExtractConfig = ExtractConfig(), lid_backend: str = "fasttext"):
+        self.config = config
+        self.lid_backend = lid_backend
+        self._lid = None
+
+    def extract(self, doc: Document) -> Document:
+        lang = doc.lang
+        if lang is None:
+            if self._lid is None:
+                self._lid = get_identifier(self.lid_backend)
+            lang, _ = self._lid.detect(doc.raw)
+        doc.lines = extract_lines(doc.raw, lang, self.config)
+        doc.main_text = "\n".join(line.text for line in doc.lines if line.is_main)
+        return doc
+
+    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
+        for doc in docs:
+            yield self.extract(doc)

@@ -1,0 +1,51 @@
+"""Language identification of documents and of their sentences.
+
+The document language comes from the main text as a whole; each sentence gets its own label too,
+because web pages mix languages (a quoted fragment, an untranslated menu) and the aligner and the
+direction test read those labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from ..backends.lid import get_identifier
+from ..data import Document
+
+
+@dataclass(frozen=True, slots=True)
+class LangIdConfig:
+    backend: str = "fasttext"  # measured best on sentences: see BENCHMARKS.md
+    min_doc_score: float = 0.0
+
+
+class LanguageIdentifier:
+    def __init__(self, config: LangIdConfig = LangIdConfig()):
+        self.config = config
+        self._lid = None
+
+    @property
+    def lid(self):
+        if self._lid is None:
+            self._lid = get_identifier(self.config.backend)
+        return self._lid
+
+    def identify(self, doc: Document) -> Document:
+        """Label the document from its main text, unless the reader already knew its language."""
+        if doc.lang is None:
+            doc.lang, doc.lang_score = self.lid.detect(doc.main_text or doc.raw)
+        return doc
+
+    def label_sentences(self, doc: Document) -> Document:
+        """Label each sentence; run after sentence splitting (which needs the document language)."""
+        for sent in doc.sentences:
+            sent.lang, _ = self.lid.detect(sent.text)
+        return doc
+
+    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
+        for doc in docs:
+            yield self.identify(doc)
+
+    def __getstate__(self):
+        return {"config": self.config, "_lid": None}

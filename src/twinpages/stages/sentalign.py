@@ -1,0 +1,136 @@
+"""Sentence alignment of two documents: 1-1, 1-n, n-1 and n-m beads, and unaligned sentences.
+
+In the family of Vecalign (Thompson & Koehn 2019) and Bertalign: sentences and concatenations of up
+to ``max_bead`` consecutive sentences are embedded, and a monotone dynamic program picks the beads.
+It maximises a gain rather than minimising a cost, which makes partial translations natural: a bead
+gains ``(cos - null - merge_penalty * (a + b - 2)) * (a + b) / 2`` for a sentences on one side and b on the other, and leaving a
+sentence unaligned gains nothing. ``null`` is the similarity that unrelated sentences of *this*
+document pair reach (a high quantile of the cross-similarity matrix, with a floor), so a bead is
+only taken when it is clearly better than chance, and the half of an article that was never
+translated stays unaligned instead of being forced onto its neighbours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..data import SentPair
+
+# Sentinel choices in the back-pointer table; bead types are indexed from 0 upwards.
+_SKIP_SRC, _SKIP_TGT = -1, -2
+
+
+@dataclass(frozen=True, slots=True)
+class SentAlignConfig:
+    max_bead: int = 3  # most sentences on one side of a bead; beads have a + b <= max_bead + 1
+    null_floor: float = 0.45  # USE-m3 cosine below which two sentences are never taken as translations
+    null_quantile: float = 0.95  # the chance level of a pair is this quantile of its 1-1 similarities
+    # Concatenations are more similar than their parts (more shared content), so without a price on
+    # merging, two 1-1 beads would become one 2-2 bead. Charged per sentence beyond a 1-1 bead.
+    merge_penalty: float = 0.05
+
+
+@dataclass(slots=True)
+class Alignment:
+    beads: list[SentPair]  # in document order, including unaligned sentences (one side empty)
+    null: float  # the chance similarity the beads were measured against
+
+    @property
+    def aligned(self) -> list[SentPair]:
+        return [b for b in self.beads if b.src_idx and b.tgt_idx]
+
+
+def bead_types(max_bead: int) -> list[tuple[int, int]]:
+    return [(a, b) for a in range(1, max_bead + 1) for b in range(1, max_bead + 1) if a + b <= max_bead + 1]
+
+
+def overlap_texts(sentences: Sequence[str], size: int) -> list[str]:
+    """Concatenations of ``size`` consecutive sentences, the i-th starting at sentence i."""
+    return [" ".join(sentences[i:i + size]) for i in range(len(sentences) - size + 1)]
+
+
+def null_similarity(sim: np.ndarray, config: SentAlignConfig) -> float:
+    if sim.size == 0:
+        return config.null_floor
+    # In an n x m pair at most min(n, m) cells are translations; a high quantile of the rest is the
+    # level that chance reaches. Too few cells for a quantile: trust the floor.
+    if sim.size < 20:
+        return config.null_floor
+    return max(config.null_floor, float(np.quantile(sim, config.null_quantile)))
+
+
+def align(
+    src: Sequence[str],
+    tgt: Sequence[str],
+    src_emb: np.ndarray,
+    tgt_emb: np.ndarray,
+    encode: Callable[[list[str]], np.ndarray],
+    config: SentAlignConfig = SentAlignConfig(),
+) -> Alignment:
+    """Align two sentence sequences. ``*_emb`` are their (normalised) sentence embeddings and
+    ``encode`` embeds the concatenations that multi-sentence beads need."""
+    n, m = len(src), len(tgt)
+    if n == 0 or m == 0:
+        beads = [SentPair((i,), (), s, "", 0.0) for i, s in enumerate(src)]
+        beads += [SentPair((), (j,), "", t, 0.0) for j, t in enumerate(tgt)]
+        return Alignment(beads, config.null_floor)
+
+    types = bead_types(config.max_bead)
+    sizes = sorted({a for a, _ in types} | {b for _, b in types})
+    src_ovl = {1: src_emb}
+    tgt_ovl = {1: tgt_emb}
+    for k in sizes:
+        if k > 1:
+            src_ovl[k] = encode(overlap_texts(src, k)) if n >= k else np.zeros((0, src_emb.shape[1]), np.float32)
+            tgt_ovl[k] = encode(overlap_texts(tgt, k)) if m >= k else np.zeros((0, tgt_emb.shape[1]), np.float32)
+
+    null = null_similarity(src_emb @ tgt_emb.T, config)
+    gains = {}
+    for a, b in types:
+        if len(src_ovl[a]) and len(tgt_ovl[b]):
+            penalty = config.merge_penalty * (a + b - 2)
+            gains[(a, b)] = (src_ovl[a] @ tgt_ovl[b].T - null - penalty) * ((a + b) / 2.0)
+
+    score = np.zeros((n + 1, m + 1), dtype=np.float64)
+    choice = np.full((n + 1, m + 1), _SKIP_TGT, dtype=np.int8)
+    choice[1:, 0] = _SKIP_SRC
+    for i in range(1, n + 1):
+        best = score[i - 1].copy()  # leave source sentence i-1 unaligned
+        best_choice = np.full(m + 1, _SKIP_SRC, dtype=np.int8)
+        for t, (a, b) in enumerate(types):
+            if i < a or (a, b) not in gains:
+                continue
+            g = gains[(a, b)][i - a]  # beads starting at source sentence i-a, over target starts 0..m-b
+            cand = score[i - a, : m + 1 - b] + g
+            better = cand > best[b:]
+            best[b:][better] = cand[better]
+            best_choice[b:][better] = t
+        # leaving target sentence j-1 unaligned gains nothing, so the row is a running maximum
+        running = np.maximum.accumulate(best)
+        skip = running > best
+        best_choice[skip] = _SKIP_TGT
+        best_choice[0] = _SKIP_TGT if i == 0 else _SKIP_SRC
+        score[i] = running
+        choice[i] = best_choice
+
+    beads: list[SentPair] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        c = choice[i, j] if i > 0 and j > 0 else (_SKIP_SRC if i > 0 else _SKIP_TGT)
+        if c == _SKIP_SRC:
+            i -= 1
+            beads.append(SentPair((i,), (), src[i], "", 0.0))
+        elif c == _SKIP_TGT:
+            j -= 1
+            beads.append(SentPair((), (j,), "", tgt[j], 0.0))
+        else:
+            a, b = types[c]
+            i, j = i - a, j - b
+            cos = float(src_ovl[a][i] @ tgt_ovl[b][j])
+            beads.append(SentPair(tuple(range(i, i + a)), tuple(range(j, j + b)),
+                                  " ".join(src[i:i + a]), " ".join(tgt[j:j + b]), cos))
+    beads.reverse()
+    return Alignment(beads, null)
