@@ -40,6 +40,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("tgt")
     p.add_argument("--format", choices=["tsv", "jsonl"], default="tsv")
     _add_common(p)
+
+    p = sub.add_parser("eval", help="measure a stage against gold data")
+    ev = p.add_subparsers(dest="what", required=True)
+    e = ev.add_parser("sentalign", help="sentence alignment P/R/F1, strict and lax (Vecalign's definitions)")
+    e.add_argument("--data", required=True, help="Text+Berg-style folder (NAME.l1, NAME.l2, NAME.l1l2) or ParIce-style")
+    e.add_argument("--split", default="test", help="document name prefix to evaluate (Text+Berg: test or dev)")
+    e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
     return parser.parse_args(argv)
 
 
@@ -83,10 +90,23 @@ def cmd_align(args) -> int:
     return EXIT_OK
 
 
+def cmd_eval(args) -> int:
+    if args.what == "sentalign":
+        from .eval.sentalign_f1 import evaluate
+
+        metrics = evaluate(args.data, args.split)
+    if args.json:
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}))
+    else:
+        for k, v in metrics.items():
+            print(f"{k:>18}: {v:.4f}" if isinstance(v, float) else f"{k:>18}: {v}")
+    return EXIT_OK
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        return {"mine": cmd_mine, "align": cmd_align}[args.command](args)
+        return {"mine": cmd_mine, "align": cmd_align, "eval": cmd_eval}[args.command](args)
     except (ValueError, OSError) as e:
         print(f"twinpages: error: {e}", file=sys.stderr)
         return EXIT_FAILED

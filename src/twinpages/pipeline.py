@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from . import __version__
-from .data import DocError, Document, DocPair
+from .data import DocError, DocPair, Document
 from .progress import Progress
 from .stages import read as reader
 from .stages import write

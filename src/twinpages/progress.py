@@ -7,7 +7,8 @@ import time
 
 
 class Progress:
-    def __init__(self, label: str, total: int | None = None, enabled: bool = True, stream=None, unit: str = "documents"):
+    def __init__(self, label: str, total: int | None = None, enabled: bool = True, stream=None,
+                 unit: str = "documents"):
         self.label, self.total, self.enabled, self.unit = label, total, enabled, unit
         self.stream = stream or sys.stderr
         self.done = 0

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..data import Document, DocPair, SentPair
+from ..data import DocPair, Document, SentPair
 from .extract import stopwords
 from .sentalign import SentAlignConfig, align
 
@@ -30,7 +30,10 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 @dataclass(frozen=True, slots=True)
 class DocAlignConfig:
-    min_aligned: int = 2  # aligned beads needed (fewer when a side has fewer sentences)
+    min_aligned: int = 2  # confident beads needed (fewer when a side has fewer sentences)
+    # A bead is evidence of translation when its cosine reaches this (USE-m3: close translations score
+    # 0.7-0.9, same-topic sentences 0.3-0.5). Coverage counts the sentences of such beads only.
+    min_bead_score: float = 0.5
     min_coverage: float = 0.3  # the better-covered side must be at least this much aligned
     min_score: float = 0.35  # document score, see score_pair()
     one_to_one: bool = False  # keep each document in at most one pair (Bitextor-style)
@@ -38,17 +41,21 @@ class DocAlignConfig:
     sentalign: SentAlignConfig = field(default_factory=SentAlignConfig)
 
 
+def confident(beads: list[SentPair], min_score: float) -> list[SentPair]:
+    return [b for b in beads if b.src_idx and b.tgt_idx and b.score >= min_score]
+
+
 def coverage(beads: list[SentPair], n: int, side: str) -> float:
+    """Share of a side's ``n`` sentences that lie in the given beads."""
     if n == 0:
         return 0.0
-    idx = {i for b in beads if b.src_idx and b.tgt_idx for i in getattr(b, side)}
-    return len(idx) / n
+    return len({i for b in beads for i in getattr(b, side)}) / n
 
 
 def score_pair(beads: list[SentPair], src_cov: float, tgt_cov: float) -> float:
-    """Mean similarity of the aligned beads times the better coverage: 0 for unrelated pages, about
+    """Mean similarity of the confident beads times the better coverage: 0 for unrelated pages, about
     0.8 for a full translation with USE-m3; a partial translation scores by its covered side."""
-    aligned = [b.score for b in beads if b.src_idx and b.tgt_idx]
+    aligned = [b.score for b in beads]
     if not aligned:
         return 0.0
     return float(np.mean(aligned)) * max(src_cov, tgt_cov)
@@ -116,11 +123,12 @@ def align_documents(a: Document, b: Document, encode: Callable[[list[str]], np.n
     without it, ``a`` stays the source side as given."""
     al = align([s.text for s in a.sentences], [s.text for s in b.sentences],
                a.embeddings, b.embeddings, encode, config.sentalign)
-    cov_a = coverage(al.beads, len(a.sentences), "src_idx")
-    cov_b = coverage(al.beads, len(b.sentences), "tgt_idx")
-    score = score_pair(al.beads, cov_a, cov_b)
+    evidence_beads = confident(al.beads, config.min_bead_score)
+    cov_a = coverage(evidence_beads, len(a.sentences), "src_idx")
+    cov_b = coverage(evidence_beads, len(b.sentences), "tgt_idx")
+    score = score_pair(evidence_beads, cov_a, cov_b)
     lang_a, lang_b = a.lang or "und", b.lang or "und"
-    original, evidence = infer_direction(al.beads, lang_a, lang_b, cov_a, cov_b, config.asymmetry)
+    original, evidence = infer_direction(evidence_beads, lang_a, lang_b, cov_a, cov_b, config.asymmetry)
     beads = al.beads
     direction = "unknown"
     if original:
@@ -135,7 +143,8 @@ def align_documents(a: Document, b: Document, encode: Callable[[list[str]], np.n
 
 def is_translation(pair: DocPair, n_src: int, n_tgt: int, config: DocAlignConfig = DocAlignConfig()) -> bool:
     needed = min(config.min_aligned, n_src, n_tgt)
-    return (pair.n_aligned >= max(needed, 1)
+    n_confident = len(confident(pair.pairs, config.min_bead_score))
+    return (n_confident >= max(needed, 1)
             and max(pair.src_coverage, pair.tgt_coverage) >= config.min_coverage
             and pair.score >= config.min_score)
 

@@ -82,7 +82,7 @@ def classify_line(text: str, lang: str | None, config: ExtractConfig = ExtractCo
     n_sent = max(1, len(_SENT_END.findall(text)))
     stop = stopwords(lang)
     stop_share = sum(w in stop for w in words) / n if stop else None
-    if terminal and n / n_sent < config.min_words_per_sentence:
+    if terminal and n_sent >= 2 and n / n_sent < config.min_words_per_sentence:
         return BAD, "fragments, not sentences"
     if stop_share is not None and n >= 4 and stop_share < config.min_stopword_share:
         return BAD, "few stopwords"
@@ -131,11 +131,11 @@ def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractCon
         return sum(len(_words(lines[i].text)) for i in range(*run) if classes[i] == GOOD)
 
     best = max(weight(r) for r in runs)
-    kept_runs = [
-        r for r in runs
-        if weight(r) == best
-        or (weight(r) >= config.min_run_share * best and sum(classes[i] == GOOD for i in range(*r)) >= config.min_run_lines)
-    ]
+    def substantial(run):
+        n_good = sum(classes[i] == GOOD for i in range(*run))
+        return weight(run) >= config.min_run_share * best and n_good >= config.min_run_lines
+
+    kept_runs = [r for r in runs if weight(r) == best or substantial(r)]
     in_run = set()
     for start, end in kept_runs:
         in_run.update(range(start, end))

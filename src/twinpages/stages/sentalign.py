@@ -3,9 +3,11 @@
 In the family of Vecalign (Thompson & Koehn 2019) and Bertalign: sentences and concatenations of up
 to ``max_bead`` consecutive sentences are embedded, and a monotone dynamic program picks the beads.
 It maximises a gain rather than minimising a cost, which makes partial translations natural: a bead
-gains ``(cos - null - merge_penalty * (a + b - 2)) * (a + b) / 2`` for a sentences on one side and b on the other, and leaving a
-sentence unaligned gains nothing. ``null`` is the similarity that unrelated sentences of *this*
-document pair reach (a high quantile of the cross-similarity matrix, with a floor), so a bead is
+of a sentences on one side and b on the other gains ``(sim - null - merge_penalty * (a + b - 2)) * (a + b) / 2``,
+and leaving a sentence unaligned gains nothing. ``sim`` is the cosine less the mean similarity of
+each text to the other side (long and generic texts are close to everything), and ``null`` is the
+level that unrelated sentences of *this* document pair reach (a quantile of the normalised 1-1
+similarities, with a floor), so a bead is
 only taken when it is clearly better than chance, and the half of an article that was never
 translated stays unaligned instead of being forced onto its neighbours.
 """
@@ -26,11 +28,12 @@ _SKIP_SRC, _SKIP_TGT = -1, -2
 @dataclass(frozen=True, slots=True)
 class SentAlignConfig:
     max_bead: int = 3  # most sentences on one side of a bead; beads have a + b <= max_bead + 1
-    null_floor: float = 0.45  # USE-m3 cosine below which two sentences are never taken as translations
-    null_quantile: float = 0.95  # the chance level of a pair is this quantile of its 1-1 similarities
+    null_floor: float = 0.1  # normalised similarity below which two texts are never taken as translations
+    null_quantile: float = 0.8  # the chance level of a pair is this quantile of its 1-1 similarities
     # Concatenations are more similar than their parts (more shared content), so without a price on
     # merging, two 1-1 beads would become one 2-2 bead. Charged per sentence beyond a 1-1 bead.
-    merge_penalty: float = 0.05
+    merge_penalty: float = 0.08
+    normalise: bool = True  # subtract each text's mean similarity to the other side (Vecalign's idea)
 
 
 @dataclass(slots=True)
@@ -87,12 +90,24 @@ def align(
             src_ovl[k] = encode(overlap_texts(src, k)) if n >= k else np.zeros((0, src_emb.shape[1]), np.float32)
             tgt_ovl[k] = encode(overlap_texts(tgt, k)) if m >= k else np.zeros((0, tgt_emb.shape[1]), np.float32)
 
-    null = null_similarity(src_emb @ tgt_emb.T, config)
+    # How similar each text is to the other side on average: long concatenations and generic
+    # sentences are close to everything, so their raw cosines overstate a match.
+    if config.normalise:
+        src_mu = {k: (v @ tgt_emb.T).mean(axis=1) for k, v in src_ovl.items()}
+        tgt_mu = {k: (v @ src_emb.T).mean(axis=1) for k, v in tgt_ovl.items()}
+    else:
+        src_mu = {k: np.zeros(len(v), np.float32) for k, v in src_ovl.items()}
+        tgt_mu = {k: np.zeros(len(v), np.float32) for k, v in tgt_ovl.items()}
+
+    def similarity(a: int, b: int) -> np.ndarray:
+        return src_ovl[a] @ tgt_ovl[b].T - (src_mu[a][:, None] + tgt_mu[b][None, :]) / 2
+
+    null = null_similarity(similarity(1, 1), config)
     gains = {}
     for a, b in types:
         if len(src_ovl[a]) and len(tgt_ovl[b]):
             penalty = config.merge_penalty * (a + b - 2)
-            gains[(a, b)] = (src_ovl[a] @ tgt_ovl[b].T - null - penalty) * ((a + b) / 2.0)
+            gains[(a, b)] = (similarity(a, b) - null - penalty) * ((a + b) / 2.0)
 
     score = np.zeros((n + 1, m + 1), dtype=np.float64)
     choice = np.full((n + 1, m + 1), _SKIP_TGT, dtype=np.int8)

