@@ -19,6 +19,7 @@ demo: $(BIN)/.installed
 	@echo "--- demo-out/bitext.tsv (first 3 of $$(wc -l < demo-out/bitext.tsv) sentence pairs)"; head -n 3 demo-out/bitext.tsv
 
 test: $(BIN)/.installed
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/.installed

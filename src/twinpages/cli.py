@@ -44,7 +44,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = sub.add_parser("eval", help="measure a stage against gold data")
     ev = p.add_subparsers(dest="what", required=True)
     e = ev.add_parser("sentalign", help="sentence alignment P/R/F1, strict and lax (Vecalign's definitions)")
-    e.add_argument("--data", required=True, help="Text+Berg-style folder (NAME.l1, NAME.l2, NAME.l1l2) or ParIce-style")
+    e.add_argument("--data", required=True, help="Text+Berg layout (NAME.l1, NAME.l2, NAME.l1l2) or ParIce layout")
     e.add_argument("--split", default="test", help="document name prefix to evaluate (Text+Berg: test or dev)")
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
     return parser.parse_args(argv)

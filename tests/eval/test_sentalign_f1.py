@@ -3,8 +3,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import shared_path
 
+from conftest import shared_path
 from twinpages.eval.sentalign_f1 import load_dataset, parse_beads, score
 
 
