@@ -11,11 +11,13 @@ import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
+from .backends.encoders import encode_overlaps
 from .data import DocError, DocPair, Document
 from .progress import Progress
 from .stages import read as reader
@@ -95,7 +97,8 @@ class Pipeline:
         progress.close()
 
     def align_pair(self, a: Document, b: Document, candidate_score: float = 0.0, orient: bool = True) -> DocPair:
-        return align_documents(a, b, self.embedder.encoder.encode, self.config.docalign, candidate_score, orient)
+        overlaps = partial(encode_overlaps, self.embedder.encoder)
+        return align_documents(a, b, overlaps, self.config.docalign, candidate_score, orient)
 
     def find_pairs(self, docs: list[Document]) -> tuple[list[DocPair], dict]:
         vectors = np.stack([document_vector(d) for d in docs]) if docs else np.zeros((0, 1), np.float32)

@@ -55,3 +55,30 @@ def test_registry():
     assert isinstance(get_encoder("usem3", threads=1), USEM3)
     with pytest.raises(ValueError, match="unknown encoder"):
         get_encoder("laser9")
+
+
+def test_overlap_shortcut_matches_direct_embeddings(encoder):
+    """Runs of 1-3 sentences assembled from token features equal encoding the joined text."""
+    from conftest import shared_path
+
+    from twinpages.backends.encoders import encode_overlaps
+
+    sents = (shared_path("data", "sentalign", "textberg") / "test1.de").read_text(encoding="utf-8").splitlines()[:60]
+    sents += ["Kurz.", "Ein ganz kurzer Satz.", "Noch einer."]  # short sentences take the direct path
+    fast = encode_overlaps(encoder, sents, [1, 2, 3])
+    for k in (1, 2, 3):
+        direct = encoder.encode([" ".join(sents[i:i + k]) for i in range(len(sents) - k + 1)])
+        assert fast[k].shape == direct.shape
+        assert (fast[k] * direct).sum(axis=1).min() >= 0.999, k
+
+
+def test_joined_text_tokenizes_as_the_concatenation(encoder):
+    """The shortcut's premise: tok("A B") == tok("A") + tok("B") for SentencePiece with this model."""
+    from conftest import shared_path
+
+    encoder.encode(["load"])
+    sp = encoder._model._sp
+    lines = (shared_path("data", "sentalign", "textberg") / "test2.fr").read_text(encoding="utf-8").splitlines()
+    lines = [x.strip() for x in lines if x.strip()]
+    for a, b in zip(lines, lines[1:], strict=False):
+        assert sp.encode(a + " " + b) == sp.encode(a) + sp.encode(b)

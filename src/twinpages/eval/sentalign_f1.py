@@ -134,7 +134,7 @@ def evaluate(data: Path, split: str = "test", config=None, encoder=None) -> dict
     """Align every document of a gold set and score it; adds documents, sentences and seconds."""
     import time
 
-    from ..backends.encoders import get_encoder
+    from ..backends.encoders import encode_overlaps, get_encoder
     from ..stages.sentalign import SentAlignConfig, align
 
     config = config or SentAlignConfig()
@@ -143,7 +143,7 @@ def evaluate(data: Path, split: str = "test", config=None, encoder=None) -> dict
     t0 = time.perf_counter()
     tests = []
     for d in docs:
-        al = align(d.src, d.tgt, encoder.encode(d.src), encoder.encode(d.tgt), encoder.encode, config)
+        al = align(d.src, d.tgt, None, None, lambda s, k: encode_overlaps(encoder, s, k), config)
         tests.append([(b.src_idx, b.tgt_idx) for b in al.beads])
     seconds = time.perf_counter() - t0
     result = score([d.gold for d in docs], tests)

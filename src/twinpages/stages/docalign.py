@@ -16,14 +16,13 @@ The direction (which side is the original) is read from two kinds of evidence:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..data import DocPair, Document, SentPair
 from .extract import stopwords
-from .sentalign import SentAlignConfig, align
+from .sentalign import OverlapFn, SentAlignConfig, align
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -114,7 +113,7 @@ def infer_direction(pair_beads: list[SentPair], lang_a: str, lang_b: str,
     return None, evidence
 
 
-def align_documents(a: Document, b: Document, encode: Callable[[list[str]], np.ndarray],
+def align_documents(a: Document, b: Document, overlaps: OverlapFn,
                     config: DocAlignConfig = DocAlignConfig(), candidate_score: float = 0.0,
                     orient: bool = True) -> DocPair:
     """Align two documents' sentences and describe the pair (whether or not it is a translation).
@@ -122,7 +121,7 @@ def align_documents(a: Document, b: Document, encode: Callable[[list[str]], np.n
     With ``orient`` the pair is turned so that ``src`` is the original when the direction is known;
     without it, ``a`` stays the source side as given."""
     al = align([s.text for s in a.sentences], [s.text for s in b.sentences],
-               a.embeddings, b.embeddings, encode, config.sentalign)
+               a.embeddings, b.embeddings, overlaps, config.sentalign)
     evidence_beads = confident(al.beads, config.min_bead_score)
     cov_a = coverage(evidence_beads, len(a.sentences), "src_idx")
     cov_b = coverage(evidence_beads, len(b.sentences), "tgt_idx")

@@ -21,6 +21,9 @@ import numpy as np
 
 from ..data import SentPair
 
+# overlaps(sentences, sizes) -> {k: vectors of the runs of k consecutive sentences}
+OverlapFn = Callable[[Sequence[str], Sequence[int]], dict[int, np.ndarray]]
+
 # Sentinel choices in the back-pointer table; bead types are indexed from 0 upwards.
 _SKIP_SRC, _SKIP_TGT = -1, -2
 
@@ -65,16 +68,25 @@ def null_similarity(sim: np.ndarray, config: SentAlignConfig) -> float:
     return max(config.null_floor, float(np.quantile(sim, config.null_quantile)))
 
 
+def _runs(sentences: Sequence[str], emb: np.ndarray | None, sizes: list[int], overlaps: OverlapFn):
+    """Vectors of the runs of each size; the single sentences' from ``emb`` when given."""
+    if emb is None:
+        return overlaps(sentences, sizes)
+    return {**overlaps(sentences, [k for k in sizes if k > 1]), 1: emb}
+
+
 def align(
     src: Sequence[str],
     tgt: Sequence[str],
-    src_emb: np.ndarray,
-    tgt_emb: np.ndarray,
-    encode: Callable[[list[str]], np.ndarray],
+    src_emb: np.ndarray | None,
+    tgt_emb: np.ndarray | None,
+    overlaps: OverlapFn,
     config: SentAlignConfig = SentAlignConfig(),
 ) -> Alignment:
     """Align two sentence sequences. ``*_emb`` are their (normalised) sentence embeddings and
-    ``encode`` embeds the concatenations that multi-sentence beads need."""
+    ``overlaps(sentences, sizes)`` embeds the runs of consecutive sentences that multi-sentence beads
+    need (``backends.encoders.encode_overlaps`` with the same encoder). With ``*_emb`` None, the
+    sentence embeddings come from ``overlaps`` too, in the same pass."""
     n, m = len(src), len(tgt)
     if n == 0 or m == 0:
         beads = [SentPair((i,), (), s, "", 0.0) for i, s in enumerate(src)]
@@ -83,12 +95,9 @@ def align(
 
     types = bead_types(config.max_bead)
     sizes = sorted({a for a, _ in types} | {b for _, b in types})
-    src_ovl = {1: src_emb}
-    tgt_ovl = {1: tgt_emb}
-    for k in sizes:
-        if k > 1:
-            src_ovl[k] = encode(overlap_texts(src, k)) if n >= k else np.zeros((0, src_emb.shape[1]), np.float32)
-            tgt_ovl[k] = encode(overlap_texts(tgt, k)) if m >= k else np.zeros((0, tgt_emb.shape[1]), np.float32)
+    src_ovl = _runs(src, src_emb, sizes, overlaps)
+    tgt_ovl = _runs(tgt, tgt_emb, sizes, overlaps)
+    src_emb, tgt_emb = src_ovl[1], tgt_ovl[1]
 
     # How similar each text is to the other side on average: long concatenations and generic
     # sentences are close to everything, so their raw cosines overstate a match.
