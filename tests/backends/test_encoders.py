@@ -60,7 +60,6 @@ def test_registry():
 def test_overlap_shortcut_matches_direct_embeddings(encoder):
     """Runs of 1-3 sentences assembled from token features equal encoding the joined text."""
     from conftest import shared_path
-
     from twinpages.backends.encoders import encode_overlaps
 
     sents = (shared_path("data", "sentalign", "textberg") / "test1.de").read_text(encoding="utf-8").splitlines()[:60]
