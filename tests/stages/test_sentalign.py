@@ -55,3 +55,23 @@ def test_seed_pair_aligns_the_twelve_gold_pairs_one_to_one(seed_docs, pipeline, 
     # every source and target sentence appears in exactly one bead, in order
     assert [i for b in al.beads for i in b.src_idx] == list(range(len(en.sentences)))
     assert [j for b in al.beads for j in b.tgt_idx] == list(range(len(de.sentences)))
+
+
+def test_coarse_to_fine_matches_the_full_program_on_a_real_chapter(pipeline):
+    """Forcing the banded search on Text+Berg dev (several coarse levels) loses almost nothing."""
+    from conftest import shared_path
+    from twinpages.eval.sentalign_f1 import load_dataset, score
+    from twinpages.stages import sentalign
+
+    (doc,) = load_dataset(shared_path("data", "sentalign", "textberg"), "dev")
+    enc = pipeline.embedder.encoder
+    runs = encode_overlaps(enc, doc.src, [1, 2, 3]), encode_overlaps(enc, doc.tgt, [1, 2, 3])
+    full = sentalign.align_runs(doc.src, doc.tgt, *runs, SentAlignConfig())
+    banded_cfg = SentAlignConfig(max_full_cells=300)  # 137 x 144 sentences -> blocks of 9, then of 3
+    widths = [hi - lo for lo, hi in sentalign._bands_from_coarse(runs[0][1], runs[1][1], banded_cfg)]
+    assert max(widths) < len(doc.tgt) / 2  # the fine search really is restricted
+    banded = sentalign.align_runs(doc.src, doc.tgt, *runs, banded_cfg)
+    f_full = score([doc.gold], [[(b.src_idx, b.tgt_idx) for b in full.beads]])
+    f_band = score([doc.gold], [[(b.src_idx, b.tgt_idx) for b in banded.beads]])
+    assert f_band["f1_lax"] >= f_full["f1_lax"] - 0.01
+    assert f_band["f1_strict"] >= f_full["f1_strict"] - 0.02

@@ -41,23 +41,36 @@ class OverlapEncoder:
     def __init__(self, backend, sp):
         self.m = backend
         self.sp = sp
+        self._dim = backend.ln_g.shape[0]  # token feature size: embedding plus the three CNN branches
 
     # --- the pieces of the forward pass, split at the token sum -----------------------------------
-    def token_features(self, seqs: Sequence[np.ndarray], budget: int = 384) -> np.ndarray:
-        """Per-token features (after the last layer norm) of several token sequences, each zero-padded
-        at its own ends, returned as one flat (total tokens, dim) array in order. Sequences are
-        processed in flat batches of about ``budget`` tokens, so each weight matrix is streamed once
-        per batch rather than once per sentence."""
-        out, group, size = [], [], 0
-        for seq in seqs:
+    def reduced_features(self, seqs: Sequence[np.ndarray], spans: Sequence[Sequence[tuple[int, int]]],
+                         budget: int = 384) -> np.ndarray:
+        """For each token sequence, the sums of its token features over the given (start, end) spans:
+        an array (len(seqs), len(spans[0]), dim). Sequences go through the network in flat batches of
+        about ``budget`` tokens (each weight matrix streamed once per batch), and only the sums are
+        kept, so memory does not grow with the number of tokens."""
+        out = np.zeros((len(seqs), len(spans[0]) if spans else 0, self._dim), dtype=np.float32)
+        group: list[int] = []
+        size = 0
+
+        def flush():
+            flat = self._features_flat([seqs[g] for g in group])
+            pos = 0
+            for g in group:
+                for k, (start, end) in enumerate(spans[g]):
+                    out[g, k] = flat[pos + start:pos + end].sum(axis=0)
+                pos += len(seqs[g])
+
+        for idx, seq in enumerate(seqs):
             if group and size + len(seq) > budget:
-                out.append(self._features_flat(group))
+                flush()
                 group, size = [], 0
-            group.append(seq)
+            group.append(idx)
             size += len(seq)
         if group:
-            out.append(self._features_flat(group))
-        return np.vstack(out) if out else np.zeros((0, 1024), np.float32)
+            flush()
+        return out
 
     def _features_flat(self, seqs: Sequence[np.ndarray]) -> np.ndarray:
         m = self.m
@@ -105,19 +118,19 @@ class OverlapEncoder:
         n = len(sentences)
         toks = [self.tokenize(s) for s in sentences]
         lens = np.array([len(t) for t in toks], dtype=np.float32)
-        flat = self.token_features(toks)
-        bounds = np.concatenate([[0], np.cumsum(lens).astype(np.int64)])
-        sums = np.add.reduceat(flat, bounds[:-1], axis=0) if n else np.zeros((0, flat.shape[1]), np.float32)
         short = np.array([len(t) - 2 < 2 * _R for t in toks], dtype=bool)
-        # join corrections: 8 tokens around the join in context, minus what the standalone sums hold there
-        corr = np.zeros((max(n - 1, 0), sums.shape[1]), dtype=np.float32)
+        # per sentence: the sum of all its token features, of its first R+1 (BOS and the 4 tokens whose
+        # context changes at a join) and of its last R+1 (the same before EOS)
+        spans = [[(0, len(t)), (0, _R + 1), (len(t) - _R - 1, len(t))] for t in toks]
+        reduced = self.reduced_features(toks, spans)
+        sums, heads, tails = reduced[:, 0], reduced[:, 1], reduced[:, 2]
+        # join corrections: the 8 tokens around the join in context, minus what the standalone sums hold there
+        corr = np.zeros((max(n - 1, 0), self._dim), dtype=np.float32)
         joins = [j for j in range(n - 1) if not (short[j] or short[j + 1])]
         windows = [np.concatenate([toks[j][1:-1][-2 * _R:], toks[j + 1][1:-1][:2 * _R]]) for j in joins]
-        joined = self.token_features(windows).reshape(len(joins), 4 * _R, -1) if joins else None
+        joined = self.reduced_features(windows, [[(_R, 3 * _R)]] * len(windows))
         for w, j in enumerate(joins):
-            tail = flat[bounds[j + 1] - _R - 1:bounds[j + 1]].sum(axis=0)  # last 4 tokens and EOS of j
-            head = flat[bounds[j + 1]:bounds[j + 1] + _R + 1].sum(axis=0)  # BOS and first 4 tokens of j+1
-            corr[j] = joined[w, _R:3 * _R].sum(axis=0) - tail - head
+            corr[j] = joined[w, 0] - tails[j] - heads[j + 1]
         csum = np.vstack([np.zeros((1, sums.shape[1]), np.float32), np.cumsum(sums, axis=0)])
         ccorr = np.vstack([np.zeros((1, sums.shape[1]), np.float32), np.cumsum(corr, axis=0)])
         clen = np.concatenate([[0.0], np.cumsum(lens)])

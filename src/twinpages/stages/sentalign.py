@@ -15,7 +15,7 @@ translated stays unaligned instead of being forced onto its neighbours.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -36,6 +36,9 @@ class SentAlignConfig:
     # Concatenations are more similar than their parts (more shared content), so without a price on
     # merging, two 1-1 beads would become one 2-2 bead. Charged per sentence beyond a 1-1 bead.
     merge_penalty: float = 0.08
+    # Longer pairs are aligned coarse-to-fine: full dynamic programs only up to this many cells.
+    max_full_cells: int = 250_000
+    band_blocks: int = 3  # half-width of the fine search band around the coarse path, in coarse blocks
     normalise: bool = True  # subtract each text's mean similarity to the other side (Vecalign's idea)
 
 
@@ -92,69 +95,173 @@ def align(
         beads = [SentPair((i,), (), s, "", 0.0) for i, s in enumerate(src)]
         beads += [SentPair((), (j,), "", t, 0.0) for j, t in enumerate(tgt)]
         return Alignment(beads, config.null_floor)
+    sizes = run_sizes(config.max_bead)
+    return align_runs(src, tgt, _runs(src, src_emb, sizes, overlaps), _runs(tgt, tgt_emb, sizes, overlaps), config)
 
+
+def run_sizes(max_bead: int) -> list[int]:
+    return sorted({a for a, _ in bead_types(max_bead)} | {b for _, b in bead_types(max_bead)})
+
+
+def align_runs(src: Sequence[str], tgt: Sequence[str], src_ovl: dict[int, np.ndarray],
+               tgt_ovl: dict[int, np.ndarray], config: SentAlignConfig) -> Alignment:
+    """``align`` once the vectors of all runs are known: ``*_ovl[k][i]`` is the run of k sentences from i."""
+    n, m = len(src), len(tgt)
     types = bead_types(config.max_bead)
-    sizes = sorted({a for a, _ in types} | {b for _, b in types})
-    src_ovl = _runs(src, src_emb, sizes, overlaps)
-    tgt_ovl = _runs(tgt, tgt_emb, sizes, overlaps)
     src_emb, tgt_emb = src_ovl[1], tgt_ovl[1]
 
     # How similar each text is to the other side on average: long concatenations and generic
-    # sentences are close to everything, so their raw cosines overstate a match.
+    # sentences are close to everything, so their raw cosines overstate a match. The mean of the dot
+    # products is the dot product with the mean vector, so this costs O(n) and not O(n m).
     if config.normalise:
-        src_mu = {k: (v @ tgt_emb.T).mean(axis=1) for k, v in src_ovl.items()}
-        tgt_mu = {k: (v @ src_emb.T).mean(axis=1) for k, v in tgt_ovl.items()}
+        tgt_mean, src_mean = tgt_emb.mean(axis=0), src_emb.mean(axis=0)
+        src_mu = {k: v @ tgt_mean for k, v in src_ovl.items()}
+        tgt_mu = {k: v @ src_mean for k, v in tgt_ovl.items()}
     else:
         src_mu = {k: np.zeros(len(v), np.float32) for k, v in src_ovl.items()}
         tgt_mu = {k: np.zeros(len(v), np.float32) for k, v in tgt_ovl.items()}
 
-    def similarity(a: int, b: int) -> np.ndarray:
-        return src_ovl[a] @ tgt_ovl[b].T - (src_mu[a][:, None] + tgt_mu[b][None, :]) / 2
+    null = null_similarity(_sample_similarities(src_emb, tgt_emb, src_mu[1], tgt_mu[1]), config)
 
-    null = null_similarity(similarity(1, 1), config)
-    gains = {}
-    for a, b in types:
-        if len(src_ovl[a]) and len(tgt_ovl[b]):
-            penalty = config.merge_penalty * (a + b - 2)
-            gains[(a, b)] = (similarity(a, b) - null - penalty) * ((a + b) / 2.0)
+    def gain_row(a: int, b: int, i: int, j0: int, j1: int) -> np.ndarray:
+        """Gains of the beads (a, b) that start at source sentence i and target sentences j0..j1-1."""
+        sim = tgt_ovl[b][j0:j1] @ src_ovl[a][i] - (src_mu[a][i] + tgt_mu[b][j0:j1]) / 2
+        return (sim - null - config.merge_penalty * (a + b - 2)) * ((a + b) / 2.0)
 
-    score = np.zeros((n + 1, m + 1), dtype=np.float64)
-    choice = np.full((n + 1, m + 1), _SKIP_TGT, dtype=np.int8)
-    choice[1:, 0] = _SKIP_SRC
-    for i in range(1, n + 1):
-        best = score[i - 1].copy()  # leave source sentence i-1 unaligned
-        best_choice = np.full(m + 1, _SKIP_SRC, dtype=np.int8)
-        for t, (a, b) in enumerate(types):
-            if i < a or (a, b) not in gains:
-                continue
-            g = gains[(a, b)][i - a]  # beads starting at source sentence i-a, over target starts 0..m-b
-            cand = score[i - a, : m + 1 - b] + g
-            better = cand > best[b:]
-            best[b:][better] = cand[better]
-            best_choice[b:][better] = t
-        # leaving target sentence j-1 unaligned gains nothing, so the row is a running maximum
-        running = np.maximum.accumulate(best)
-        skip = running > best
-        best_choice[skip] = _SKIP_TGT
-        best_choice[0] = _SKIP_TGT if i == 0 else _SKIP_SRC
-        score[i] = running
-        choice[i] = best_choice
+    if n * m <= config.max_full_cells:
+        bands = [(0, m)] * (n + 1)
+    else:
+        bands = _bands_from_coarse(src_emb, tgt_emb, config)
+    path = _banded_dp(n, m, types, gain_row, bands)
 
     beads: list[SentPair] = []
-    i, j = n, m
-    while i > 0 or j > 0:
-        c = choice[i, j] if i > 0 and j > 0 else (_SKIP_SRC if i > 0 else _SKIP_TGT)
-        if c == _SKIP_SRC:
-            i -= 1
-            beads.append(SentPair((i,), (), src[i], "", 0.0))
-        elif c == _SKIP_TGT:
-            j -= 1
-            beads.append(SentPair((), (j,), "", tgt[j], 0.0))
-        else:
-            a, b = types[c]
-            i, j = i - a, j - b
+    for (i, j), (a, b) in path:
+        if a and b:
             cos = float(src_ovl[a][i] @ tgt_ovl[b][j])
             beads.append(SentPair(tuple(range(i, i + a)), tuple(range(j, j + b)),
                                   " ".join(src[i:i + a]), " ".join(tgt[j:j + b]), cos))
-    beads.reverse()
+        elif a:
+            beads.append(SentPair((i,), (), src[i], "", 0.0))
+        else:
+            beads.append(SentPair((), (j,), "", tgt[j], 0.0))
     return Alignment(beads, null)
+
+
+def _sample_similarities(src_emb, tgt_emb, src_mu, tgt_mu, max_side: int = 500) -> np.ndarray:
+    """Normalised 1-1 similarities: all of them for small pairs; for large ones, those between a
+    fixed-seed sample of at most ``max_side`` sentences of each side (bounded memory and time)."""
+    rng = np.random.default_rng(len(src_emb) * 100_003 + len(tgt_emb))
+    i = np.sort(rng.choice(len(src_emb), max_side, replace=False)) if len(src_emb) > max_side else slice(None)
+    j = np.sort(rng.choice(len(tgt_emb), max_side, replace=False)) if len(tgt_emb) > max_side else slice(None)
+    return src_emb[i] @ tgt_emb[j].T - (src_mu[i][:, None] + tgt_mu[j][None, :]) / 2
+
+
+def _banded_dp(n: int, m: int, types, gain_row, bands) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Best monotone path from (0, 0) to (n, m) through target ranges ``bands[i] = (lo, hi)`` of each
+    source row i (node coordinates, inclusive, non-decreasing). Memory grows with the band widths,
+    not with n * m. Returns (start (i, j), bead (a, b)) in document order; (1, 0) and (0, 1) are
+    unaligned sentences."""
+    scores, choices = [], []
+    lo0, hi0 = bands[0]
+    scores.append(np.zeros(hi0 - lo0 + 1))  # an unaligned prefix costs nothing
+    choices.append(np.full(hi0 - lo0 + 1, _SKIP_TGT, dtype=np.int8))
+    for i in range(1, n + 1):
+        lo, hi = bands[i]
+        width = hi - lo + 1
+        best = _shifted(scores[i - 1], bands[i - 1][0], lo, width, 0)  # leave source sentence i-1 unaligned
+        best_choice = np.full(width, _SKIP_SRC, dtype=np.int8)
+        for t, (a, b) in enumerate(types):
+            if i < a:
+                continue
+            prev = _shifted(scores[i - a], bands[i - a][0], lo, width, b)
+            # bead ends at node (i, j) for j in lo..hi, so it starts at target sentence j - b
+            j0, j1 = max(lo - b, 0), min(hi - b, m - b) + 1
+            if j1 <= j0:
+                continue
+            g = np.full(width, -np.inf)
+            g[j0 + b - lo:j1 + b - lo] = gain_row(a, b, i - a, j0, j1)
+            cand = prev + g
+            better = cand > best
+            best[better] = cand[better]
+            best_choice[better] = t
+        # leaving target sentence j-1 unaligned gains nothing, so the row is a running maximum
+        running = np.maximum.accumulate(best)
+        best_choice[running > best] = _SKIP_TGT
+        scores.append(running)
+        choices.append(best_choice)
+
+    path = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        lo = bands[i][0]
+        c = choices[i][j - lo] if j > 0 else _SKIP_SRC
+        if i == 0:
+            c = _SKIP_TGT
+        if c == _SKIP_SRC:
+            i -= 1
+            path.append(((i, j), (1, 0)))
+        elif c == _SKIP_TGT:
+            j -= 1
+            path.append(((i, j), (0, 1)))
+        else:
+            a, b = types[c]
+            i, j = i - a, j - b
+            path.append(((i, j), (a, b)))
+    path.reverse()
+    return path
+
+
+def _shifted(row: np.ndarray, row_lo: int, lo: int, width: int, b: int) -> np.ndarray:
+    """Values of an earlier row at target nodes j - b for j in lo..lo+width-1; -inf outside its band."""
+    out = np.full(width, -np.inf)
+    start = lo - b - row_lo  # index into row of the first wanted node
+    src0, src1 = max(start, 0), min(start + width, len(row))
+    if src1 > src0:
+        out[src0 - start:src1 - start] = row[src0:src1]
+    return out
+
+
+def _bands_from_coarse(src_emb, tgt_emb, config) -> list[tuple[int, int]]:
+    """Vecalign's approximation: align block averages of the sentence vectors, then search only a band
+    around that coarse path. Recursive, so any length ends in full DPs of bounded size."""
+    n, m = len(src_emb), len(tgt_emb)
+    factor = int(np.ceil(np.sqrt(n * m / config.max_full_cells)))
+
+    def blocks(emb):
+        k = int(np.ceil(len(emb) / factor))
+        out = np.stack([emb[i * factor:(i + 1) * factor].mean(axis=0) for i in range(k)])
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+    coarse_cfg = replace(config, max_bead=2)
+    cs, ct = _block_runs(blocks(src_emb), coarse_cfg), _block_runs(blocks(tgt_emb), coarse_cfg)
+    coarse = align_runs([""] * len(cs[1]), [""] * len(ct[1]), cs, ct, coarse_cfg)
+    # path nodes in fine coordinates; the band follows them with a margin of a few blocks
+    nodes = [(0, 0)]
+    i = j = 0
+    for bead in coarse.beads:
+        i += len(bead.src_idx)
+        j += len(bead.tgt_idx)
+        nodes.append((min(i * factor, n), min(j * factor, m)))
+    width = config.band_blocks * factor
+    lo, hi = np.full(n + 1, m), np.zeros(n + 1, dtype=np.int64)
+    for (i0, j0), (i1, j1) in zip(nodes, nodes[1:], strict=False):
+        for i in range(i0, i1 + 1):
+            lo[i] = min(lo[i], j0)
+            hi[i] = max(hi[i], j1)
+    lo = np.clip(lo - width, 0, m)
+    hi = np.clip(hi + width, 0, m)
+    # bands must be non-decreasing and overlap from one row to the next
+    lo = np.minimum.accumulate(lo[::-1])[::-1]
+    hi = np.maximum.accumulate(hi)
+    lo[0], hi[n] = 0, m
+    return [(int(a), int(b)) for a, b in zip(lo, hi, strict=True)]
+
+
+def _block_runs(blocks: np.ndarray, config: SentAlignConfig) -> dict[int, np.ndarray]:
+    """Runs of consecutive coarse blocks: their normalised mean (blocks are averages, not texts)."""
+    out = {}
+    for k in run_sizes(config.max_bead):
+        runs = np.stack([blocks[i:i + k].mean(axis=0) for i in range(len(blocks) - k + 1)]) \
+            if len(blocks) >= k else np.zeros((0, blocks.shape[1]), np.float32)
+        out[k] = runs / np.maximum(np.linalg.norm(runs, axis=1, keepdims=True), 1e-9)
+    return out
