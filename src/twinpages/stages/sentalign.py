@@ -38,6 +38,7 @@ class SentAlignConfig:
     merge_penalty: float = 0.08
     # Longer pairs are aligned coarse-to-fine: full dynamic programs only up to this many cells.
     max_full_cells: int = 250_000
+    gap_open: float = 0.4  # cost of a run of unaligned sentences inside an alignment (affine gaps)
     band_blocks: int = 3  # half-width of the fine search band around the coarse path, in coarse blocks
     normalise: bool = True  # subtract each text's mean similarity to the other side (Vecalign's idea)
 
@@ -132,7 +133,7 @@ def align_runs(src: Sequence[str], tgt: Sequence[str], src_ovl: dict[int, np.nda
         bands = [(0, m)] * (n + 1)
     else:
         bands = _bands_from_coarse(src_emb, tgt_emb, config)
-    path = _banded_dp(n, m, types, gain_row, bands)
+    path = _banded_dp(n, m, types, gain_row, bands, config.gap_open)
 
     beads: list[SentPair] = []
     for (i, j), (a, b) in path:
@@ -156,57 +157,105 @@ def _sample_similarities(src_emb, tgt_emb, src_mu, tgt_mu, max_side: int = 500) 
     return src_emb[i] @ tgt_emb[j].T - (src_mu[i][:, None] + tgt_mu[j][None, :]) / 2
 
 
-def _banded_dp(n: int, m: int, types, gain_row, bands) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+# DP states: the path's last step was a bead (M), an unaligned source sentence (X) or target sentence (Y)
+_M, _X, _Y = 0, 1, 2
+
+
+def _banded_dp(n: int, m: int, types, gain_row, bands, gap_open: float = 0.0):
     """Best monotone path from (0, 0) to (n, m) through target ranges ``bands[i] = (lo, hi)`` of each
     source row i (node coordinates, inclusive, non-decreasing). Memory grows with the band widths,
     not with n * m. Returns (start (i, j), bead (a, b)) in document order; (1, 0) and (0, 1) are
-    unaligned sentences."""
-    scores, choices = [], []
+    unaligned sentences.
+
+    Gaps are affine (Gotoh): a run of unaligned sentences after a bead costs ``gap_open`` once, then
+    nothing per sentence. An isolated unaligned sentence inside a translation is then dearer than the
+    merge it usually belongs to, while the untranslated half of a page costs no more than one gap.
+    Leading gaps are free, and moving between a source and a target gap costs nothing."""
+    best_rows, x_rows = [], []  # per row: best score of any state, score of state X
+    m_bead, best_state, x_from, y_arg, y_from = [], [], [], [], []
     lo0, hi0 = bands[0]
-    scores.append(np.zeros(hi0 - lo0 + 1))  # an unaligned prefix costs nothing
-    choices.append(np.full(hi0 - lo0 + 1, _SKIP_TGT, dtype=np.int8))
+    w0 = hi0 - lo0 + 1
+    best_rows.append(np.zeros(w0))  # row 0: (0, 0) is the start; the rest a free leading target gap
+    x_rows.append(np.full(w0, -np.inf))
+    m_bead.append(np.full(w0, -1, dtype=np.int8))
+    best_state.append(np.where(np.arange(lo0, hi0 + 1) == 0, _M, _Y).astype(np.int8))
+    x_from.append(np.zeros(w0, dtype=np.int8))
+    y_arg.append(np.maximum(np.arange(lo0, hi0 + 1) - 1, 0).astype(np.int32))
+    y_from.append(np.full(w0, _Y, dtype=np.int8))
     for i in range(1, n + 1):
         lo, hi = bands[i]
         width = hi - lo + 1
-        best = _shifted(scores[i - 1], bands[i - 1][0], lo, width, 0)  # leave source sentence i-1 unaligned
-        best_choice = np.full(width, _SKIP_SRC, dtype=np.int8)
+        # M: a bead ends here
+        mval = np.full(width, -np.inf)
+        mbead = np.full(width, -1, dtype=np.int8)
         for t, (a, b) in enumerate(types):
             if i < a:
                 continue
-            prev = _shifted(scores[i - a], bands[i - a][0], lo, width, b)
-            # bead ends at node (i, j) for j in lo..hi, so it starts at target sentence j - b
+            prev = _shifted(best_rows[i - a], bands[i - a][0], lo, width, b)
             j0, j1 = max(lo - b, 0), min(hi - b, m - b) + 1
             if j1 <= j0:
                 continue
-            g = np.full(width, -np.inf)
-            g[j0 + b - lo:j1 + b - lo] = gain_row(a, b, i - a, j0, j1)
-            cand = prev + g
-            better = cand > best
-            best[better] = cand[better]
-            best_choice[better] = t
-        # leaving target sentence j-1 unaligned gains nothing, so the row is a running maximum
-        running = np.maximum.accumulate(best)
-        best_choice[running > best] = _SKIP_TGT
-        scores.append(running)
-        choices.append(best_choice)
+            cand = prev.copy()
+            cand[j0 + b - lo:j1 + b - lo] += gain_row(a, b, i - a, j0, j1)
+            cand[:j0 + b - lo] = -np.inf
+            cand[j1 + b - lo:] = -np.inf
+            better = cand > mval
+            mval[better] = cand[better]
+            mbead[better] = t
+        # X: source sentence i-1 unaligned, opening a gap after a bead or extending one
+        prev_best = _shifted(best_rows[i - 1], bands[i - 1][0], lo, width, 0)
+        prev_x = _shifted(x_rows[i - 1], bands[i - 1][0], lo, width, 0)
+        prev_state = _shifted(best_state[i - 1].astype(np.float64), bands[i - 1][0], lo, width, 0)
+        opened = np.where(prev_state == _M, prev_best - gap_open, prev_best)
+        xval = np.maximum(opened, prev_x)
+        xfrom = np.where(prev_x >= opened, _X, prev_state).astype(np.int8)
+        if lo == 0:  # leading source gap: free
+            xval[0], xfrom[0] = 0.0, _X
+        # Y: target sentences unaligned up to here, from the best M (paying the opening) or X on this row
+        z = np.maximum(mval - gap_open, xval)
+        zfrom = np.where(mval - gap_open >= xval, _M, _X).astype(np.int8)
+        run = np.maximum.accumulate(z)
+        arg = np.maximum.accumulate(np.where(z >= run, np.arange(width), 0))
+        yval = np.full(width, -np.inf)
+        yval[1:] = run[:-1]
+        yarg = np.zeros(width, dtype=np.int32)
+        yarg[1:] = arg[:-1] + lo
+        yfrom = np.zeros(width, dtype=np.int8)
+        yfrom[1:] = zfrom[arg[:-1]]
+        stacked = np.vstack([mval, xval, yval])
+        state = np.argmax(stacked, axis=0).astype(np.int8)
+        best_rows.append(stacked[state, np.arange(width)])
+        x_rows.append(xval)
+        m_bead.append(mbead)
+        best_state.append(state)
+        x_from.append(xfrom)
+        y_arg.append(yarg)
+        y_from.append(yfrom)
 
     path = []
     i, j = n, m
+    state = int(best_state[n][m - bands[n][0]])
     while i > 0 or j > 0:
-        lo = bands[i][0]
-        c = choices[i][j - lo] if j > 0 else _SKIP_SRC
-        if i == 0:
-            c = _SKIP_TGT
-        if c == _SKIP_SRC:
-            i -= 1
-            path.append(((i, j), (1, 0)))
-        elif c == _SKIP_TGT:
-            j -= 1
-            path.append(((i, j), (0, 1)))
-        else:
-            a, b = types[c]
+        k = j - bands[i][0]
+        if state == _M:
+            a, b = types[m_bead[i][k]]
             i, j = i - a, j - b
             path.append(((i, j), (a, b)))
+            state = int(best_state[i][j - bands[i][0]])
+        elif state == _X:
+            state = int(x_from[i][k]) if not (j == 0) else _X
+            i -= 1
+            path.append(((i, j), (1, 0)))
+            if i == 0 and j > 0:
+                state = _Y
+        else:
+            j_star, origin = int(y_arg[i][k]), int(y_from[i][k])
+            for jj in range(j - 1, j_star - 1, -1):
+                path.append(((i, jj), (0, 1)))
+            j = j_star
+            state = origin if i > 0 else _Y
+            if i == 0 and j == 0:
+                break
     path.reverse()
     return path
 
