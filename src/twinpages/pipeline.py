@@ -10,14 +10,14 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
-from .backends.encoders import encode_overlaps
+from .backends.encoders import choose_encoder, encode_overlaps
 from .data import DocError, DocPair, Document
 from .progress import Progress
 from .stages import read as reader
@@ -66,39 +66,52 @@ class Pipeline:
         self.embedder = Embedder(config.embed)
 
     def prepare(self, docs: Iterable[Document | DocError], errors: list[DocError],
+                total: int | None = None) -> list[Document]:
+        """read → extract → language ID → sentences → embeddings. Failures become DocErrors.
+        With the encoder "auto", it is chosen once the languages of all documents are known."""
+        analysed = list(self.analyse(docs, errors, total))
+        self.resolve_encoder({d.lang for d in analysed})
+        return list(self.embedder.run(analysed))
+
+    def resolve_encoder(self, langs: set[str | None]) -> str:
+        """Fix the encoder for documents in these languages (one vector space for the whole run)."""
+        if self.embedder.config.encoder == "auto":
+            name = choose_encoder(langs)
+            self.embedder = Embedder(replace(self.embedder.config, encoder=name))
+        return self.embedder.config.encoder
+
+    def analyse(self, docs: Iterable[Document | DocError], errors: list[DocError],
                 total: int | None = None) -> Iterator[Document]:
-        """read → extract → language ID → sentences → embeddings. Failures become DocErrors."""
+        """read → extract → language ID → sentences, one document at a time."""
         progress = Progress("prepared", total, enabled=self.progress)
-
-        def per_document() -> Iterator[Document]:
-            for doc in docs:
-                progress.update()
-                if isinstance(doc, DocError):
-                    errors.append(doc)
-                    continue
-                stage = "extract"
-                try:
-                    self.extractor.extract(doc)
-                    stage = "langid"
-                    self.lid.identify(doc)
-                    stage = "segment"
-                    segment_document(doc, self.config.segment)
-                    self.lid.label_sentences(doc)
-                except Exception as e:  # one broken document must not end the run
-                    errors.append(DocError(doc.id, doc.source, stage, type(e).__name__, str(e)))
-                    continue
-                if not doc.sentences:
-                    errors.append(DocError(doc.id, doc.source, "extract", "no_main_text",
-                                           f"no main-text sentences in {len(doc.lines)} non-empty lines"))
-                    continue
-                yield doc
-
-        yield from self.embedder.run(per_document())
+        for doc in docs:
+            progress.update()
+            if isinstance(doc, DocError):
+                errors.append(doc)
+                continue
+            stage = "extract"
+            try:
+                self.extractor.extract(doc)
+                stage = "langid"
+                self.lid.identify(doc)
+                stage = "segment"
+                segment_document(doc, self.config.segment)
+                self.lid.label_sentences(doc)
+            except Exception as e:  # one broken document must not end the run
+                errors.append(DocError(doc.id, doc.source, stage, type(e).__name__, str(e)))
+                continue
+            if not doc.sentences:
+                errors.append(DocError(doc.id, doc.source, "extract", "no_main_text",
+                                       f"no main-text sentences in {len(doc.lines)} non-empty lines"))
+                continue
+            yield doc
         progress.close()
 
     def align_pair(self, a: Document, b: Document, candidate_score: float = 0.0, orient: bool = True) -> DocPair:
-        overlaps = partial(encode_overlaps, self.embedder.encoder)
-        return align_documents(a, b, overlaps, self.config.docalign, candidate_score, orient)
+        encoder = self.embedder.encoder
+        da = self.config.docalign
+        da = replace(da, sentalign=replace(da.sentalign, similarity_scale=encoder.similarity_scale))
+        return align_documents(a, b, partial(encode_overlaps, encoder), da, candidate_score, orient)
 
     def find_pairs(self, docs: list[Document]) -> tuple[list[DocPair], dict]:
         vectors = np.stack([document_vector(d) for d in docs]) if docs else np.zeros((0, 1), np.float32)
@@ -128,7 +141,7 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
     files = reader.list_files(inputs)
     errors: list[DocError] = []
     docs_in = (reader.read_text_file(p, doc_id, config.read) for p, doc_id in files)
-    docs = list(pipe.prepare(docs_in, errors, total=len(files)))
+    docs = pipe.prepare(docs_in, errors, total=len(files))
     pairs, cand_stats = pipe.find_pairs(docs)
     stats = {
         "documents_read": len(files), "documents_kept": len(docs), "documents_failed": len(errors),
@@ -143,7 +156,8 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
         write.write_docpairs(out / "docpairs.jsonl", pairs)
         write.write_bitext_tsv(out / "bitext.tsv", pairs)
         write.write_errors(out / "errors.jsonl", errors)
-        write.write_json(out / "run.json", {"signature": config.signature(), "config": asdict(config),
+        resolved = replace(config, embed=pipe.embedder.config)  # the encoder "auto" chose
+        write.write_json(out / "run.json", {"signature": resolved.signature(), "config": asdict(resolved),
                                             "stats": {k: v for k, v in stats.items() if k != "seconds"}})
     return MineResult(pairs, errors, stats)
 
@@ -153,7 +167,7 @@ def load_documents(paths: Iterable[str | Path], config: PipelineConfig = Pipelin
     pipe = pipe or Pipeline(config)
     errors: list[DocError] = []
     files = [(Path(p), Path(p).name) for p in paths]
-    docs = list(pipe.prepare((reader.read_text_file(p, i, config.read) for p, i in files), errors))
+    docs = pipe.prepare((reader.read_text_file(p, i, config.read) for p, i in files), errors)
     return docs, errors
 
 

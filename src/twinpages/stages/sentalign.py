@@ -38,6 +38,9 @@ class SentAlignConfig:
     merge_penalty: float = 0.08
     # Longer pairs are aligned coarse-to-fine: full dynamic programs only up to this many cells.
     max_full_cells: int = 250_000
+    # Encoders spread similarities differently (E5's cosines crowd near 0.8); this maps an encoder's
+    # normalised similarities onto USE-m3's scale, to which the other settings are tuned.
+    similarity_scale: float = 1.0
     gap_open: float = 0.4  # cost of a run of unaligned sentences inside an alignment (affine gaps)
     band_blocks: int = 3  # half-width of the fine search band around the coarse path, in coarse blocks
     normalise: bool = True  # subtract each text's mean similarity to the other side (Vecalign's idea)
@@ -122,11 +125,15 @@ def align_runs(src: Sequence[str], tgt: Sequence[str], src_ovl: dict[int, np.nda
         src_mu = {k: np.zeros(len(v), np.float32) for k, v in src_ovl.items()}
         tgt_mu = {k: np.zeros(len(v), np.float32) for k, v in tgt_ovl.items()}
 
-    null = null_similarity(_sample_similarities(src_emb, tgt_emb, src_mu[1], tgt_mu[1]), config)
+    scale = config.similarity_scale
+    null = null_similarity(scale * _sample_similarities(src_emb, tgt_emb, src_mu[1], tgt_mu[1]), config)
+
+    def similarity(a: int, b: int, i: int, j0: int, j1: int) -> np.ndarray:
+        """Normalised similarity of the runs of a source sentences from i and b target sentences from j0..j1-1."""
+        return scale * (tgt_ovl[b][j0:j1] @ src_ovl[a][i] - (src_mu[a][i] + tgt_mu[b][j0:j1]) / 2)
 
     def gain_row(a: int, b: int, i: int, j0: int, j1: int) -> np.ndarray:
-        """Gains of the beads (a, b) that start at source sentence i and target sentences j0..j1-1."""
-        sim = tgt_ovl[b][j0:j1] @ src_ovl[a][i] - (src_mu[a][i] + tgt_mu[b][j0:j1]) / 2
+        sim = similarity(a, b, i, j0, j1)
         return (sim - null - config.merge_penalty * (a + b - 2)) * ((a + b) / 2.0)
 
     if n * m <= config.max_full_cells:
@@ -139,8 +146,9 @@ def align_runs(src: Sequence[str], tgt: Sequence[str], src_ovl: dict[int, np.nda
     for (i, j), (a, b) in path:
         if a and b:
             cos = float(src_ovl[a][i] @ tgt_ovl[b][j])
+            sim = float(similarity(a, b, i, j, j + 1)[0])
             beads.append(SentPair(tuple(range(i, i + a)), tuple(range(j, j + b)),
-                                  " ".join(src[i:i + a]), " ".join(tgt[j:j + b]), cos))
+                                  " ".join(src[i:i + a]), " ".join(tgt[j:j + b]), sim, cos))
         elif a:
             beads.append(SentPair((i,), (), src[i], "", 0.0))
         else:
