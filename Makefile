@@ -15,11 +15,17 @@ $(BIN)/.installed: pyproject.toml
 
 demo: $(BIN)/.installed
 	$(BIN)/twinpages mine examples/seeds -o demo-out
+	$(BIN)/twinpages report demo-out -o demo-out/report
 	@echo "--- demo-out/docpairs.jsonl"; cat demo-out/docpairs.jsonl
 	@echo "--- demo-out/bitext.tsv (first 3 of $$(wc -l < demo-out/bitext.tsv) sentence pairs)"; head -n 3 demo-out/bitext.tsv
+	@echo "--- report: demo-out/report/index.html"
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check src tests benchmarks
+	@# the report's browser test drives Debian's Chromium (never a downloaded browser); it skips if none
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "note: chromium could not be installed; the browser test will skip"
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/.installed

@@ -10,7 +10,9 @@ from dataclasses import replace
 from . import __version__
 from .pipeline import PipelineConfig, align_files, mine
 from .stages.docalign import is_translation
-from .stages.write import bitext_rows, docpair_record, tsv_line
+from .stages.writers.bitext import bitext_rows
+from .stages.writers.files import docpair_record
+from .stages.writers.outputs import FORMATS, OutputConfig
 
 EXIT_OK, EXIT_DOC_ERRORS, EXIT_FAILED = 0, 3, 2
 
@@ -34,6 +36,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--one-to-one", action="store_true", help="keep each document in at most one pair")
     p.add_argument("--min-score", type=float, default=None, help="document-pair score threshold")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--formats", default=",".join(FORMATS),
+                   help=f"bitext files to write, comma-separated from {','.join(FORMATS)} (default: all)")
+    p.add_argument("--raw-bitext", action="store_true", help="keep duplicate sentence pairs (default: deduplicate)")
+    p.add_argument("--tsv-extra", action="store_true",
+                   help="add src_lang tgt_lang bead doc_score count after Bitextor's five TSV columns")
     _add_common(p)
 
     p = sub.add_parser("align", help="align the sentences of two given documents")
@@ -41,6 +48,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("tgt")
     p.add_argument("--format", choices=["tsv", "jsonl"], default="tsv")
     _add_common(p)
+
+    p = sub.add_parser("report", help="static HTML report of a `mine` output folder")
+    p.add_argument("out", help="the folder `twinpages mine` wrote")
+    p.add_argument("-o", "--report", required=True, help="folder for index.html and the pair pages")
 
     p = sub.add_parser("eval", help="measure a stage against gold data")
     ev = p.add_subparsers(dest="what", required=True)
@@ -61,7 +72,11 @@ def build_config(args: argparse.Namespace) -> PipelineConfig:
         da = replace(da, one_to_one=True)
     if getattr(args, "min_score", None) is not None:
         da = replace(da, min_score=args.min_score)
-    return replace(c, docalign=da)
+    c = replace(c, docalign=da)
+    if hasattr(args, "formats"):
+        formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+        c = replace(c, output=OutputConfig(formats=formats, dedup=not args.raw_bitext, tsv_extra=args.tsv_extra))
+    return c
 
 
 def cmd_mine(args) -> int:
@@ -78,8 +93,8 @@ def cmd_align(args) -> int:
     config = build_config(args)
     pair = align_files(args.src, args.tgt, config)
     if args.format == "tsv":
-        for row in bitext_rows([pair]):
-            sys.stdout.write(tsv_line(row))
+        for r in bitext_rows([pair], dedup=False):
+            sys.stdout.write("\t".join((r.url1, r.url2, r.src, r.trg, f"{r.score:.4f}")) + "\n")
     else:
         for b in pair.pairs:
             if b.src_idx and b.tgt_idx:
@@ -105,10 +120,19 @@ def cmd_eval(args) -> int:
     return EXIT_OK
 
 
+def cmd_report(args) -> int:
+    from .report import write_report
+
+    index = write_report(args.out, args.report)
+    print(f"report: {index}", file=sys.stderr)
+    return EXIT_OK
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        return {"mine": cmd_mine, "align": cmd_align, "eval": cmd_eval}[args.command](args)
+        commands = {"mine": cmd_mine, "align": cmd_align, "report": cmd_report, "eval": cmd_eval}
+        return commands[args.command](args)
     except (ValueError, OSError) as e:
         print(f"twinpages: error: {e}", file=sys.stderr)
         return EXIT_FAILED

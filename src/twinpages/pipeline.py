@@ -21,7 +21,6 @@ from .backends.encoders import choose_encoder, encode_overlaps
 from .data import DocError, DocPair, Document
 from .progress import Progress
 from .stages import read as reader
-from .stages import write
 from .stages.candidates import CandidatesConfig, find_candidates
 from .stages.docalign import DocAlignConfig, align_documents, is_translation, one_to_one
 from .stages.embed import EmbedConfig, Embedder, document_vector
@@ -29,6 +28,7 @@ from .stages.extract import ExtractConfig, Extractor
 from .stages.langid import LangIdConfig, LanguageIdentifier
 from .stages.read import ReadConfig
 from .stages.segment import SegmentConfig, segment_document
+from .stages.writers.outputs import OutputConfig, write_outputs
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +40,7 @@ class PipelineConfig:
     embed: EmbedConfig = field(default_factory=EmbedConfig)
     candidates: CandidatesConfig = field(default_factory=CandidatesConfig)
     docalign: DocAlignConfig = field(default_factory=DocAlignConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
 
     def signature(self) -> str:
         """A short stamp of what produced an output, so numbers can be compared across runs."""
@@ -135,7 +136,7 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
          config: PipelineConfig = PipelineConfig(), progress: bool = False) -> MineResult:
     """Find translated document pairs among the inputs and align their sentences.
 
-    With ``out_dir``, writes docpairs.jsonl, bitext.tsv, errors.jsonl and run.json there."""
+    With ``out_dir``, writes the files of ``config.output`` there (see stages/writers/outputs.py)."""
     t0 = time.monotonic()
     pipe = Pipeline(config, progress=progress)
     files = reader.list_files(inputs)
@@ -151,14 +152,10 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
         "sentence_pairs": sum(p.n_aligned for p in pairs), "seconds": round(time.monotonic() - t0, 2),
     }
     if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        write.write_docpairs(out / "docpairs.jsonl", pairs)
-        write.write_bitext_tsv(out / "bitext.tsv", pairs)
-        write.write_errors(out / "errors.jsonl", errors)
         resolved = replace(config, embed=pipe.embedder.config)  # the encoder "auto" chose
-        write.write_json(out / "run.json", {"signature": resolved.signature(), "config": asdict(resolved),
-                                            "stats": {k: v for k, v in stats.items() if k != "seconds"}})
+        run_record = {"signature": resolved.signature(), "config": asdict(resolved),
+                      "stats": {k: v for k, v in stats.items() if k != "seconds"}}
+        write_outputs(Path(out_dir), pairs, docs, errors, run_record, config.output)
     return MineResult(pairs, errors, stats)
 
 

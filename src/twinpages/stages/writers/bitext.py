@@ -1,0 +1,148 @@
+"""Bitext rows from document pairs, deduplicated, as TSV (Bitextor's columns), TMX 1.4b, JSONL, Parquet.
+
+Deduplication keeps the first occurrence of each (source, target) pair under a normalised hash
+(Unicode NFKC, case-folded, letters and digits only, as Bifixer does for its hashes) and counts the
+occurrences; ``dedup=False`` keeps every row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+from ... import __version__
+from ...data import DocPair
+from .files import atomic_lines
+
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# XML 1.0 forbids these even when escaped; crawled text has them
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@dataclass(slots=True)
+class BitextRow:
+    url1: str
+    url2: str
+    src_lang: str
+    tgt_lang: str
+    src: str
+    trg: str
+    score: float
+    cosine: float
+    src_idx: list[int]
+    tgt_idx: list[int]
+    doc_score: float
+    count: int = 1
+
+
+def normalised_hash(src: str, trg: str) -> str:
+    def norm(text: str) -> str:
+        return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+    return hashlib.blake2b(f"{norm(src)}\t{norm(trg)}".encode(), digest_size=8).hexdigest()
+
+
+def bitext_rows(pairs: Iterable[DocPair], dedup: bool = True) -> list[BitextRow]:
+    rows: list[BitextRow] = []
+    seen: dict[str, BitextRow] = {}
+    for p in pairs:
+        for b in p.pairs:
+            if not (b.src_idx and b.tgt_idx):
+                continue
+            row = BitextRow(p.src_name, p.tgt_name, p.src_lang, p.tgt_lang, _one_line(b.src_text),
+                            _one_line(b.tgt_text), b.score, b.cosine, list(b.src_idx), list(b.tgt_idx), p.score)
+            if dedup:
+                key = normalised_hash(row.src, row.trg)
+                if key in seen:
+                    seen[key].count += 1
+                    continue
+                seen[key] = row
+            rows.append(row)
+    return rows
+
+
+def _one_line(text: str) -> str:
+    # a tab or newline inside a field would break the columns
+    return " ".join(text.replace("\t", " ").split())
+
+
+def write_tsv(path: Path, rows: list[BitextRow], extra: bool = False) -> None:
+    """Bitextor's columns url1 url2 src trg score; with ``extra``: src_lang tgt_lang bead doc_score count."""
+
+    def line(r: BitextRow) -> str:
+        cols = [r.url1, r.url2, r.src, r.trg, f"{r.score:.4f}"]
+        if extra:
+            bead = f"{len(r.src_idx)}-{len(r.tgt_idx)}"
+            cols += [r.src_lang, r.tgt_lang, bead, f"{r.doc_score:.4f}", str(r.count)]
+        return "\t".join(_one_line(c) for c in cols) + "\n"
+
+    atomic_lines(path, (line(r) for r in rows))
+
+
+def write_jsonl(path: Path, rows: list[BitextRow]) -> None:
+    from dataclasses import asdict
+
+    atomic_lines(path, (json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in rows))
+
+
+def _xml_text(text: str) -> str:
+    return escape(_XML_ILLEGAL.sub(" ", text))
+
+
+def write_tmx(path: Path, rows: list[BitextRow]) -> None:
+    """TMX 1.4b: one <tu> per row, the source language first; properties carry score and documents."""
+    langs = {r.src_lang for r in rows}
+    srclang = next(iter(langs)) if len(langs) == 1 else "*all*"
+
+    def lines():
+        yield '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n'
+        yield (f'<header creationtool="twinpages" creationtoolversion="{__version__}" datatype="plaintext" '
+               f'segtype="sentence" adminlang="en" srclang="{srclang}" o-tmf="twinpages"/>\n<body>\n')
+        for k, r in enumerate(rows, 1):
+            yield (f'<tu tuid="{k}" srclang="{r.src_lang}">'
+                   f'<prop type="score">{r.score:.4f}</prop>'
+                   f'<prop type="count">{r.count}</prop>'
+                   f"<prop type=\"source-document\">{_xml_text(r.url1)}</prop>"
+                   f"<prop type=\"target-document\">{_xml_text(r.url2)}</prop>\n"
+                   f"<tuv xml:lang={quoteattr(r.src_lang)}><seg>{_xml_text(r.src)}</seg></tuv>\n"
+                   f"<tuv xml:lang={quoteattr(r.tgt_lang)}><seg>{_xml_text(r.trg)}</seg></tuv>\n</tu>\n")
+        yield "</body>\n</tmx>\n"
+
+    atomic_lines(path, lines())
+
+
+BITEXT_SCHEMA_DOC = {
+    "url1": "string: source document URL, else its path",
+    "url2": "string: target document URL, else its path",
+    "src_lang": "string: ISO 639-1 language of the source side",
+    "tgt_lang": "string: ISO 639-1 language of the target side",
+    "src": "string: source sentence(s) of the bead, joined with a space",
+    "trg": "string: target sentence(s) of the bead",
+    "score": "float32: bead score (normalised similarity on USE-m3's scale; ~0 unrelated, ~0.5 translation)",
+    "cosine": "float32: the encoder's raw cosine of the two sides",
+    "src_idx": "list<int32>: indices of the source sentences in the document's main text",
+    "tgt_idx": "list<int32>: indices of the target sentences",
+    "doc_score": "float32: the document pair's score",
+    "count": "int32: occurrences of this (normalised) pair in the run; 1 without deduplication",
+}
+
+
+def write_parquet(path: Path, rows: list[BitextRow]) -> None:
+    import pyarrow as pa
+
+    from .files import atomic_parquet
+
+    schema = pa.schema([
+        ("url1", pa.string()), ("url2", pa.string()), ("src_lang", pa.string()), ("tgt_lang", pa.string()),
+        ("src", pa.string()), ("trg", pa.string()), ("score", pa.float32()), ("cosine", pa.float32()),
+        ("src_idx", pa.list_(pa.int32())), ("tgt_idx", pa.list_(pa.int32())), ("doc_score", pa.float32()),
+        ("count", pa.int32()),
+    ])
+    columns = {name: [getattr(r, name) for r in rows] for name in schema.names}
+    atomic_parquet(path, pa.table(columns, schema=schema))

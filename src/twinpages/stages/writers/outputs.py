@@ -1,0 +1,49 @@
+"""Everything `mine` writes, chosen by OutputConfig.
+
+Always: docpairs.jsonl, errors.jsonl, run.json, and the report's inputs (alignments.jsonl, documents.jsonl
+for the documents in pairs). By ``formats``: bitext.tsv, bitext.tmx, bitext.jsonl, and the Parquet
+tables bitext.parquet and docpairs.parquet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ...data import DocError, DocPair, Document
+from . import bitext, files
+
+FORMATS = ("tsv", "tmx", "jsonl", "parquet")
+
+
+@dataclass(frozen=True, slots=True)
+class OutputConfig:
+    formats: tuple[str, ...] = FORMATS
+    dedup: bool = True  # one row per normalised (source, target), with its count
+    tsv_extra: bool = False  # TSV columns after Bitextor's five: src_lang tgt_lang bead doc_score count
+
+    def __post_init__(self):
+        unknown = set(self.formats) - set(FORMATS)
+        if unknown:
+            raise ValueError(f"unknown output format(s) {sorted(unknown)}; choose from {list(FORMATS)}")
+
+
+def write_outputs(out: Path, pairs: list[DocPair], docs: list[Document], errors: list[DocError],
+                  run_record: dict, config: OutputConfig = OutputConfig()) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    files.write_docpairs(out / "docpairs.jsonl", pairs)
+    files.write_alignments(out / "alignments.jsonl", pairs)
+    in_pairs = {i for p in pairs for i in (p.src_id, p.tgt_id)}
+    files.write_documents(out / "documents.jsonl", (d for d in docs if d.id in in_pairs))
+    files.write_errors(out / "errors.jsonl", errors)
+    rows = bitext.bitext_rows(pairs, dedup=config.dedup)
+    if "tsv" in config.formats:
+        bitext.write_tsv(out / "bitext.tsv", rows, extra=config.tsv_extra)
+    if "tmx" in config.formats:
+        bitext.write_tmx(out / "bitext.tmx", rows)
+    if "jsonl" in config.formats:
+        bitext.write_jsonl(out / "bitext.jsonl", rows)
+    if "parquet" in config.formats:
+        bitext.write_parquet(out / "bitext.parquet", rows)
+        files.write_docpairs_parquet(out / "docpairs.parquet", pairs)
+    files.write_json(out / "run.json", run_record | {"bitext_rows": len(rows)})
