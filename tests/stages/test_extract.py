@@ -2,7 +2,7 @@ import pytest
 
 from conftest import DE_SEED, EN_SEED
 from twinpages.data import Document
-from twinpages.stages.extract import BAD, GOOD, NEAR, Extractor, classify_line
+from twinpages.stages.extract import BAD, GOOD, HEADING, NEAR, Extractor, classify_line
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +40,7 @@ def test_german_seed_keeps_lines_1_to_9(extractor, seed_dir, gold):
     ("Facebook Twitter Pinterest LinkedIn Tumblr Email", "en", BAD),
     ("Reach out to us at ads@papalinc.com or +17189246727 to advertise with us.", "en", BAD),
     ("A mother has revealed her horror after the ‘evil scumbag’ who killed her six-month-old son…", "en", BAD),
-    ("Journalisten im Fall von Volksverhetzung in Hongkong verurteilt", "de", BAD),
+    ("Journalisten im Fall von Volksverhetzung in Hongkong verurteilt", "de", HEADING),
     ("Er kam nicht.", "de", NEAR),
 ])
 def test_classify_line(line, lang, expected):

@@ -17,7 +17,9 @@ from functools import lru_cache
 from ..backends.lid import get_identifier
 from ..data import Document, Line
 
-GOOD, NEAR, BAD = "good", "near", "bad"
+GOOD, NEAR, HEADING, BAD = "good", "near", "heading", "bad"
+# Languages written without spaces or with particles glued to words: stopword shares mean nothing there
+_NO_STOPWORD_SIGNAL = frozenset({"ja", "zh", "ko", "th", "lo", "km", "my"})
 
 _TERMINAL = re.compile(r"[.!?。！？]['\"”“’»«)\]]*$")
 _ELLIPSIS = re.compile(r"(…|\.\.\.)['\"”“’»)\]]*$")
@@ -73,23 +75,28 @@ def classify_line(text: str, lang: str | None, config: ExtractConfig = ExtractCo
         return BAD, "no words"
     if _CONTACT.search(text):
         return BAD, "contact or link"
+    terminal = bool(_TERMINAL.search(text))
     ui = _UI_WORDS.findall(text)
-    if ui and (n < 20 or len(ui) >= 3):
+    # "Subscribe", "Share this" are interface; "…declined to comment." is a sentence about a comment
+    if ui and (n <= 6 or not terminal or len(ui) >= 3):
         return BAD, "interface vocabulary"
     if _ELLIPSIS.search(text):
         return BAD, "teaser (ends with an ellipsis)"
-    terminal = bool(_TERMINAL.search(text))
     n_sent = max(1, len(_SENT_END.findall(text)))
-    stop = stopwords(lang)
+    stop = stopwords(lang) if lang not in _NO_STOPWORD_SIGNAL else frozenset()
     stop_share = sum(w in stop for w in words) / n if stop else None
     if terminal and n_sent >= 2 and n / n_sent < config.min_words_per_sentence:
         return BAD, "fragments, not sentences"
     if stop_share is not None and n >= 4 and stop_share < config.min_stopword_share:
         return BAD, "few stopwords"
     if not terminal:
+        if text.endswith(":") and n >= 3:
+            return NEAR, "introduces a list"
         # A long line without final punctuation is usually a paragraph cut by the dump (keep), a short
-        # one a headline, a menu or a list item (drop).
-        return (GOOD, "long, unpunctuated") if n >= 3 * config.min_good_words else (BAD, "no sentence end")
+        # one a headline, a menu or a list item (drop, unless it heads a section inside the article).
+        if n >= 3 * config.min_good_words:
+            return GOOD, "long, unpunctuated"
+        return (HEADING, "heading-like") if 2 <= n <= 15 and text[:1].isupper() else (BAD, "no sentence end")
     if n >= config.min_good_words:
         return GOOD, "prose"
     if n >= 3:
@@ -106,7 +113,7 @@ def _runs(classes: list[str], max_gap: int) -> list[tuple[int, int]]:
                 start = i
             last_good, gap = i, 0
         elif start is not None:
-            if c == BAD:
+            if c in (BAD, HEADING):
                 gap += 1
             if gap > max_gap:
                 runs.append((start, last_good + 1))
@@ -140,7 +147,7 @@ def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractCon
     for start, end in kept_runs:
         in_run.update(range(start, end))
     for i, (line, (cls, reason)) in enumerate(zip(lines, judged, strict=True)):
-        line.is_main = i in in_run and cls in (GOOD, NEAR)
+        line.is_main = i in in_run and cls in (GOOD, NEAR, HEADING)
         line.reason = reason if line.is_main or i in in_run else f"{reason}; outside the main text"
     return lines
 
