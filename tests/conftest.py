@@ -56,10 +56,10 @@ def pipeline():
 @pytest.fixture(scope="session")
 def seed_docs(pipeline, seed_dir):
     """The two seeds, read, extracted, labelled, split and embedded."""
-    from twinpages.stages.read import read_text_file
+    from twinpages.stages.readers import read
 
     errors = []
-    raw = [read_text_file(seed_dir / name, name) for name in (EN_SEED, DE_SEED)]
+    raw = list(read([seed_dir / EN_SEED, seed_dir / DE_SEED]))
     docs = list(pipeline.prepare(raw, errors))
     assert not errors
     return docs

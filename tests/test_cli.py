@@ -104,13 +104,13 @@ def test_unrelated_documents_yield_no_pair(tmp_path, seed_dir):
 def test_bad_document_is_reported_and_run_goes_on(tmp_path, seed_dir):
     for name in (EN_SEED, DE_SEED):
         shutil.copy(seed_dir / name, tmp_path / name)
-    (tmp_path / "broken.txt").write_bytes(b"caf\xe9 au lait\xff\xfe")
+    (tmp_path / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00 not text")
     (tmp_path / "empty.txt").write_text("  \n\n", encoding="utf-8")
     out = tmp_path / "out"
     proc = run_cli("mine", str(tmp_path), "-o", str(out), "--quiet")
     assert proc.returncode == 3, proc.stderr  # finished, with per-document errors
     errors = [json.loads(x) for x in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert {(e["doc_id"], e["error"]) for e in errors} == {("broken.txt", "decode"), ("empty.txt", "empty")}
+    assert {(e["doc_id"], e["error"]) for e in errors} == {("broken.txt", "binary"), ("empty.txt", "empty")}
     assert len((out / "docpairs.jsonl").read_text(encoding="utf-8").splitlines()) == 1
 
 

@@ -21,13 +21,13 @@ from . import __version__
 from .backends.encoders import encode_overlaps
 from .data import Candidate, DocError, DocPair, Document
 from .progress import Progress
-from .stages import read as reader
+from .stages import readers
 from .stages.candidates import CandidatesConfig, find_candidates
 from .stages.docalign import DocAlignConfig, align_documents, is_translation, one_to_one
 from .stages.embed import EmbedConfig, Embedder, document_vector, encoders_for, pair_encoder
 from .stages.extract import ExtractConfig, Extractor
 from .stages.langid import LangIdConfig, LanguageIdentifier
-from .stages.read import ReadConfig
+from .stages.readers import ReadConfig
 from .stages.segment import SegmentConfig, segment_document
 from .stages.writers.outputs import OutputConfig, write_outputs
 
@@ -149,13 +149,15 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
     With ``out_dir``, writes the files of ``config.output`` there (see stages/writers/outputs.py)."""
     t0 = time.monotonic()
     pipe = Pipeline(config, progress=progress)
-    files = reader.list_files(inputs)
+    inputs = list(inputs)
+    files = readers.list_files(inputs, config.read)
+    # archives hold many documents each: progress then counts without a total
+    single = all(readers.format_of(p) in ("txt", "html") for p, _ in files)
     errors: list[DocError] = []
-    docs_in = (reader.read_text_file(p, doc_id, config.read) for p, doc_id in files)
-    docs = pipe.prepare(docs_in, errors, total=len(files))
+    docs = pipe.prepare(readers.read(inputs, config.read), errors, total=len(files) if single else None)
     pairs, cand_stats = pipe.find_pairs(docs)
     stats = {
-        "documents_read": len(files), "documents_kept": len(docs), "documents_failed": len(errors),
+        "documents_read": len(docs) + len(errors), "documents_kept": len(docs), "documents_failed": len(errors),
         "failed_by_type": dict(sorted(Counter(e.error for e in errors).items())),
         "languages": dict(sorted(Counter(d.lang or "und" for d in docs).items())),
         "encoders": dict(sorted(Counter(name for d in docs for name in d.embeddings).items())),
@@ -173,8 +175,7 @@ def load_documents(paths: Iterable[str | Path], config: PipelineConfig = Pipelin
                    pipe: Pipeline | None = None) -> tuple[list[Document], list[DocError]]:
     pipe = pipe or Pipeline(config)
     errors: list[DocError] = []
-    files = [(Path(p), Path(p).name) for p in paths]
-    docs = pipe.prepare((reader.read_text_file(p, i, config.read) for p, i in files), errors)
+    docs = pipe.prepare(readers.read(paths, config.read), errors)
     return docs, errors
 
 

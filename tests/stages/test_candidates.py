@@ -6,7 +6,6 @@ from conftest import shared_path
 from twinpages.data import Document
 from twinpages.stages.candidates import CandidatesConfig, find_candidates
 from twinpages.stages.embed import document_vector
-from twinpages.stages.read import read_text_file
 
 
 def test_seed_pair_is_the_top_candidate_among_news(pipeline, seed_docs):
@@ -36,8 +35,6 @@ def test_groups_keep_pairs_inside_a_site():
     assert {(c.src, c.tgt) for c in cands} == {(1, 0), (3, 2)}
 
 
-def test_documents_without_language_are_not_paired(seed_dir):
-    doc = read_text_file(seed_dir / "gold.json", "gold.json")
-    assert isinstance(doc, Document)
+def test_documents_without_language_are_not_paired():
     v = np.eye(2, dtype=np.float32)
     assert find_candidates(v, [None, "en"]) == []

@@ -48,6 +48,7 @@ class ExtractConfig:
     max_gap: int = 2  # bad lines allowed inside a run of good lines (an ad, a caption)
     min_run_share: float = 0.25  # a second run is kept if it has this share of the main run's words...
     min_run_lines: int = 2  # ...and at least this many good lines
+    html_extractor: str = "trafilatura"  # or "resiliparse" (fast mode); see backends/html.py
 
 
 @lru_cache(maxsize=64)
@@ -152,9 +153,24 @@ def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractCon
     return lines
 
 
+def extract_html(html: str, config: ExtractConfig = ExtractConfig()) -> tuple[str, list[Line]]:
+    """(whole-page text, lines): the main-content paragraphs first, then the page's other lines,
+    marked as removed, so a report can show what extraction dropped."""
+    from ..backends.html import main_paragraphs, page_text
+
+    main = main_paragraphs(html, config.html_extractor)
+    page = page_text(html)
+    in_main = set(main)
+    lines = [Line(k + 1, p, is_main=True, reason="HTML main content") for k, p in enumerate(main)]
+    lines += [Line(len(main) + k + 1, t, is_main=False, reason="outside the HTML main content")
+              for k, t in enumerate(t for t in page if t not in in_main)]
+    return "\n".join(page), lines
+
+
 class Extractor:
-    """The extraction stage. Uses the document's language when the reader knew it, else guesses it
-    from the raw text, because the stopword signal needs a language before the text is clean."""
+    """The extraction stage: HTML through an HTML extractor, line dumps through the line classifier.
+    For line dumps it uses the document's language when the reader knew it, else guesses it from the
+    raw text, because the stopword signal needs a language before the text is clean."""
 
     def __init__(self, config: ExtractConfig = ExtractConfig(), lid_backend: str = "fasttext"):
         self.config = config
@@ -162,6 +178,10 @@ class Extractor:
         self._lid = None
 
     def extract(self, doc: Document) -> Document:
+        if doc.html is not None:
+            doc.raw, doc.lines = extract_html(doc.html, self.config)
+            doc.main_text = "\n".join(line.text for line in doc.lines if line.is_main)
+            return doc
         lang = doc.lang
         if lang is None:
             if self._lid is None:

@@ -1,0 +1,16 @@
+"""Plain-text line dumps (the seeds' format): one document per file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from ...data import DocError, Document
+from .base import ReadConfig, ReadError, decode, read_bytes
+
+
+def read_file(path: Path, doc_id: str, config: ReadConfig) -> Iterator[Document | DocError]:
+    text = decode(read_bytes(path, config))
+    if not text.strip():
+        raise ReadError("empty", "no text")
+    yield Document(id=doc_id, raw=text, source=str(path))

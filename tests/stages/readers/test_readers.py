@@ -1,0 +1,127 @@
+"""Every input format, and every kind of bad input: each bad document is one named DocError."""
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from twinpages.data import DocError, Document
+from twinpages.stages.readers import ReadConfig, format_of, list_files, read
+
+PAGE = ("<!DOCTYPE html><html><head><meta charset='{cs}'><title>T</title></head><body><nav>Home | News</nav>"
+        "<article><p>{body}</p></article><footer>© 2024</footer></body></html>")
+
+
+def warc_record(url: str, html: bytes, content_type: str = "text/html; charset=utf-8", cut: int = 0) -> bytes:
+    http = f"HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\n\r\n".encode() + html
+    head = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: {url}\r\n"
+            f"WARC-Record-ID: <urn:uuid:{abs(hash(url)):032x}>\r\nWARC-Date: 2024-01-01T00:00:00Z\r\n"
+            f"Content-Type: application/http; msgtype=response\r\nContent-Length: {len(http)}\r\n\r\n").encode()
+    record = head + http + b"\r\n\r\n"
+    return record[:len(record) - cut] if cut else record
+
+
+def test_formats_are_detected_from_names_and_bytes(tmp_path: Path):
+    assert [format_of(Path(n)) for n in ("a.txt", "a.HTML", "a.htm.gz", "a.warc.gz", "a.jsonl")] == \
+        ["txt", "html", "html", "warc", "jsonl"]
+    assert format_of(Path("dump"), b"WARC/1.1\r\n") == "warc"
+    assert format_of(Path("dump"), b'  {"id": 1}') == "jsonl"
+    assert format_of(Path("dump"), b"<!doctype html><html>") == "html"
+    assert format_of(Path("dump"), b"just words") is None
+
+
+def test_directory_is_read_recursively_in_sorted_order(tmp_path: Path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "z.txt").write_text("Zweiter Text.", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("First text.", encoding="utf-8")
+    (tmp_path / "notes.md").write_text("not an input", encoding="utf-8")
+    docs = list(read([tmp_path]))
+    assert [d.id for d in docs] == ["a.txt", "b/z.txt"] and all(isinstance(d, Document) for d in docs)
+
+
+def test_same_name_under_two_inputs_keeps_both(tmp_path: Path):
+    for sub in ("x", "y"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "page.txt").write_text(sub, encoding="utf-8")
+    assert [i for _, i in list_files([tmp_path / "x", tmp_path / "y"])] == ["page.txt", "page.txt#1"]
+
+
+def test_html_gz_with_declared_legacy_charset(tmp_path: Path):
+    page = PAGE.format(cs="iso-8859-1", body="Grüße aus Köln, schöne Tage.").encode("latin-1")
+    (tmp_path / "p.html.gz").write_bytes(gzip.compress(page))
+    (doc,) = read([tmp_path / "p.html.gz"])
+    assert doc.html is not None and "Grüße aus Köln" in doc.html and doc.raw == ""
+
+
+def test_undeclared_legacy_encoding_is_detected_in_text(tmp_path: Path):
+    (tmp_path / "latin1.txt").write_bytes("Die Straße in München ist schön und grün.".encode("cp1252"))
+    (doc,) = read([tmp_path / "latin1.txt"])
+    assert doc.raw == "Die Straße in München ist schön und grün."
+
+
+def test_warc_reads_html_responses_with_urls(tmp_path: Path):
+    good = PAGE.format(cs="utf-8", body="Ein Artikel.").encode()
+    data = gzip.compress(warc_record("https://a.example/1", good)) + \
+        gzip.compress(warc_record("https://a.example/img.png", b"\x89PNG", content_type="image/png")) + \
+        gzip.compress(warc_record("https://a.example/2", good))
+    (tmp_path / "crawl.warc.gz").write_bytes(data)
+    out = list(read([tmp_path / "crawl.warc.gz"]))
+    docs = [d for d in out if isinstance(d, Document)]
+    errs = [d for d in out if isinstance(d, DocError)]
+    assert [d.url for d in docs] == ["https://a.example/1", "https://a.example/2"]
+    assert [e.error for e in errs] == ["not_html"] and "img.png" in errs[0].source
+
+
+def test_truncated_warc_keeps_earlier_records_and_reports(tmp_path: Path):
+    good = PAGE.format(cs="utf-8", body="Ein Artikel.").encode()
+    (tmp_path / "cut.warc").write_bytes(warc_record("https://a.example/1", good) +
+                                        warc_record("https://a.example/2", good, cut=60))
+    out = list(read([tmp_path / "cut.warc"]))
+    assert isinstance(out[0], Document) and out[0].url == "https://a.example/1"
+    assert len(out) == 2 and isinstance(out[1], DocError) and out[1].error == "truncated_warc"
+
+
+def test_truncated_gzip_is_reported(tmp_path: Path):
+    data = gzip.compress(PAGE.format(cs="utf-8", body="x " * 5000).encode())
+    (tmp_path / "cut.html.gz").write_bytes(data[: len(data) // 2])
+    (err,) = read([tmp_path / "cut.html.gz"])
+    assert isinstance(err, DocError) and err.error == "truncated_gzip" and err.doc_id == "cut.html.gz"
+
+
+def test_jsonl_text_html_and_malformed_lines(tmp_path: Path):
+    lines = [json.dumps({"id": "a", "url": "https://x/a", "lang": "de", "text": "Ein Text."}),
+             "{not json",
+             json.dumps({"id": "b", "html": PAGE.format(cs="utf-8", body="Hello.")}),
+             json.dumps(["a list"]),
+             json.dumps({"id": "c"}),
+             ""]
+    (tmp_path / "docs.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    out = list(read([tmp_path / "docs.jsonl"]))
+    assert [(o.id, o.lang) for o in out if isinstance(o, Document)] == [("a", "de"), ("b", None)]
+    errs = [(o.doc_id, o.error) for o in out if isinstance(o, DocError)]
+    assert errs == [("docs.jsonl:2", "malformed_jsonl"), ("docs.jsonl:4", "malformed_jsonl"),
+                    ("docs.jsonl:5", "malformed_jsonl")]
+
+
+def test_bad_files_become_named_errors(tmp_path: Path):
+    (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "big.txt").write_text("x" * 2000, encoding="utf-8")
+    (tmp_path / "bomb.txt.gz").write_bytes(gzip.compress(b"y" * 5000))
+    results = {r.doc_id: r for r in read([tmp_path], ReadConfig(max_bytes=1000))}
+    assert all(isinstance(r, DocError) for r in results.values())
+    assert {k: r.error for k, r in results.items()} == {
+        "big.txt": "too_large", "binary.txt": "binary", "empty.txt": "empty", "bomb.txt.gz": "too_large"}
+
+
+def test_missing_file_is_an_error_not_a_crash(tmp_path: Path):
+    (err,) = read([tmp_path / "missing.txt"])
+    assert isinstance(err, DocError) and err.error == "not_found"
+
+
+@pytest.mark.parametrize("forced, expected", [("txt", Document), ("jsonl", DocError)])
+def test_format_can_be_forced(tmp_path: Path, forced, expected):
+    (tmp_path / "page.data").write_text("Plain words here.", encoding="utf-8")
+    (out,) = read([tmp_path / "page.data"], ReadConfig(input_format=forced))
+    assert isinstance(out, expected)
