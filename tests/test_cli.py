@@ -118,3 +118,18 @@ def test_align_names_a_missing_document(tmp_path, seed_dir):
     proc = run_cli("align", str(seed_dir / EN_SEED), str(tmp_path / "nope.txt"))
     assert proc.returncode == 2
     assert "nope.txt" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_extract_command_writes_main_texts(tmp_path, seed_dir):
+    page = ("<html><head><title>t</title></head><body><nav>Home | Login | Subscribe</nav><article>"
+            + "".join(f"<p>Dies ist der {k}. Absatz eines langen Artikels über Berge, Täler und Wege.</p>"
+                      for k in range(1, 8)) + "</article><footer>Impressum</footer></body></html>")
+    (tmp_path / "p.html").write_text(page, encoding="utf-8")
+    shutil.copy(seed_dir / DE_SEED, tmp_path / DE_SEED)
+    out = tmp_path / "out"
+    proc = run_cli("extract", str(tmp_path), "-o", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    docs = {d["id"]: d for d in map(json.loads, (out / "documents.jsonl").read_text(encoding="utf-8").splitlines())}
+    assert docs["p.html"]["lang"] == "de" and "7. Absatz" in docs["p.html"]["text"]
+    assert "Login" not in docs["p.html"]["text"] and "Impressum" not in docs["p.html"]["text"]
+    assert "More Stories" not in docs[DE_SEED]["text"] and docs[DE_SEED]["text"].count("\n") == 8

