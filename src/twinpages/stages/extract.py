@@ -153,6 +153,24 @@ def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractCon
     return lines
 
 
+def page_language(raw: str, lid, min_words: int = 8, max_lines: int = 400) -> str | None:
+    """The language most of a page's prose-like lines are in, by words. Labelling the whole dump at
+    once fails on pages whose menus, cookie notices or language pickers are in other languages."""
+    votes: dict[str, int] = {}
+    for text in raw.splitlines()[:5000]:
+        n = len(_words(text))
+        if n >= min_words:
+            lang, _ = lid.detect(text)
+            if lang:
+                votes[lang] = votes.get(lang, 0) + n
+            max_lines -= 1
+            if not max_lines:
+                break
+    if not votes:
+        return lid.detect(raw[:20_000])[0]
+    return max(sorted(votes), key=votes.get)
+
+
 def extract_html(html: str, config: ExtractConfig = ExtractConfig()) -> tuple[str, list[Line]]:
     """(whole-page text, lines): the main-content paragraphs first, then the page's other lines,
     marked as removed, so a report can show what extraction dropped."""
@@ -186,7 +204,7 @@ class Extractor:
         if lang is None:
             if self._lid is None:
                 self._lid = get_identifier(self.lid_backend)
-            lang, _ = self._lid.detect(doc.raw)
+            lang = page_language(doc.raw, self._lid)
         doc.lines = extract_lines(doc.raw, lang, self.config)
         doc.main_text = "\n".join(line.text for line in doc.lines if line.is_main)
         return doc
