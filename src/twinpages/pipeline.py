@@ -28,6 +28,7 @@ from .stages.embed import EmbedConfig, Embedder, document_vector, encoders_for, 
 from .stages.extract import ExtractConfig, Extractor
 from .stages.langid import LangIdConfig, LanguageIdentifier
 from .stages.readers import ReadConfig
+from .stages.repeats import RepeatedLines
 from .stages.segment import SegmentConfig, segment_document
 from .stages.writers.outputs import OutputConfig, write_outputs
 
@@ -68,17 +69,18 @@ class Pipeline:
         self.embedder = Embedder(config.embed)
 
     def prepare(self, docs: Iterable[Document | DocError], errors: list[DocError],
-                total: int | None = None) -> list[Document]:
+                total: int | None = None, repeats: RepeatedLines | None = None) -> list[Document]:
         """read → extract → language ID → sentences → embeddings. Failures become DocErrors.
         Which encoders a document needs depends on the languages it can pair with, so embedding
         waits until the languages of all documents are known."""
-        analysed = list(self.analyse(docs, errors, total))
+        analysed = list(self.analyse(docs, errors, total, repeats))
         needed = encoders_for(self.config.embed, (d.lang for d in analysed))
         return list(self.embedder.run(analysed, needed))
 
     def analyse(self, docs: Iterable[Document | DocError], errors: list[DocError],
-                total: int | None = None) -> Iterator[Document]:
-        """read → extract → language ID → sentences, one document at a time."""
+                total: int | None = None, repeats: RepeatedLines | None = None) -> Iterator[Document]:
+        """read → extract → language ID → sentences, one document at a time. With ``repeats`` (counted
+        over the same corpus), lines that recur across a site are dropped as boilerplate."""
         progress = Progress("prepared", total, enabled=self.progress)
         for doc in docs:
             progress.update()
@@ -87,7 +89,7 @@ class Pipeline:
                 continue
             stage = "extract"
             try:
-                self.extractor.extract(doc)
+                self.extractor.extract(doc, repeats.repeated_in(doc) if repeats else None)
                 stage = "langid"
                 self.lid.identify(doc)
                 stage = "segment"
@@ -142,6 +144,18 @@ class Pipeline:
         return pairs, {"candidates": len(candidates)}
 
 
+def count_repeats(inputs: list, config: PipelineConfig) -> RepeatedLines | None:
+    """First pass: count the corpus's lines per site (reading is cheap next to embedding)."""
+    if not config.extract.repeated_min_docs:
+        return None
+    repeats = RepeatedLines(config.extract.repeated_min_docs)
+    for doc in readers.read(inputs, config.read):
+        if isinstance(doc, Document):
+            repeats.add(doc)
+    repeats.finish()
+    return repeats
+
+
 def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
          config: PipelineConfig = PipelineConfig(), progress: bool = False) -> MineResult:
     """Find translated document pairs among the inputs and align their sentences.
@@ -154,7 +168,9 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
     # archives hold many documents each: progress then counts without a total
     single = all(readers.format_of(p) in ("txt", "html") for p, _ in files)
     errors: list[DocError] = []
-    docs = pipe.prepare(readers.read(inputs, config.read), errors, total=len(files) if single else None)
+    repeats = count_repeats(inputs, config)
+    docs = pipe.prepare(readers.read(inputs, config.read), errors, total=len(files) if single else None,
+                        repeats=repeats)
     pairs, cand_stats = pipe.find_pairs(docs)
     stats = {
         "documents_read": len(docs) + len(errors), "documents_kept": len(docs), "documents_failed": len(errors),
@@ -198,6 +214,7 @@ def extract_documents(inputs: Iterable[str | Path], out_dir: str | Path, config:
 
     from .stages.writers.files import atomic_lines, write_errors
 
+    inputs = list(inputs)
     pipe = Pipeline(config, progress=progress)
     errors: list[DocError] = []
     out = Path(out_dir)
@@ -206,7 +223,7 @@ def extract_documents(inputs: Iterable[str | Path], out_dir: str | Path, config:
 
     def records():
         nonlocal kept
-        for d in pipe.analyse(readers.read(inputs, config.read), errors):
+        for d in pipe.analyse(readers.read(inputs, config.read), errors, repeats=count_repeats(inputs, config)):
             kept += 1
             record = {"id": d.id, "url": d.url, "lang": d.lang, "text": d.main_text}
             yield json.dumps(record, ensure_ascii=False) + "\n"

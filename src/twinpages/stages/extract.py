@@ -49,6 +49,7 @@ class ExtractConfig:
     min_run_share: float = 0.25  # a second run is kept if it has this share of the main run's words...
     min_run_lines: int = 2  # ...and at least this many good lines
     html_extractor: str = "trafilatura"  # or "resiliparse" (fast mode); see backends/html.py
+    repeated_min_docs: int = 3  # a line in this many documents of one site is boilerplate; 0: off
 
 
 @lru_cache(maxsize=64)
@@ -124,10 +125,15 @@ def _runs(classes: list[str], max_gap: int) -> list[tuple[int, int]]:
     return runs
 
 
-def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractConfig()) -> list[Line]:
-    """Split a line dump into non-empty lines and mark the main text."""
+def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractConfig(),
+                  repeated: set[int] | None = None) -> list[Line]:
+    """Split a line dump into non-empty lines and mark the main text. ``repeated`` holds the hashes
+    (stages/repeats.py) of lines that recur across the document's site: those are boilerplate."""
+    from .repeats import line_hash
+
     lines = [Line(number=i + 1, text=t.strip()) for i, t in enumerate(raw.splitlines()) if t.strip()]
-    judged = [classify_line(line.text, lang, config) for line in lines]
+    judged = [(BAD, "repeated on other pages of the site") if repeated and line_hash(line.text) in repeated
+              else classify_line(line.text, lang, config) for line in lines]
     classes = [c for c, _ in judged]
     runs = _runs(classes, config.max_gap)
     if not runs:
@@ -195,7 +201,7 @@ class Extractor:
         self.lid_backend = lid_backend
         self._lid = None
 
-    def extract(self, doc: Document) -> Document:
+    def extract(self, doc: Document, repeated: set[int] | None = None) -> Document:
         if doc.html is not None:
             doc.raw, doc.lines = extract_html(doc.html, self.config)
             doc.main_text = "\n".join(line.text for line in doc.lines if line.is_main)
@@ -205,7 +211,7 @@ class Extractor:
             if self._lid is None:
                 self._lid = get_identifier(self.lid_backend)
             lang = page_language(doc.raw, self._lid)
-        doc.lines = extract_lines(doc.raw, lang, self.config)
+        doc.lines = extract_lines(doc.raw, lang, self.config, repeated)
         doc.main_text = "\n".join(line.text for line in doc.lines if line.is_main)
         return doc
 

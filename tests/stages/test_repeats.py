@@ -1,0 +1,53 @@
+from conftest import EN_SEED, shared_path
+from twinpages.data import Document
+from twinpages.stages.extract import Extractor
+from twinpages.stages.repeats import RepeatedLines, group_of, line_hash
+
+DISCLAIMER = "This article was originally published by CNN and is republished here with permission for our readers."
+
+
+def site_pages(seed_dir):
+    """Three pages of one site: the English seed's template around three different article bodies,
+    each followed by the site's standard disclaimer paragraph."""
+    template = (seed_dir / EN_SEED).read_text(encoding="utf-8").splitlines()
+    head, tail = template[:56], template[94:]
+    bodies = [template[56:93]]
+    tb = shared_path("data", "sentalign", "textberg")
+    for name in ("test1.de", "test2.de"):
+        sents = [s for s in (tb / name).read_text(encoding="utf-8").splitlines() if len(s.split()) > 12][:12]
+        bodies.append(sents)
+    return [Document(f"p{k}", raw="\n".join(head + body + [DISCLAIMER] + tail), source=f"/crawl/site/p{k}.txt")
+            for k, body in enumerate(bodies)]
+
+
+def test_a_paragraph_on_every_page_of_a_site_is_dropped(seed_dir):
+    pages = site_pages(seed_dir)
+    ex = Extractor()
+    alone = ex.extract(Document("x", raw=pages[0].raw, source=pages[0].source))
+    assert DISCLAIMER in alone.main_text  # the classifier alone takes it for prose next to the article
+    repeats = RepeatedLines(min_docs=3)
+    for p in pages:
+        repeats.add(p)
+    repeats.finish()
+    for p in pages:
+        ex.extract(p, repeats.repeated_in(p))
+        assert DISCLAIMER not in p.main_text and len(p.main_text) > 500
+        dropped = [line for line in p.lines if line.text == DISCLAIMER]
+        assert dropped[0].reason.startswith("repeated on other pages of the site")
+
+
+def test_repeats_stay_inside_a_site(seed_dir):
+    pages = site_pages(seed_dir)
+    pages[2].source = "/crawl/other-site/p2.txt"
+    repeats = RepeatedLines(min_docs=3)
+    for p in pages:
+        repeats.add(p)
+    repeats.finish()
+    assert repeats.repeated_in(pages[0]) == set()  # only two pages of /crawl/site carry it
+
+
+def test_groups_and_normalisation():
+    assert group_of(Document("a", "", url="https://www.Example.com/x")) == "example.com"
+    assert group_of(Document("a", "", source="/data/x/page.txt")) == "/data/x"
+    assert line_hash("Posted on 12 May 2022!") == line_hash("posted  on 31 may 2022")
+    assert line_hash("Café") == line_hash("cafe")
