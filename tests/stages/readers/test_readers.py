@@ -125,3 +125,12 @@ def test_format_can_be_forced(tmp_path: Path, forced, expected):
     (tmp_path / "page.data").write_text("Plain words here.", encoding="utf-8")
     (out,) = read([tmp_path / "page.data"], ReadConfig(input_format=forced))
     assert isinstance(out, expected)
+
+
+def test_a_20_mb_page_is_refused_by_default_without_reading_it(tmp_path: Path):
+    page = tmp_path / "huge.html"
+    with open(page, "wb") as f:
+        f.write(b"<html><body>")
+        f.write(b"<p>word </p>" * (21_000_000 // 12))
+    (err,) = read([page])
+    assert isinstance(err, DocError) and err.error == "too_large" and "--max-bytes" in err.message
