@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from functools import partial
@@ -67,6 +67,8 @@ class Pipeline:
         self.extractor = Extractor(config.extract, lid_backend=config.langid.backend)
         self.lid = LanguageIdentifier(config.langid)
         self.embedder = Embedder(config.embed)
+        self._run_cache: OrderedDict = OrderedDict()
+        self.run_cache_size = 20_000  # documents; ~12 kB each for a 4-sentence document
 
     def prepare(self, docs: Iterable[Document | DocError], errors: list[DocError],
                 total: int | None = None, repeats: RepeatedLines | None = None) -> list[Document]:
@@ -105,12 +107,36 @@ class Pipeline:
             yield doc
         progress.close()
 
-    def align_pair(self, a: Document, b: Document, candidate_score: float = 0.0, orient: bool = True) -> DocPair:
+    def docalign_config(self, a: Document, b: Document) -> tuple[str, DocAlignConfig]:
+        """The encoder of this language pair and the document-alignment settings on its scale."""
         name = pair_encoder(self.config.embed, a.lang, b.lang)
         encoder = self.embedder.encoder(name)
         da = self.config.docalign
-        da = replace(da, sentalign=replace(da.sentalign, similarity_scale=encoder.similarity_scale))
-        return align_documents(a, b, name, partial(encode_overlaps, encoder), da, candidate_score, orient)
+        da = replace(da, sentalign=replace(da.sentalign, similarity_scale=encoder.similarity_scale),
+                     margin_bead_cosine=da.margin_bead_cosine if encoder.margin_bead_cosine is not None else None)
+        return name, da
+
+    def align_pair(self, a: Document, b: Document, candidate_score: float = 0.0, orient: bool = True) -> DocPair:
+        name, da = self.docalign_config(a, b)
+        return align_documents(a, b, name, partial(self._runs, name), da, candidate_score, orient)
+
+    def is_translation(self, pair: DocPair, a: Document, b: Document) -> bool:
+        return is_translation(pair, len(a.sentences), len(b.sentences), self.docalign_config(a, b)[1])
+
+    def _runs(self, name: str, sentences, sizes) -> dict:
+        """Run vectors of a document's sentences, cached: a document is a candidate in several pairs."""
+        key = (name, tuple(sentences), tuple(sizes))
+        if key in self._run_cache:
+            self._run_cache.move_to_end(key)
+            return self._run_cache[key]
+        runs = encode_overlaps(self.embedder.encoder(name), sentences, sizes)
+        self._run_cache[key] = runs
+        if len(self._run_cache) > self.run_cache_size:
+            self._run_cache.popitem(last=False)
+        return runs
+
+    def __getstate__(self):  # the cache holds arrays that a worker can recompute
+        return {k: v for k, v in self.__dict__.items() if k != "_run_cache"} | {"_run_cache": OrderedDict()}
 
     def find_candidates(self, docs: list[Document]) -> list[Candidate]:
         """Candidates of every language pair, each searched in the vector space of its encoder."""
@@ -128,13 +154,14 @@ class Pipeline:
         return sorted(found, key=lambda c: (-c.score, c.src, c.tgt))
 
     def find_pairs(self, docs: list[Document]) -> tuple[list[DocPair], dict]:
-        candidates = self.find_candidates(docs)
+        # grouped by document, so that a document's run vectors are computed once and reused
+        candidates = sorted(self.find_candidates(docs), key=lambda c: (c.src, c.tgt))
         progress = Progress("aligned", len(candidates), enabled=self.progress, unit="candidate pairs")
         pairs = []
         for c in candidates:
             a, b = docs[c.src], docs[c.tgt]
             pair = self.align_pair(a, b, c.score)
-            if is_translation(pair, len(a.sentences), len(b.sentences), self.config.docalign):
+            if self.is_translation(pair, a, b):
                 pairs.append(pair)
             progress.update()
         progress.close()
