@@ -12,7 +12,8 @@ from twinpages.stages.segment import split_sentences
 
 SUFFIXES = [".txt", ".html", ".jsonl", ".warc", ".txt.gz", ".warc.gz", ".jsonl.gz", ".bin"]
 LANGS = ["en", "de", "fr", "ja", "zh", "is", "xx", None]
-SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @SETTINGS
