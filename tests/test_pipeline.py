@@ -73,3 +73,30 @@ def test_same_input_gives_identical_outputs(tmp_path, seed_dir):
 def test_pipeline_object_is_reusable(seed_dir):
     pipe = Pipeline()
     assert pipe.embedder._encoders == {}  # nothing loaded until used
+
+
+def test_second_run_with_a_cache_embeds_nothing(tmp_path, seed_dir):
+    from dataclasses import replace
+
+    config = PipelineConfig()
+    config = replace(config, embed=replace(config.embed, cache=str(tmp_path / "cache.sqlite")))
+    first = mine([seed_dir / EN_SEED, seed_dir / DE_SEED], tmp_path / "a", config)
+    second = mine([seed_dir / EN_SEED, seed_dir / DE_SEED], tmp_path / "b", config)
+    assert first.stats["sentences_embedded"] == 22 + 12
+    assert second.stats["sentences_embedded"] == 0
+    for name in ("docpairs.jsonl", "bitext.tsv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_same_site_keeps_cross_site_pairs_out(tmp_path, seed_dir):
+    """The seeds come from two different sites (here: two folders, as they have no URL)."""
+    import shutil
+    from dataclasses import replace
+
+    for sub, name in (("site-a", EN_SEED), ("site-b", DE_SEED)):
+        (tmp_path / sub).mkdir()
+        shutil.copy(seed_dir / name, tmp_path / sub / name)
+    config = PipelineConfig()
+    assert len(mine([tmp_path]).pairs) == 1
+    same_site = replace(config, candidates=replace(config.candidates, same_site=True))
+    assert mine([tmp_path], None, same_site).pairs == []

@@ -36,6 +36,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("inputs", nargs="+", help="files or directories of .txt line dumps")
     p.add_argument("-o", "--out", required=True, help="output directory")
     p.add_argument("--one-to-one", action="store_true", help="keep each document in at most one pair")
+    p.add_argument("--same-site", action="store_true", help="pair only documents of the same host")
+    p.add_argument("--cache", default=None,
+                   help="embedding cache file (SQLite); a second run over the same corpus re-embeds nothing")
     p.add_argument("--min-score", type=float, default=None, help="document-pair score threshold")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--formats", default=",".join(FORMATS),
@@ -96,6 +99,10 @@ def build_config(args: argparse.Namespace) -> PipelineConfig:
     c = replace(c, read=replace(c.read, max_bytes=args.max_bytes, input_format=getattr(args, "input_format", None)),
                 langid=replace(c.langid, backend=args.lid), extract=replace(c.extract, mode=args.extract),
                 embed=replace(c.embed, encoder=args.encoder, threads=args.threads))
+    if getattr(args, "cache", None):
+        c = replace(c, embed=replace(c.embed, cache=args.cache))
+    if getattr(args, "same_site", False):
+        c = replace(c, candidates=replace(c.candidates, same_site=True))
     da = c.docalign
     if getattr(args, "one_to_one", False):
         da = replace(da, one_to_one=True)

@@ -105,6 +105,9 @@ class DocPair:
     src_name: str = ""
     tgt_name: str = ""
     candidate_score: float = 0.0
+    # aligned passages, PAN-style: [start, end) character offsets into each side's main text
+    src_spans: list[tuple[int, int]] = field(default_factory=list)
+    tgt_spans: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def n_aligned(self) -> int:

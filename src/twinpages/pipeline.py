@@ -28,7 +28,7 @@ from .stages.embed import EmbedConfig, Embedder, document_vector, encoders_for, 
 from .stages.extract import ExtractConfig, Extractor
 from .stages.langid import LangIdConfig, LanguageIdentifier
 from .stages.readers import ReadConfig
-from .stages.repeats import RepeatedLines
+from .stages.repeats import RepeatedLines, group_of
 from .stages.segment import SegmentConfig, segment_document
 from .stages.writers.outputs import OutputConfig, write_outputs
 
@@ -148,8 +148,9 @@ class Pipeline:
         for name, lang_pairs in sorted(by_encoder.items()):
             members = [i for i, d in enumerate(docs) if name in d.embeddings]
             vectors = np.stack([document_vector(docs[i], name) for i in members])
+            groups = [group_of(docs[i]) for i in members] if self.config.candidates.same_site else None
             for c in find_candidates(vectors, [docs[i].lang for i in members], self.config.candidates,
-                                     lang_pairs=lang_pairs):
+                                     groups=groups, lang_pairs=lang_pairs):
                 found.append(Candidate(members[c.src], members[c.tgt], c.score))
         return sorted(found, key=lambda c: (-c.score, c.src, c.tgt))
 
@@ -204,6 +205,7 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
         "failed_by_type": dict(sorted(Counter(e.error for e in errors).items())),
         "languages": dict(sorted(Counter(d.lang or "und" for d in docs).items())),
         "encoders": dict(sorted(Counter(name for d in docs for name in d.embeddings).items())),
+        "sentences_embedded": pipe.embedder.sentences_embedded,
         **cand_stats, "document_pairs": len(pairs),
         "sentence_pairs": sum(p.n_aligned for p in pairs), "seconds": round(time.monotonic() - t0, 2),
     }

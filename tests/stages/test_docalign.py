@@ -41,6 +41,11 @@ def test_seed_pair_is_a_partial_translation_en_to_de(pipeline, seed_docs):
         assert "to establish communications" in pair.direction_evidence[0]
         assert 0.4 <= pair.src_coverage <= 0.6 and pair.tgt_coverage >= 0.9
         assert is_translation(pair, len(en.sentences), len(de.sentences))
+        # aligned passages: English sentences 2-13 (one passage), German main text whole
+        assert len(pair.src_spans) == 1 and len(pair.tgt_spans) == 1
+        s, e = pair.src_spans[0]
+        assert en.main_text[s:e].startswith("The call lasted") and en.main_text[s:e].endswith("hostile rhetoric.")
+        assert pair.tgt_spans[0] == (0, len(de.main_text))
 
 
 def test_same_story_news_is_not_a_translation(pipeline):

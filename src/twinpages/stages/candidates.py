@@ -21,6 +21,7 @@ from ..data import Candidate
 class CandidatesConfig:
     k: int = 4  # neighbours per document (and the margin's neighbourhood)
     min_cosine: float = 0.3  # below this, documents share too little for any translated passage
+    same_site: bool = False  # pair only documents of one site (ParaCrawl's setting)
 
 
 def _knn(queries: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

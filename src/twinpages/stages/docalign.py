@@ -68,6 +68,20 @@ def score_pair(beads: list[SentPair], src_cov: float, tgt_cov: float) -> float:
     return float(np.mean(aligned)) * max(src_cov, tgt_cov)
 
 
+def passage_spans(doc: Document, beads: list[SentPair], side: str) -> list[tuple[int, int]]:
+    """Character spans of the main text covered by the beads' sentences on one side, consecutive
+    sentences merged into one passage."""
+    idx = sorted({i for b in beads for i in getattr(b, side)})
+    spans: list[tuple[int, int]] = []
+    for k, i in enumerate(idx):
+        s = doc.sentences[i]
+        if k and i == idx[k - 1] + 1:
+            spans[-1] = (spans[-1][0], s.end)
+        else:
+            spans.append((s.start, s.end))
+    return spans
+
+
 def untranslated_fragments(beads: list[SentPair], lang_a: str, lang_b: str, min_len: int = 3) -> list[str]:
     """Phrases of language ``lang_a`` that the ``lang_b`` side of aligned beads keeps verbatim.
 
@@ -137,15 +151,19 @@ def align_documents(a: Document, b: Document, encoder: str, overlaps: OverlapFn,
     lang_a, lang_b = a.lang or "und", b.lang or "und"
     original, evidence = infer_direction(evidence_beads, lang_a, lang_b, cov_a, cov_b, config.asymmetry)
     beads = al.beads
+    spans_a = passage_spans(a, evidence_beads, "src_idx")
+    spans_b = passage_spans(b, evidence_beads, "tgt_idx")
     direction = "unknown"
     if original:
         direction = f"{lang_a}->{lang_b}" if original == "a" else f"{lang_b}->{lang_a}"
     if original == "b" and orient:
         a, b, lang_a, lang_b, cov_a, cov_b = b, a, lang_b, lang_a, cov_b, cov_a
+        spans_a, spans_b = spans_b, spans_a
         beads = [SentPair(p.tgt_idx, p.src_idx, p.tgt_text, p.src_text, p.score) for p in beads]
     return DocPair(src_id=a.id, tgt_id=b.id, src_lang=lang_a, tgt_lang=lang_b, score=score,
                    src_coverage=cov_a, tgt_coverage=cov_b, direction=direction, direction_evidence=evidence,
-                   pairs=beads, src_name=a.name, tgt_name=b.name, candidate_score=candidate_score)
+                   pairs=beads, src_name=a.name, tgt_name=b.name, candidate_score=candidate_score,
+                   src_spans=spans_a, tgt_spans=spans_b)
 
 
 def is_translation(pair: DocPair, n_src: int, n_tgt: int, config: DocAlignConfig = DocAlignConfig()) -> bool:

