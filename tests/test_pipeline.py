@@ -100,3 +100,22 @@ def test_same_site_keeps_cross_site_pairs_out(tmp_path, seed_dir):
     assert len(mine([tmp_path]).pairs) == 1
     same_site = replace(config, candidates=replace(config.candidates, same_site=True))
     assert mine([tmp_path], None, same_site).pairs == []
+
+
+def test_seed_pair_is_found_in_a_pool_without_false_partner():
+    """Issue 5: the seeds among SemEval news and DDTP descriptions (benchmarks/seed_in_pool.py, smaller)."""
+    import subprocess
+    import sys
+
+    from conftest import REPO, SHARED, shared_path
+
+    shared_path("data", "docalign", "ddtp-en-fr")
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "seed_in_pool.py"), str(SHARED),
+                           "--ddtp-pairs", "100", "--ddtp-distractors", "300"], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["seed_pair_found"] and result["false_partners_of_seeds"] == 0
+    assert result["seed_pairs"][0][2] == "en->de"
