@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from . import __version__, checkpoints
 from .backends.encoders import encode_overlaps
 from .data import Candidate, DocError, DocPair, Document
 from .progress import Progress
@@ -154,17 +155,35 @@ class Pipeline:
                 found.append(Candidate(members[c.src], members[c.tgt], c.score))
         return sorted(found, key=lambda c: (-c.score, c.src, c.tgt))
 
-    def find_pairs(self, docs: list[Document]) -> tuple[list[DocPair], dict]:
+    def find_pairs(self, docs: list[Document], work: Path | None = None,
+                   batch_size: int = 500) -> tuple[list[DocPair], dict]:
+        """Candidates, then sentence alignment of each. With ``work`` (a folder), finished batches of
+        candidates are saved there and reused by a rerun (checkpoints.py)."""
         # grouped by document, so that a document's run vectors are computed once and reused
         candidates = sorted(self.find_candidates(docs), key=lambda c: (c.src, c.tgt))
         progress = Progress("aligned", len(candidates), enabled=self.progress, unit="candidate pairs")
-        pairs = []
-        for c in candidates:
-            a, b = docs[c.src], docs[c.tgt]
-            pair = self.align_pair(a, b, c.score)
-            if self.is_translation(pair, a, b):
-                pairs.append(pair)
-            progress.update()
+        pairs: list[DocPair] = []
+        signature = self.config.signature()
+        for k in range(0, len(candidates), batch_size):
+            batch = candidates[k:k + batch_size]
+            path = None
+            if work is not None:
+                path = checkpoints.batch_path(work, signature, k // batch_size,
+                                              [(docs[c.src].id, docs[c.tgt].id) for c in batch])
+                if path.exists():
+                    pairs += checkpoints.load_pairs(path)
+                    progress.update(len(batch))
+                    continue
+            accepted = []
+            for c in batch:
+                a, b = docs[c.src], docs[c.tgt]
+                pair = self.align_pair(a, b, c.score)
+                if self.is_translation(pair, a, b):
+                    accepted.append(pair)
+                progress.update()
+            if path is not None:
+                checkpoints.save_pairs(path, accepted)
+            pairs += accepted
         progress.close()
         if self.config.docalign.one_to_one:
             pairs = one_to_one(pairs)
@@ -190,6 +209,11 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
 
     With ``out_dir``, writes the files of ``config.output`` there (see stages/writers/outputs.py)."""
     t0 = time.monotonic()
+    work = Path(out_dir) / ".work" if out_dir is not None else None
+    if work is not None:
+        work.mkdir(parents=True, exist_ok=True)
+        if config.embed.cache is None:  # the embeddings of a killed run are not computed again
+            config = replace(config, embed=replace(config.embed, cache=str(work / "embeddings.sqlite")))
     pipe = Pipeline(config, progress=progress)
     inputs = list(inputs)
     files = readers.list_files(inputs, config.read)
@@ -199,7 +223,7 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
     repeats = count_repeats(inputs, config)
     docs = pipe.prepare(readers.read(inputs, config.read), errors, total=len(files) if single else None,
                         repeats=repeats)
-    pairs, cand_stats = pipe.find_pairs(docs)
+    pairs, cand_stats = pipe.find_pairs(docs, work)
     stats = {
         "documents_read": len(docs) + len(errors), "documents_kept": len(docs), "documents_failed": len(errors),
         "failed_by_type": dict(sorted(Counter(e.error for e in errors).items())),
@@ -210,9 +234,14 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
         "sentence_pairs": sum(p.n_aligned for p in pairs), "seconds": round(time.monotonic() - t0, 2),
     }
     if out_dir is not None:
-        run_record = {"signature": config.signature(), "config": asdict(config),
-                      "stats": {k: v for k, v in stats.items() if k != "seconds"}}
+        # run.json holds what the inputs and settings determine: not timings, not what a resumed
+        # run found already done, not where its work folder was
+        recorded = replace(config, embed=replace(config.embed, cache=None)) if config.embed.cache and \
+            Path(config.embed.cache).parent == work else config
+        run_record = {"signature": config.signature(), "config": asdict(recorded),
+                      "stats": {k: v for k, v in stats.items() if k not in ("seconds", "sentences_embedded")}}
         write_outputs(Path(out_dir), pairs, docs, errors, run_record, config.output)
+        shutil.rmtree(work, ignore_errors=True)
     return MineResult(pairs, errors, stats)
 
 
