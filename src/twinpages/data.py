@@ -40,7 +40,7 @@ class Document:
     raw: str  # the text as read (a line dump), or the whole page's text for HTML
     source: str = ""  # path or archive location it was read from
     url: str | None = None
-    html: str | None = None  # the page as read, for documents that came as HTML
+    html: str | None = None  # the page as read, for documents that came as HTML (released after extraction)
     lang: str | None = None  # document language, ISO 639-1
     lang_score: float = 0.0
     lines: list[Line] = field(default_factory=list)

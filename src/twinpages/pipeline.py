@@ -98,6 +98,9 @@ class Pipeline:
                 stage = "segment"
                 segment_document(doc, self.config.segment)
                 self.lid.label_sentences(doc)
+                # later stages read lines, main text and sentences: the page as read (a whole HTML
+                # page can be 100 times its main text) need not stay in memory for the whole run
+                doc.html, doc.raw = None, ""
             except Exception as e:  # one broken document must not end the run
                 errors.append(DocError(doc.id, doc.source, stage, type(e).__name__, str(e)))
                 continue
