@@ -119,3 +119,19 @@ def test_seed_pair_is_found_in_a_pool_without_false_partner():
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["seed_pair_found"] and result["false_partners_of_seeds"] == 0
     assert result["seed_pairs"][0][2] == "en->de"
+
+
+def test_workers_give_the_same_outputs(tmp_path, seed_dir):
+    """Extraction in 2 processes: same documents, same order, same bytes out."""
+    import shutil
+
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for name in (EN_SEED, DE_SEED):
+        shutil.copy(seed_dir / name, inp / name)
+    (inp / "broken.txt").write_bytes(b"\x00\x01binary")
+    one = mine([inp], tmp_path / "one")
+    two = mine([inp], tmp_path / "two", workers=2)
+    assert [e.doc_id for e in two.errors] == [e.doc_id for e in one.errors] == ["broken.txt"]
+    for name in ("docpairs.jsonl", "bitext.tsv", "documents.jsonl", "run.json"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name

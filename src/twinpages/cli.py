@@ -37,6 +37,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("-o", "--out", required=True, help="output directory")
     p.add_argument("--one-to-one", action="store_true", help="keep each document in at most one pair")
     p.add_argument("--same-site", action="store_true", help="pair only documents of the same host")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes for extraction, language ID and sentence splitting (default: 1)")
     p.add_argument("--cache", default=None,
                    help="embedding cache file (SQLite); a second run over the same corpus re-embeds nothing")
     p.add_argument("--min-score", type=float, default=None, help="document-pair score threshold")
@@ -116,7 +118,7 @@ def build_config(args: argparse.Namespace) -> PipelineConfig:
 
 
 def cmd_mine(args) -> int:
-    result = mine(args.inputs, args.out, build_config(args), progress=not args.quiet)
+    result = mine(args.inputs, args.out, build_config(args), progress=not args.quiet, workers=args.workers)
     s = result.stats
     print(f"documents read {s['documents_read']}, kept {s['documents_kept']}, failed {s['documents_failed']}"
           + (f" {s['failed_by_type']}" if s["failed_by_type"] else ""), file=sys.stderr)

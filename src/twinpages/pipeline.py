@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 import time
 from collections import Counter, OrderedDict
@@ -62,9 +63,10 @@ class MineResult:
 class Pipeline:
     """Holds the stages (each loads its model lazily, on first use)."""
 
-    def __init__(self, config: PipelineConfig = PipelineConfig(), progress: bool = False):
+    def __init__(self, config: PipelineConfig = PipelineConfig(), progress: bool = False, workers: int = 1):
         self.config = config
         self.progress = progress
+        self.workers = workers  # processes for extraction, language ID and sentence splitting
         self.extractor = Extractor(config.extract, lid_backend=config.langid.backend)
         self.lid = LanguageIdentifier(config.langid)
         self.embedder = Embedder(config.embed)
@@ -82,34 +84,47 @@ class Pipeline:
 
     def analyse(self, docs: Iterable[Document | DocError], errors: list[DocError],
                 total: int | None = None, repeats: RepeatedLines | None = None) -> Iterator[Document]:
-        """read → extract → language ID → sentences, one document at a time. With ``repeats`` (counted
-        over the same corpus), lines that recur across a site are dropped as boilerplate."""
+        """read → extract → language ID → sentences, one document at a time, in input order; in
+        ``self.workers`` processes when more than one. With ``repeats`` (counted over the same corpus),
+        lines that recur across a site are dropped as boilerplate."""
         progress = Progress("prepared", total, enabled=self.progress)
-        for doc in docs:
-            progress.update()
-            if isinstance(doc, DocError):
-                errors.append(doc)
-                continue
-            stage = "extract"
-            try:
-                self.extractor.extract(doc, repeats.repeated_in(doc) if repeats else None)
-                stage = "langid"
-                self.lid.identify(doc)
-                stage = "segment"
-                segment_document(doc, self.config.segment)
-                self.lid.label_sentences(doc)
-                # later stages read lines, main text and sentences: the page as read (a whole HTML
-                # page can be 100 times its main text) need not stay in memory for the whole run
-                doc.html, doc.raw = None, ""
-            except Exception as e:  # one broken document must not end the run
-                errors.append(DocError(doc.id, doc.source, stage, type(e).__name__, str(e)))
-                continue
-            if not doc.sentences:
-                errors.append(DocError(doc.id, doc.source, "extract", "no_main_text",
-                                       f"no main-text sentences in {len(doc.lines)} non-empty lines"))
-                continue
-            yield doc
+        if self.workers > 1:
+            pool = multiprocessing.get_context("spawn").Pool(self.workers, _worker_init, (self.config, repeats))
+            results = pool.imap(_worker_analyse, docs, chunksize=8)  # ordered: runs stay deterministic
+        else:
+            pool, results = None, (self.analyse_one(d, repeats) for d in docs)
+        try:
+            for item in results:
+                progress.update()
+                if isinstance(item, DocError):
+                    errors.append(item)
+                else:
+                    yield item
+        finally:
+            if pool is not None:
+                pool.terminate()
         progress.close()
+
+    def analyse_one(self, doc: Document | DocError, repeats: RepeatedLines | None = None) -> Document | DocError:
+        if isinstance(doc, DocError):
+            return doc
+        stage = "extract"
+        try:
+            self.extractor.extract(doc, repeats.repeated_in(doc) if repeats else None)
+            stage = "langid"
+            self.lid.identify(doc)
+            stage = "segment"
+            segment_document(doc, self.config.segment)
+            self.lid.label_sentences(doc)
+            # later stages read lines, main text and sentences: the page as read (a whole HTML
+            # page can be 100 times its main text) need not stay in memory for the whole run
+            doc.html, doc.raw = None, ""
+        except Exception as e:  # one broken document must not end the run
+            return DocError(doc.id, doc.source, stage, type(e).__name__, str(e))
+        if not doc.sentences:
+            return DocError(doc.id, doc.source, "extract", "no_main_text",
+                            f"no main-text sentences in {len(doc.lines)} non-empty lines")
+        return doc
 
     def docalign_config(self, a: Document, b: Document) -> tuple[str, DocAlignConfig]:
         """The encoder of this language pair and the document-alignment settings on its scale."""
@@ -194,6 +209,19 @@ class Pipeline:
         return pairs, {"candidates": len(candidates)}
 
 
+_WORKER: tuple[Pipeline, RepeatedLines | None] | None = None
+
+
+def _worker_init(config: PipelineConfig, repeats: RepeatedLines | None) -> None:
+    global _WORKER
+    _WORKER = (Pipeline(config), repeats)
+
+
+def _worker_analyse(doc: Document | DocError) -> Document | DocError:
+    pipe, repeats = _WORKER
+    return pipe.analyse_one(doc, repeats)
+
+
 def count_repeats(inputs: list, config: PipelineConfig) -> RepeatedLines | None:
     """First pass: count the corpus's lines per site (reading is cheap next to embedding)."""
     if not config.extract.repeated_min_docs:
@@ -207,7 +235,7 @@ def count_repeats(inputs: list, config: PipelineConfig) -> RepeatedLines | None:
 
 
 def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
-         config: PipelineConfig = PipelineConfig(), progress: bool = False) -> MineResult:
+         config: PipelineConfig = PipelineConfig(), progress: bool = False, workers: int = 1) -> MineResult:
     """Find translated document pairs among the inputs and align their sentences.
 
     With ``out_dir``, writes the files of ``config.output`` there (see stages/writers/outputs.py)."""
@@ -217,7 +245,7 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
         work.mkdir(parents=True, exist_ok=True)
         if config.embed.cache is None:  # the embeddings of a killed run are not computed again
             config = replace(config, embed=replace(config.embed, cache=str(work / "embeddings.sqlite")))
-    pipe = Pipeline(config, progress=progress)
+    pipe = Pipeline(config, progress=progress, workers=workers)
     inputs = list(inputs)
     files = readers.list_files(inputs, config.read)
     # archives hold many documents each: progress then counts without a total
