@@ -104,6 +104,24 @@ def test_jsonl_text_html_and_malformed_lines(tmp_path: Path):
                     ("docs.jsonl:5", "malformed_jsonl")]
 
 
+def test_jsonl_archive_is_streamed_and_limited_per_line(tmp_path: Path):
+    """The size limit is per document: an archive larger than it is read whole, one oversized line is
+    reported and skipped, and a gzip stream cut short keeps the lines before the cut."""
+    docs = [json.dumps({"id": f"d{i}", "text": f"Document number {i}. " * 5}) for i in range(200)]
+    docs[50] = json.dumps({"id": "huge", "text": "z" * 5000})
+    data = gzip.compress("\n".join(docs).encode())
+    (tmp_path / "all.jsonl.gz").write_bytes(data)
+    out = list(read([tmp_path / "all.jsonl.gz"], ReadConfig(max_bytes=1000)))
+    assert len(out) == 200
+    assert [(o.doc_id, o.error) for o in out if isinstance(o, DocError)] == [("all.jsonl.gz:51", "too_large")]
+    assert out[51].id == "d51"
+    (tmp_path / "cut.jsonl.gz").write_bytes(data[: len(data) // 2])
+    out = list(read([tmp_path / "cut.jsonl.gz"], ReadConfig(max_bytes=1000)))
+    kept = [o for o in out if isinstance(o, Document)]
+    assert 0 < len(kept) < 199 and [d.id for d in kept] == [f"d{i}" for i in range(len(kept) + 1) if i != 50]
+    assert isinstance(out[-1], DocError) and out[-1].error == "truncated_gzip" and out[-1].doc_id == "cut.jsonl.gz"
+
+
 def test_bad_files_become_named_errors(tmp_path: Path):
     (tmp_path / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
     (tmp_path / "empty.txt").write_bytes(b"")
