@@ -29,7 +29,8 @@ def corpus(tmp_path_factory) -> Path:
 
 
 def mine_cmd(corpus: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "twinpages", "mine", str(corpus), "-o", str(out), "--extract", "none", "--quiet"]
+    return [sys.executable, "-m", "twinpages", "mine", str(corpus), "-o", str(out), "--extract", "none", "--quiet",
+            "--checkpoint-every", "50"]
 
 
 def run_until(cmd: list[str], ready, timeout: float = 300) -> bool:

@@ -42,6 +42,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--cache", default=None,
                    help="embedding cache file (SQLite); a second run over the same corpus re-embeds nothing")
     p.add_argument("--min-score", type=float, default=None, help="document-pair score threshold")
+    p.add_argument("--checkpoint-every", type=int, default=500, metavar="N",
+                   help="save the decisions every N candidate pairs, for a killed run to resume (default: 500)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--formats", default=",".join(FORMATS),
                    help=f"bitext files to write, comma-separated from {','.join(FORMATS)} (default: all)")
@@ -83,6 +85,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     e.add_argument("--gold-pairs", type=int, default=None, help="evaluate on this many gold pairs only...")
     e.add_argument("--distractors", type=int, default=0, help="...plus this many other documents (seeded)")
     e.add_argument("--one-to-one", action="store_true", help="keep each document in at most one pair")
+    e.add_argument("--workers", type=int, default=1,
+                   help="processes for extraction, language ID and sentence splitting (default: 1)")
     e.add_argument("--quiet", action="store_true", help="no progress on stderr")
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
     _add_common(e)
@@ -118,7 +122,8 @@ def build_config(args: argparse.Namespace) -> PipelineConfig:
 
 
 def cmd_mine(args) -> int:
-    result = mine(args.inputs, args.out, build_config(args), progress=not args.quiet, workers=args.workers)
+    result = mine(args.inputs, args.out, build_config(args), progress=not args.quiet, workers=args.workers,
+                  checkpoint_every=args.checkpoint_every)
     s = result.stats
     print(f"documents read {s['documents_read']}, kept {s['documents_kept']}, failed {s['documents_failed']}"
           + (f" {s['failed_by_type']}" if s["failed_by_type"] else ""), file=sys.stderr)
@@ -158,7 +163,7 @@ def cmd_eval(args) -> int:
         from .eval.docalign_f1 import evaluate as evaluate_docalign
 
         metrics = evaluate_docalign(args.docs, args.gold, build_config(args), args.gold_pairs, args.distractors,
-                                    progress=not args.quiet)
+                                    progress=not args.quiet, workers=args.workers)
     if args.json:
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}))
     else:

@@ -50,7 +50,8 @@ class PipelineConfig:
         """A short stamp of what produced an output, so numbers can be compared across runs."""
         sa = self.docalign.sentalign
         return (f"lid:{self.langid.backend}|emb:{self.embed.encoder}|cand:top{self.candidates.k}"
-                f"|da:{self.docalign.min_score}|sa:bead{sa.max_bead}|v:{__version__}")
+                f"|da:{self.docalign.min_score}{'q' if self.docalign.quick_first else ''}|sa:bead{sa.max_bead}"
+                f"|v:{__version__}")
 
 
 @dataclass(slots=True)
@@ -80,7 +81,13 @@ class Pipeline:
         waits until the languages of all documents are known."""
         analysed = list(self.analyse(docs, errors, total, repeats))
         needed = encoders_for(self.config.embed, (d.lang for d in analysed))
-        return list(self.embedder.run(analysed, needed))
+        progress = Progress("embedded", len(analysed), enabled=self.progress)
+        embedded = []
+        for doc in self.embedder.run(analysed, needed):
+            embedded.append(doc)
+            progress.update()
+        progress.close()
+        return embedded
 
     def analyse(self, docs: Iterable[Document | DocError], errors: list[DocError],
                 total: int | None = None, repeats: RepeatedLines | None = None) -> Iterator[Document]:
@@ -131,13 +138,32 @@ class Pipeline:
         name = pair_encoder(self.config.embed, a.lang, b.lang)
         encoder = self.embedder.encoder(name)
         da = self.config.docalign
-        da = replace(da, sentalign=replace(da.sentalign, similarity_scale=encoder.similarity_scale),
+        da = replace(da, sentalign=replace(da.sentalign, similarity_scale=encoder.similarity_scale,
+                                                prior_cosine=encoder.unrelated_cosine),
                      margin_bead_cosine=da.margin_bead_cosine if encoder.margin_bead_cosine is not None else None)
         return name, da
 
-    def align_pair(self, a: Document, b: Document, candidate_score: float = 0.0, orient: bool = True) -> DocPair:
+    def align_pair(self, a: Document, b: Document, candidate_score: float = 0.0, orient: bool = True,
+                   quick: bool = False) -> DocPair:
+        """Align two documents. ``quick`` approximates multi-sentence runs by mean vectors instead of
+        encoding them (sentalign.mean_runs): ~10x cheaper, for deciding which candidates to keep."""
         name, da = self.docalign_config(a, b)
-        return align_documents(a, b, name, partial(self._runs, name), da, candidate_score, orient)
+        overlaps = None if quick else partial(self._runs, name)
+        return align_documents(a, b, name, overlaps, da, candidate_score, orient)
+
+    def decide(self, a: Document, b: Document, candidate_score: float = 0.0) -> DocPair | None:
+        """The aligned pair when it is a translation, else None. Most candidates are not: a quick
+        alignment (approximate runs) rejects those first. An accepted pair is aligned again with
+        encoded runs unless its quick alignment is already all 1-1 beads covering both sides."""
+        quick = self.config.docalign.quick_first
+        pair = self.align_pair(a, b, candidate_score, quick=quick)
+        if not self.is_translation(pair, a, b):
+            return None
+        if quick and not all(len(p.src_idx) == 1 and len(p.tgt_idx) == 1 for p in pair.pairs):
+            pair = self.align_pair(a, b, candidate_score)
+            if not self.is_translation(pair, a, b):
+                return None
+        return pair
 
     def is_translation(self, pair: DocPair, a: Document, b: Document) -> bool:
         return is_translation(pair, len(a.sentences), len(b.sentences), self.docalign_config(a, b)[1])
@@ -177,8 +203,10 @@ class Pipeline:
                    batch_size: int = 500) -> tuple[list[DocPair], dict]:
         """Candidates, then sentence alignment of each. With ``work`` (a folder), finished batches of
         candidates are saved there and reused by a rerun (checkpoints.py)."""
+        t0 = time.monotonic()
         # grouped by document, so that a document's run vectors are computed once and reused
         candidates = sorted(self.find_candidates(docs), key=lambda c: (c.src, c.tgt))
+        t1 = time.monotonic()
         progress = Progress("aligned", len(candidates), enabled=self.progress, unit="candidate pairs")
         pairs: list[DocPair] = []
         signature = self.config.signature()
@@ -194,9 +222,8 @@ class Pipeline:
                     continue
             accepted = []
             for c in batch:
-                a, b = docs[c.src], docs[c.tgt]
-                pair = self.align_pair(a, b, c.score)
-                if self.is_translation(pair, a, b):
+                pair = self.decide(docs[c.src], docs[c.tgt], c.score)
+                if pair is not None:
                     accepted.append(pair)
                 progress.update()
             if path is not None:
@@ -206,7 +233,8 @@ class Pipeline:
         if self.config.docalign.one_to_one:
             pairs = one_to_one(pairs)
         pairs.sort(key=lambda p: (-p.score, p.src_id, p.tgt_id))
-        return pairs, {"candidates": len(candidates)}
+        seconds = {"candidates": round(t1 - t0, 1), "alignment": round(time.monotonic() - t1, 1)}
+        return pairs, {"candidates": len(candidates), "stage_seconds": seconds}
 
 
 _WORKER: tuple[Pipeline, RepeatedLines | None] | None = None
@@ -235,8 +263,10 @@ def count_repeats(inputs: list, config: PipelineConfig) -> RepeatedLines | None:
 
 
 def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
-         config: PipelineConfig = PipelineConfig(), progress: bool = False, workers: int = 1) -> MineResult:
-    """Find translated document pairs among the inputs and align their sentences.
+         config: PipelineConfig = PipelineConfig(), progress: bool = False, workers: int = 1,
+         checkpoint_every: int = 500) -> MineResult:
+    """Find translated document pairs among the inputs and align their sentences. With ``out_dir``,
+    every ``checkpoint_every`` candidate pairs decided are saved, for a killed run to resume from.
 
     With ``out_dir``, writes the files of ``config.output`` there (see stages/writers/outputs.py)."""
     t0 = time.monotonic()
@@ -254,7 +284,9 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
     repeats = count_repeats(inputs, config)
     docs = pipe.prepare(readers.read(inputs, config.read), errors, total=len(files) if single else None,
                         repeats=repeats)
-    pairs, cand_stats = pipe.find_pairs(docs, work)
+    t_prepared = time.monotonic()
+    pairs, cand_stats = pipe.find_pairs(docs, work, checkpoint_every)
+    cand_stats["stage_seconds"] = {"prepare": round(t_prepared - t0, 1), **cand_stats["stage_seconds"]}
     stats = {
         "documents_read": len(docs) + len(errors), "documents_kept": len(docs), "documents_failed": len(errors),
         "failed_by_type": dict(sorted(Counter(e.error for e in errors).items())),
@@ -269,8 +301,9 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
         # run found already done, not where its work folder was
         recorded = replace(config, embed=replace(config.embed, cache=None)) if config.embed.cache and \
             Path(config.embed.cache).parent == work else config
+        varying = ("seconds", "stage_seconds", "sentences_embedded")
         run_record = {"signature": config.signature(), "config": asdict(recorded),
-                      "stats": {k: v for k, v in stats.items() if k not in ("seconds", "sentences_embedded")}}
+                      "stats": {k: v for k, v in stats.items() if k not in varying}}
         write_outputs(Path(out_dir), pairs, docs, errors, run_record, config.output)
         shutil.rmtree(work, ignore_errors=True)
     return MineResult(pairs, errors, stats)

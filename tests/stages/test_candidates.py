@@ -38,3 +38,25 @@ def test_groups_keep_pairs_inside_a_site():
 def test_documents_without_language_are_not_paired():
     v = np.eye(2, dtype=np.float32)
     assert find_candidates(v, [None, "en"]) == []
+
+
+def test_relative_margin_keeps_only_pairs_near_each_documents_best():
+    """Two English siblings close to one French text both stay; a French text's weak far neighbour
+    (which the k-NN search still returns) is dropped, and 0 keeps everything."""
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(3, 16))
+    rows = [base[0], base[0] + 0.05 * rng.normal(size=16), base[1], base[0] + 0.1 * base[2], base[1] + 1.2 * base[2]]
+    v = np.array(rows, dtype=np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    langs = ["en", "en", "en", "fr", "fr"]
+    loose = find_candidates(v, langs, CandidatesConfig(k=2, min_cosine=-1.0, relative_margin=0.0))
+    tight = find_candidates(v, langs, CandidatesConfig(k=2, min_cosine=-1.0, relative_margin=0.9))
+    pairs = {(c.src, c.tgt) for c in tight}
+    assert {(0, 3), (1, 3)} <= pairs  # siblings of the French text 3 both stay
+    assert pairs < {(c.src, c.tgt) for c in loose}
+    best = {}
+    for c in tight:
+        for d in (c.src, c.tgt):
+            best[d] = max(best.get(d, 0.0), c.score)
+    for c in tight:
+        assert c.score >= 0.9 * max(best[c.src], best[c.tgt]) - 1e-6

@@ -2,7 +2,7 @@ import numpy as np
 
 from conftest import gold_pairs_found
 from twinpages.backends.encoders import encode_overlaps
-from twinpages.stages.sentalign import SentAlignConfig, align, bead_types, overlap_texts
+from twinpages.stages.sentalign import SentAlignConfig, align, bead_types, mean_runs, overlap_texts
 
 
 def test_bead_types():
@@ -77,3 +77,25 @@ def test_coarse_to_fine_matches_the_full_program_on_a_real_chapter(pipeline):
     f_band = score([doc.gold], [[(b.src_idx, b.tgt_idx) for b in banded.beads]])
     assert f_band["f1_lax"] >= f_full["f1_lax"] - 0.01
     assert f_band["f1_strict"] >= f_full["f1_strict"] - 0.02
+
+
+def test_one_sentence_documents_align():
+    """A 1 x 1 pair: the side's mean similarity is the match itself, so without the prior the
+    normalised similarity would be 0 and the DP would leave both sentences unaligned."""
+    v = np.array([[1.0, 0.0], [0.9, np.sqrt(1 - 0.81)]], dtype=np.float32)
+    al = align(["a"], ["b"], v[:1], v[1:], None, SentAlignConfig())
+    assert [(b.src_idx, b.tgt_idx) for b in al.beads] == [((0,), (0,))]
+    assert al.beads[0].score > 0.6 and abs(al.beads[0].cosine - 0.9) < 1e-6
+    without_prior = align(["a"], ["b"], v[:1], v[1:], None, SentAlignConfig(prior_weight=0.0))
+    assert all(not (b.src_idx and b.tgt_idx) for b in without_prior.beads)
+
+
+def test_mean_runs_are_normalised_means():
+    rng = np.random.default_rng(1)
+    emb = rng.normal(size=(5, 8)).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    runs = mean_runs(emb, [1, 2, 3])
+    assert runs[1] is emb and runs[2].shape == (4, 8) and runs[3].shape == (3, 8)
+    expected = emb[1:4].sum(axis=0)
+    assert np.allclose(runs[3][1], expected / np.linalg.norm(expected), atol=1e-6)
+    assert mean_runs(emb[:1], [1, 2])[2].shape == (0, 8)

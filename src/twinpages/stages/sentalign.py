@@ -44,6 +44,11 @@ class SentAlignConfig:
     gap_open: float = 0.4  # cost of a run of unaligned sentences inside an alignment (affine gaps)
     band_blocks: int = 3  # half-width of the fine search band around the coarse path, in coarse blocks
     normalise: bool = True  # subtract each text's mean similarity to the other side (Vecalign's idea)
+    # That mean is shrunk towards the encoder's cosine between unrelated texts, as if the other side had
+    # ``prior_weight`` more unrelated sentences: a side of one or two sentences is mostly the text's own
+    # translation, so its mean alone would cancel the match (a 1 x 1 pair would score 0).
+    prior_cosine: float = 0.09  # USE-m3, random DDTP en-fr sentence pairs; set per encoder by the pipeline
+    prior_weight: float = 4.0
 
 
 @dataclass(slots=True)
@@ -75,8 +80,23 @@ def null_similarity(sim: np.ndarray, config: SentAlignConfig) -> float:
     return max(config.null_floor, float(np.quantile(sim, config.null_quantile)))
 
 
-def _runs(sentences: Sequence[str], emb: np.ndarray | None, sizes: list[int], overlaps: OverlapFn):
+def mean_runs(emb: np.ndarray, sizes: list[int]) -> dict[int, np.ndarray]:
+    """Approximate run vectors: the normalised mean of the run's sentence vectors. No encoder call, so
+    a first pass over many candidate pairs is cheap; the encoded runs are more exact (see align)."""
+    out = {1: emb}
+    csum = np.concatenate([np.zeros((1, emb.shape[1]), emb.dtype), np.cumsum(emb, axis=0)])
+    for k in sizes:
+        if k > 1:
+            v = csum[k:] - csum[:-k] if len(emb) >= k else np.zeros((0, emb.shape[1]), emb.dtype)
+            norms = np.linalg.norm(v, axis=1, keepdims=True)
+            out[k] = (v / np.maximum(norms, 1e-12)).astype(emb.dtype)
+    return out
+
+
+def _runs(sentences: Sequence[str], emb: np.ndarray | None, sizes: list[int], overlaps: OverlapFn | None):
     """Vectors of the runs of each size; the single sentences' from ``emb`` when given."""
+    if overlaps is None:
+        return mean_runs(emb, sizes)
     if emb is None:
         return overlaps(sentences, sizes)
     return {**overlaps(sentences, [k for k in sizes if k > 1]), 1: emb}
@@ -87,13 +107,14 @@ def align(
     tgt: Sequence[str],
     src_emb: np.ndarray | None,
     tgt_emb: np.ndarray | None,
-    overlaps: OverlapFn,
+    overlaps: OverlapFn | None,
     config: SentAlignConfig = SentAlignConfig(),
 ) -> Alignment:
     """Align two sentence sequences. ``*_emb`` are their (normalised) sentence embeddings and
     ``overlaps(sentences, sizes)`` embeds the runs of consecutive sentences that multi-sentence beads
     need (``backends.encoders.encode_overlaps`` with the same encoder). With ``*_emb`` None, the
-    sentence embeddings come from ``overlaps`` too, in the same pass."""
+    sentence embeddings come from ``overlaps`` too, in the same pass. With ``overlaps`` None, runs are
+    approximated by their sentences' mean vector (``mean_runs``): a cheap first pass."""
     n, m = len(src), len(tgt)
     if n == 0 or m == 0:
         beads = [SentPair((i,), (), s, "", 0.0) for i, s in enumerate(src)]
@@ -119,8 +140,10 @@ def align_runs(src: Sequence[str], tgt: Sequence[str], src_ovl: dict[int, np.nda
     # products is the dot product with the mean vector, so this costs O(n) and not O(n m).
     if config.normalise:
         tgt_mean, src_mean = tgt_emb.mean(axis=0), src_emb.mean(axis=0)
-        src_mu = {k: v @ tgt_mean for k, v in src_ovl.items()}
-        tgt_mu = {k: v @ src_mean for k, v in tgt_ovl.items()}
+        w = config.prior_weight
+        prior = config.prior_cosine * w
+        src_mu = {k: ((v @ tgt_mean) * m + prior) / (m + w) for k, v in src_ovl.items()}
+        tgt_mu = {k: ((v @ src_mean) * n + prior) / (n + w) for k, v in tgt_ovl.items()}
     else:
         src_mu = {k: np.zeros(len(v), np.float32) for k, v in src_ovl.items()}
         tgt_mu = {k: np.zeros(len(v), np.float32) for k, v in tgt_ovl.items()}
