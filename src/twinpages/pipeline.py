@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import shutil
+import tempfile
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
@@ -17,11 +18,10 @@ from functools import partial
 from itertools import combinations
 from pathlib import Path
 
-import numpy as np
-
 from . import __version__, checkpoints
 from .backends.encoders import encode_overlaps
 from .data import Candidate, DocError, DocPair, Document
+from .docstore import DocStore
 from .progress import Progress
 from .stages import readers
 from .stages.candidates import CandidatesConfig, find_candidates
@@ -88,6 +88,23 @@ class Pipeline:
             progress.update()
         progress.close()
         return embedded
+
+    def prepare_into(self, docs: Iterable[Document | DocError], errors: list[DocError], store: DocStore,
+                     total: int | None = None, repeats: RepeatedLines | None = None) -> None:
+        """``prepare`` for a corpus: documents stream through analysis into ``store``, then back out of it
+        through embedding, so that memory holds one batch of documents at a time, not the corpus."""
+        langs: Counter = Counter()
+        for doc in self.analyse(docs, errors, total, repeats):
+            store.add(doc, group_of(doc))
+            langs[doc.lang] += 1
+        store.commit()
+        needed = encoders_for(self.config.embed, langs)
+        progress = Progress("embedded", len(store), enabled=self.progress)
+        for idx, doc in enumerate(self.embedder.run(iter(store), needed)):
+            store.replace(idx, doc, {name: document_vector(doc, name) for name in doc.embeddings})
+            progress.update()
+        store.commit()
+        progress.close()
 
     def analyse(self, docs: Iterable[Document | DocError], errors: list[DocError],
                 total: int | None = None, repeats: RepeatedLines | None = None) -> Iterator[Document]:
@@ -183,23 +200,23 @@ class Pipeline:
     def __getstate__(self):  # the cache holds arrays that a worker can recompute
         return {k: v for k, v in self.__dict__.items() if k != "_run_cache"} | {"_run_cache": OrderedDict()}
 
-    def find_candidates(self, docs: list[Document]) -> list[Candidate]:
+    def find_candidates(self, docs: DocStore) -> list[Candidate]:
         """Candidates of every language pair, each searched in the vector space of its encoder."""
-        langs = sorted({d.lang for d in docs if d.lang})
+        all_langs = docs.langs()
+        all_groups = docs.groups() if self.config.candidates.same_site else None
         by_encoder: dict[str, set[tuple[str, str]]] = {}
-        for a, b in combinations(langs, 2):
+        for a, b in combinations(sorted({lang for lang in all_langs if lang}), 2):
             by_encoder.setdefault(pair_encoder(self.config.embed, a, b), set()).add((a, b))
         found = []
         for name, lang_pairs in sorted(by_encoder.items()):
-            members = [i for i, d in enumerate(docs) if name in d.embeddings]
-            vectors = np.stack([document_vector(docs[i], name) for i in members])
-            groups = [group_of(docs[i]) for i in members] if self.config.candidates.same_site else None
-            for c in find_candidates(vectors, [docs[i].lang for i in members], self.config.candidates,
+            members, vectors = docs.vectors(name)
+            groups = [all_groups[i] for i in members] if all_groups else None
+            for c in find_candidates(vectors, [all_langs[i] for i in members], self.config.candidates,
                                      groups=groups, lang_pairs=lang_pairs):
                 found.append(Candidate(members[c.src], members[c.tgt], c.score))
         return sorted(found, key=lambda c: (-c.score, c.src, c.tgt))
 
-    def find_pairs(self, docs: list[Document], work: Path | None = None,
+    def find_pairs(self, docs: DocStore, work: Path | None = None,
                    batch_size: int = 500) -> tuple[list[DocPair], dict]:
         """Candidates, then sentence alignment of each. With ``work`` (a folder), finished batches of
         candidates are saved there and reused by a rerun (checkpoints.py)."""
@@ -282,31 +299,46 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
     single = all(readers.format_of(p) in ("txt", "html") for p, _ in files)
     errors: list[DocError] = []
     repeats = count_repeats(inputs, config)
-    docs = pipe.prepare(readers.read(inputs, config.read), errors, total=len(files) if single else None,
-                        repeats=repeats)
-    t_prepared = time.monotonic()
-    pairs, cand_stats = pipe.find_pairs(docs, work, checkpoint_every)
-    cand_stats["stage_seconds"] = {"prepare": round(t_prepared - t0, 1), **cand_stats["stage_seconds"]}
-    stats = {
-        "documents_read": len(docs) + len(errors), "documents_kept": len(docs), "documents_failed": len(errors),
-        "failed_by_type": dict(sorted(Counter(e.error for e in errors).items())),
-        "languages": dict(sorted(Counter(d.lang or "und" for d in docs).items())),
-        "encoders": dict(sorted(Counter(name for d in docs for name in d.embeddings).items())),
-        "sentences_embedded": pipe.embedder.sentences_embedded,
-        **cand_stats, "document_pairs": len(pairs),
-        "sentence_pairs": sum(p.n_aligned for p in pairs), "seconds": round(time.monotonic() - t0, 2),
-    }
-    if out_dir is not None:
-        # run.json holds what the inputs and settings determine: not timings, not what a resumed
-        # run found already done, not where its work folder was
-        recorded = replace(config, embed=replace(config.embed, cache=None)) if config.embed.cache and \
-            Path(config.embed.cache).parent == work else config
-        varying = ("seconds", "stage_seconds", "sentences_embedded")
-        run_record = {"signature": config.signature(), "config": asdict(recorded),
-                      "stats": {k: v for k, v in stats.items() if k not in varying}}
-        write_outputs(Path(out_dir), pairs, docs, errors, run_record, config.output)
+    scratch = tempfile.TemporaryDirectory() if work is None else None
+    docs = DocStore((work if work is not None else Path(scratch.name)) / "documents.sqlite")
+    try:
+        pipe.prepare_into(readers.read(inputs, config.read), errors, docs, total=len(files) if single else None,
+                          repeats=repeats)
+        t_prepared = time.monotonic()
+        pairs, cand_stats = pipe.find_pairs(docs, work, checkpoint_every)
+        cand_stats["stage_seconds"] = {"prepare": round(t_prepared - t0, 1), **cand_stats["stage_seconds"]}
+        stats = _run_stats(docs, errors, pairs, cand_stats, pipe)
+        stats["seconds"] = round(time.monotonic() - t0, 2)
+        if out_dir is not None:
+            # run.json holds what the inputs and settings determine: not timings, not what a resumed
+            # run found already done, not where its work folder was
+            recorded = replace(config, embed=replace(config.embed, cache=None)) if config.embed.cache and \
+                Path(config.embed.cache).parent == work else config
+            varying = ("seconds", "stage_seconds", "sentences_embedded")
+            run_record = {"signature": config.signature(), "config": asdict(recorded),
+                          "stats": {k: v for k, v in stats.items() if k not in varying}}
+            write_outputs(Path(out_dir), pairs, docs, errors, run_record, config.output)
+    finally:
+        docs.close()
+        if scratch is not None:
+            scratch.cleanup()
+    if work is not None:
         shutil.rmtree(work, ignore_errors=True)
     return MineResult(pairs, errors, stats)
+
+
+def _run_stats(docs: DocStore, errors: list[DocError], pairs: list[DocPair], cand_stats: dict,
+               pipe: Pipeline) -> dict:
+    langs = docs.langs()
+    return {
+        "documents_read": len(docs) + len(errors), "documents_kept": len(docs), "documents_failed": len(errors),
+        "failed_by_type": dict(sorted(Counter(e.error for e in errors).items())),
+        "languages": dict(sorted(Counter(lang or "und" for lang in langs).items())),
+        "encoders": docs.encoder_counts(),
+        "sentences_embedded": pipe.embedder.sentences_embedded,
+        **cand_stats, "document_pairs": len(pairs),
+        "sentence_pairs": sum(p.n_aligned for p in pairs),
+    }
 
 
 def load_documents(paths: Iterable[str | Path], config: PipelineConfig = PipelineConfig(),

@@ -7,6 +7,7 @@ tables bitext.parquet and docpairs.parquet.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,7 @@ class OutputConfig:
             raise ValueError(f"unknown output format(s) {sorted(unknown)}; choose from {list(FORMATS)}")
 
 
-def write_outputs(out: Path, pairs: list[DocPair], docs: list[Document], errors: list[DocError],
+def write_outputs(out: Path, pairs: list[DocPair], docs: Iterable[Document], errors: list[DocError],
                   run_record: dict, config: OutputConfig = OutputConfig()) -> None:
     out.mkdir(parents=True, exist_ok=True)
     files.write_docpairs(out / "docpairs.jsonl", pairs)

@@ -1,0 +1,102 @@
+"""Prepared documents on disk, so that a corpus run holds in memory only what the current step needs.
+
+``mine`` streams documents through extraction, language ID and splitting into a DocStore (SQLite),
+then streams them back through embedding. Each row holds one pickled Document; beside it are what the
+candidate search reads for every document (language, site group, one vector per encoder). Memory then
+grows with the vector index, not with the corpus, and alignment reads the two documents of each
+candidate pair back through a small LRU cache (candidates come grouped by source document).
+"""
+
+from __future__ import annotations
+
+import pickle
+import sqlite3
+from collections import OrderedDict
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from .data import Document
+
+
+class DocStore:
+    def __init__(self, path: str | Path, cache_size: int = 2048, chunk: int = 1000):
+        self.path = Path(path)
+        self.path.unlink(missing_ok=True)  # a store lives for one run: a resumed run rebuilds it
+        self.db = sqlite3.connect(self.path)
+        self.db.execute("PRAGMA journal_mode=OFF")  # scratch data: no rollback journal needed
+        self.db.execute("PRAGMA synchronous=OFF")
+        self.db.execute("CREATE TABLE docs (idx INTEGER PRIMARY KEY, lang TEXT, grp TEXT, doc BLOB)")
+        self.db.execute("CREATE TABLE vectors (encoder TEXT, idx INTEGER, vec BLOB, PRIMARY KEY (encoder, idx))")
+        self.n = 0
+        self.chunk = chunk
+        self._cache: OrderedDict[int, Document] = OrderedDict()
+        self.cache_size = cache_size
+
+    def add(self, doc: Document, group: str | None = None) -> int:
+        idx = self.n
+        self.db.execute("INSERT INTO docs VALUES (?, ?, ?, ?)", (idx, doc.lang, group, _dump(doc)))
+        self.n += 1
+        return idx
+
+    def replace(self, idx: int, doc: Document, vectors: dict[str, np.ndarray]) -> None:
+        """Store the document again (now with its sentence embeddings) and its document vectors."""
+        self.db.execute("UPDATE docs SET doc = ? WHERE idx = ?", (_dump(doc), idx))
+        self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                            [(name, idx, np.asarray(v, np.float32).tobytes()) for name, v in sorted(vectors.items())])
+        self._cache.pop(idx, None)
+
+    def commit(self) -> None:
+        self.db.commit()
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, idx: int) -> Document:
+        doc = self._cache.get(idx)
+        if doc is not None:
+            self._cache.move_to_end(idx)
+            return doc
+        row = self.db.execute("SELECT doc FROM docs WHERE idx = ?", (idx,)).fetchone()
+        if row is None:
+            raise IndexError(idx)
+        doc = pickle.loads(row[0])
+        self._cache[idx] = doc
+        if len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
+        return doc
+
+    def __iter__(self) -> Iterator[Document]:
+        """Every document in order, read in chunks (no cursor stays open across writes)."""
+        for start in range(0, self.n, self.chunk):
+            rows = self.db.execute("SELECT doc FROM docs WHERE idx >= ? AND idx < ? ORDER BY idx",
+                                   (start, start + self.chunk)).fetchall()
+            for (blob,) in rows:
+                yield pickle.loads(blob)
+
+    def langs(self) -> list[str | None]:
+        return [lang for (lang,) in self.db.execute("SELECT lang FROM docs ORDER BY idx")]
+
+    def groups(self) -> list[str | None]:
+        return [grp for (grp,) in self.db.execute("SELECT grp FROM docs ORDER BY idx")]
+
+    def encoder_counts(self) -> dict[str, int]:
+        """How many documents each encoder embedded."""
+        return dict(self.db.execute("SELECT encoder, COUNT(*) FROM vectors GROUP BY encoder ORDER BY encoder"))
+
+    def vectors(self, encoder: str) -> tuple[list[int], np.ndarray]:
+        """The documents that have a vector of this encoder, and their vectors (one row each)."""
+        members, rows = [], []
+        for idx, blob in self.db.execute("SELECT idx, vec FROM vectors WHERE encoder = ? ORDER BY idx", (encoder,)):
+            members.append(idx)
+            rows.append(np.frombuffer(blob, dtype=np.float32))
+        return members, (np.stack(rows) if rows else np.zeros((0, 0), np.float32))
+
+    def close(self) -> None:
+        self.db.close()
+        self.path.unlink(missing_ok=True)
+
+
+def _dump(doc: Document) -> bytes:
+    return pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
