@@ -3,7 +3,7 @@ corpus beyond the vector index).
 
 The documents are made from the DDTP set: every line (a package's short description, or a paragraph
 of its long one) becomes a document of its own, which gives ~240k real English and French texts.
-The first N lines make the N-document corpus. Each size runs in a fresh process; peak RSS is the
+The descriptions are shuffled (seeded) and the first N lines make the N-document corpus. Each size runs in a fresh process; peak RSS is the
 process's maximum resident set (ru_maxrss), the vector index is N x 512 float32.
 
 Usage: python benchmarks/memory_scaling.py [SHARED_DIR] [N ...]   (default: 20000 200000)
@@ -11,6 +11,7 @@ Usage: python benchmarks/memory_scaling.py [SHARED_DIR] [N ...]   (default: 2000
 
 import gzip
 import json
+import random
 import resource
 import subprocess
 import sys
@@ -23,11 +24,12 @@ sizes = [int(x) for x in sys.argv[2:]] or [20_000, 200_000]
 
 
 def make_corpus(n: int, path: Path) -> None:
+    with gzip.open(shared / "data/docalign/ddtp-en-fr/docs.jsonl.gz", "rt", encoding="utf-8") as f:
+        records = [json.loads(line) for line in f]
+    random.Random(0).shuffle(records)  # the file lists all English first: mix the languages
     written = 0
-    with gzip.open(shared / "data/docalign/ddtp-en-fr/docs.jsonl.gz", "rt", encoding="utf-8") as f, \
-            open(path, "w", encoding="utf-8") as out:
-        for line in f:
-            rec = json.loads(line)
+    with open(path, "w", encoding="utf-8") as out:
+        for rec in records:
             for k, para in enumerate(p for p in rec["text"].split("\n") if p.strip()):
                 out.write(json.dumps({"id": f"{rec['id']}.{k}", "lang": rec["lang"], "text": para}) + "\n")
                 written += 1

@@ -135,3 +135,23 @@ def test_workers_give_the_same_outputs(tmp_path, seed_dir):
     assert [e.doc_id for e in two.errors] == [e.doc_id for e in one.errors] == ["broken.txt"]
     for name in ("docpairs.jsonl", "bitext.tsv", "documents.jsonl", "run.json"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+
+
+def test_parallel_alignment_gives_the_same_outputs(tmp_path):
+    """Candidate batches decided in 2 worker processes (reading the document store) give the bytes
+    that one process gives."""
+    from conftest import shared_path
+    from twinpages.eval.docalign_f1 import read_gold, subset
+    from twinpages.stages.extract import ExtractConfig
+
+    base = shared_path("data", "docalign", "ddtp-en-fr")
+    lines, gold = subset(base / "docs.jsonl.gz", read_gold(base / "gold.tsv"), 60, 120, seed=5)
+    corpus = tmp_path / "ddtp.jsonl"
+    corpus.write_text("".join(lines), encoding="utf-8")
+    config = PipelineConfig(extract=ExtractConfig(mode="none"))
+    one = mine([corpus], tmp_path / "one", config, checkpoint_every=10)
+    two = mine([corpus], tmp_path / "two", config, workers=2, checkpoint_every=10)
+    assert one.stats["candidates"] > 30  # several batches went to the workers
+    assert len({frozenset((p.src_id, p.tgt_id)) for p in two.pairs} & gold) >= 50
+    for name in ("docpairs.jsonl", "bitext.tsv", "alignments.jsonl", "documents.jsonl", "run.json"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name

@@ -21,22 +21,26 @@ from .data import Document
 
 
 class DocStore:
-    def __init__(self, path: str | Path, cache_size: int = 2048, chunk: int = 1000):
+    def __init__(self, path: str | Path, cache_size: int = 2048, chunk: int = 1000, create: bool = True):
+        """A new, empty store at ``path``; with ``create=False``, the existing store there, for reading
+        (the alignment workers)."""
         self.path = Path(path)
-        self.path.unlink(missing_ok=True)  # a store lives for one run: a resumed run rebuilds it
+        if create:
+            self.path.unlink(missing_ok=True)  # a store lives for one run: a resumed run rebuilds it
         self.db = sqlite3.connect(self.path)
-        self.db.execute("PRAGMA journal_mode=OFF")  # scratch data: no rollback journal needed
-        self.db.execute("PRAGMA synchronous=OFF")
-        self.db.execute("CREATE TABLE docs (idx INTEGER PRIMARY KEY, lang TEXT, grp TEXT, doc BLOB)")
-        self.db.execute("CREATE TABLE vectors (encoder TEXT, idx INTEGER, vec BLOB, PRIMARY KEY (encoder, idx))")
-        self.n = 0
+        if create:
+            self.db.execute("PRAGMA journal_mode=OFF")  # scratch data: no rollback journal needed
+            self.db.execute("PRAGMA synchronous=OFF")
+            self.db.execute("CREATE TABLE docs (idx INTEGER PRIMARY KEY, id TEXT, lang TEXT, grp TEXT, doc BLOB)")
+            self.db.execute("CREATE TABLE vectors (encoder TEXT, idx INTEGER, vec BLOB, PRIMARY KEY (encoder, idx))")
+        self.n = self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
         self.chunk = chunk
         self._cache: OrderedDict[int, Document] = OrderedDict()
         self.cache_size = cache_size
 
     def add(self, doc: Document, group: str | None = None) -> int:
         idx = self.n
-        self.db.execute("INSERT INTO docs VALUES (?, ?, ?, ?)", (idx, doc.lang, group, _dump(doc)))
+        self.db.execute("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", (idx, doc.id, doc.lang, group, _dump(doc)))
         self.n += 1
         return idx
 
@@ -75,6 +79,9 @@ class DocStore:
             for (blob,) in rows:
                 yield pickle.loads(blob)
 
+    def ids(self) -> list[str]:
+        return [i for (i,) in self.db.execute("SELECT id FROM docs ORDER BY idx")]
+
     def langs(self) -> list[str | None]:
         return [lang for (lang,) in self.db.execute("SELECT lang FROM docs ORDER BY idx")]
 
@@ -93,9 +100,10 @@ class DocStore:
             rows.append(np.frombuffer(blob, dtype=np.float32))
         return members, (np.stack(rows) if rows else np.zeros((0, 0), np.float32))
 
-    def close(self) -> None:
+    def close(self, remove: bool = True) -> None:
         self.db.close()
-        self.path.unlink(missing_ok=True)
+        if remove:
+            self.path.unlink(missing_ok=True)
 
 
 def _dump(doc: Document) -> bytes:

@@ -182,6 +182,20 @@ class Pipeline:
                 return None
         return pair
 
+    def _decide_batches(self, docs: DocStore, todo: list) -> Iterator[tuple[int, list[DocPair]]]:
+        """(batch number, accepted pairs) for each batch of (src, tgt, margin) candidates, in order; in
+        ``self.workers`` processes, which read the documents from the store, when more than one."""
+        if self.workers <= 1 or len(todo) <= 1:
+            for k, batch in todo:
+                yield k, [p for s, t, m in batch if (p := self.decide(docs[s], docs[t], m)) is not None]
+            return
+        docs.commit()
+        pool = multiprocessing.get_context("spawn").Pool(self.workers, _align_init, (self.config, str(docs.path)))
+        try:
+            yield from pool.imap(_align_batch, todo)  # ordered: checkpoints and outputs stay deterministic
+        finally:
+            pool.terminate()
+
     def is_translation(self, pair: DocPair, a: Document, b: Document) -> bool:
         return is_translation(pair, len(a.sentences), len(b.sentences), self.docalign_config(a, b)[1])
 
@@ -225,27 +239,25 @@ class Pipeline:
         candidates = sorted(self.find_candidates(docs), key=lambda c: (c.src, c.tgt))
         t1 = time.monotonic()
         progress = Progress("aligned", len(candidates), enabled=self.progress, unit="candidate pairs")
+        batches = [candidates[k:k + batch_size] for k in range(0, len(candidates), batch_size)]
+        paths: list[Path | None] = [None] * len(batches)
+        if work is not None:
+            ids, signature = docs.ids(), self.config.signature()
+            paths = [checkpoints.batch_path(work, signature, k, [(ids[c.src], ids[c.tgt]) for c in batch])
+                     for k, batch in enumerate(batches)]
         pairs: list[DocPair] = []
-        signature = self.config.signature()
-        for k in range(0, len(candidates), batch_size):
-            batch = candidates[k:k + batch_size]
-            path = None
-            if work is not None:
-                path = checkpoints.batch_path(work, signature, k // batch_size,
-                                              [(docs[c.src].id, docs[c.tgt].id) for c in batch])
-                if path.exists():
-                    pairs += checkpoints.load_pairs(path)
-                    progress.update(len(batch))
-                    continue
-            accepted = []
-            for c in batch:
-                pair = self.decide(docs[c.src], docs[c.tgt], c.score)
-                if pair is not None:
-                    accepted.append(pair)
-                progress.update()
-            if path is not None:
-                checkpoints.save_pairs(path, accepted)
+        todo = []
+        for k, batch in enumerate(batches):
+            if paths[k] is not None and paths[k].exists():
+                pairs += checkpoints.load_pairs(paths[k])
+                progress.update(len(batch))
+            else:
+                todo.append((k, [(c.src, c.tgt, c.score) for c in batch]))
+        for k, accepted in self._decide_batches(docs, todo):
+            if paths[k] is not None:
+                checkpoints.save_pairs(paths[k], accepted)
             pairs += accepted
+            progress.update(len(batches[k]))
         progress.close()
         if self.config.docalign.one_to_one:
             pairs = one_to_one(pairs)
@@ -265,6 +277,20 @@ def _worker_init(config: PipelineConfig, repeats: RepeatedLines | None) -> None:
 def _worker_analyse(doc: Document | DocError) -> Document | DocError:
     pipe, repeats = _WORKER
     return pipe.analyse_one(doc, repeats)
+
+
+_ALIGNER: tuple[Pipeline, DocStore] | None = None
+
+
+def _align_init(config: PipelineConfig, store_path: str) -> None:
+    global _ALIGNER
+    _ALIGNER = (Pipeline(config), DocStore(store_path, create=False))
+
+
+def _align_batch(job: tuple[int, list]) -> tuple[int, list[DocPair]]:
+    pipe, docs = _ALIGNER
+    k, batch = job
+    return k, [p for s, t, m in batch if (p := pipe.decide(docs[s], docs[t], m)) is not None]
 
 
 def count_repeats(inputs: list, config: PipelineConfig) -> RepeatedLines | None:
