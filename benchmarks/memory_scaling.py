@@ -3,7 +3,8 @@ corpus beyond the vector index).
 
 The documents are made from the DDTP set: every line (a package's short description, or a paragraph
 of its long one) becomes a document of its own, which gives ~240k real English and French texts.
-The descriptions are shuffled (seeded) and the first N lines make the N-document corpus. Each size runs in a fresh process; peak RSS is the
+The descriptions are shuffled (seeded) and the first N lines make the N-document corpus.
+Each size runs in a fresh process; peak RSS is the
 process's maximum resident set (ru_maxrss), the vector index is N x 512 float32.
 
 Usage: python benchmarks/memory_scaling.py [SHARED_DIR] [N ...]   (default: 20000 200000)
