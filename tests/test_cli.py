@@ -106,11 +106,18 @@ def test_bad_document_is_reported_and_run_goes_on(tmp_path, seed_dir):
         shutil.copy(seed_dir / name, tmp_path / name)
     (tmp_path / "broken.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00 not text")
     (tmp_path / "empty.txt").write_text("  \n\n", encoding="utf-8")
+    deep = "<div>" * 50_000 + "Ein Satz steht hier ganz allein, und er ist lang genug." + "</div>" * 50_000
+    (tmp_path / "deep.html").write_text(f"<html><body>{deep}</body></html>", encoding="utf-8")
+    record = {"id": "hawaiian", "lang": "haw", "text": "Aloha kākou. He mea nui kēia no mākou a pau."}
+    (tmp_path / "exotic.jsonl").write_text(json.dumps(record) + "\n", encoding="utf-8")
     out = tmp_path / "out"
     proc = run_cli("mine", str(tmp_path), "-o", str(out), "--quiet")
     assert proc.returncode == 3, proc.stderr  # finished, with per-document errors
     errors = [json.loads(x) for x in (out / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert {(e["doc_id"], e["error"]) for e in errors} == {("broken.txt", "binary"), ("empty.txt", "empty")}
+    assert {(e["doc_id"], e["error"]) for e in errors} == {
+        ("broken.txt", "binary"), ("empty.txt", "empty"), ("deep.html", "html_too_deep"),
+        ("hawaiian", "unsupported_language")}
+    assert "documents read 6, kept 2, failed 4" in proc.stderr
     assert len((out / "docpairs.jsonl").read_text(encoding="utf-8").splitlines()) == 1
 
 

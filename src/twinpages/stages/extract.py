@@ -181,8 +181,9 @@ def page_language(raw: str, lid, min_words: int = 8, max_lines: int = 400) -> st
 def extract_html(html: str, config: ExtractConfig = ExtractConfig()) -> tuple[str, list[Line]]:
     """(whole-page text, lines): the main-content paragraphs first, then the page's other lines,
     marked as removed, so a report can show what extraction dropped."""
-    from ..backends.html import main_paragraphs, page_text
+    from ..backends.html import check_depth, main_paragraphs, page_text
 
+    check_depth(html)
     main = main_paragraphs(html, config.html_extractor)
     page = page_text(html)
     in_main = set(main)
