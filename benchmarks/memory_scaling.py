@@ -55,7 +55,8 @@ for n in sizes:
     index_mb = n * 512 * 4 / 2**20
     results.append({"documents": n, "peak_rss_mb": round(rss_mb), "vector_index_mb": round(index_mb),
                     "peak_minus_index_mb": round(rss_mb - index_mb), "seconds": round(seconds, 1),
-                    "candidates": run["stats"]["candidates"], "document_pairs": run["stats"]["document_pairs"]})
+                    "candidates": run["stats"]["candidates"], "document_pairs": run["stats"]["document_pairs"],
+                    "by_stage": proc.stderr.strip().splitlines()[-1]})
     print(json.dumps(results[-1]), flush=True)
 if len(results) == 2:
     a, b = results

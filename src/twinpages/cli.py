@@ -129,6 +129,8 @@ def cmd_mine(args) -> int:
           + (f" {s['failed_by_type']}" if s["failed_by_type"] else ""), file=sys.stderr)
     print(f"document pairs {s['document_pairs']}, sentence pairs {s['sentence_pairs']} -> {args.out}",
           file=sys.stderr)
+    print("peak memory (MB) after " + ", ".join(f"{k} {v:,}" for k, v in s["peak_rss_mb"].items())
+          + f"; {s['seconds']:,.0f} s", file=sys.stderr)
     return EXIT_DOC_ERRORS if result.errors else EXIT_OK
 
 

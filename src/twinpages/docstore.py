@@ -14,10 +14,11 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
-from .data import Document
+from .data import DocPair, Document
 
 
 class DocStore:
@@ -33,6 +34,8 @@ class DocStore:
             self.db.execute("PRAGMA synchronous=OFF")
             self.db.execute("CREATE TABLE docs (idx INTEGER PRIMARY KEY, id TEXT, lang TEXT, grp TEXT, doc BLOB)")
             self.db.execute("CREATE TABLE vectors (encoder TEXT, idx INTEGER, vec BLOB, PRIMARY KEY (encoder, idx))")
+            self.db.execute("CREATE TABLE pairs (n INTEGER PRIMARY KEY, score REAL, src_id TEXT, tgt_id TEXT, "
+                            "n_aligned INTEGER, pair BLOB)")
         self.n = self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
         self.chunk = chunk
         self._cache: OrderedDict[int, Document] = OrderedDict()
@@ -100,6 +103,22 @@ class DocStore:
             rows.append(np.frombuffer(blob, dtype=np.float32))
         return members, (np.stack(rows) if rows else np.zeros((0, 0), np.float32))
 
+    # The accepted document pairs: kept here rather than in memory, as a corpus can have millions.
+
+    def add_pairs(self, pairs: list[DocPair]) -> None:
+        self.db.executemany("INSERT INTO pairs (score, src_id, tgt_id, n_aligned, pair) VALUES (?, ?, ?, ?, ?)",
+                            [(p.score, p.src_id, p.tgt_id, p.n_aligned, _dump(p)) for p in pairs])
+
+    def pair_keys(self) -> list[PairKey]:
+        return [PairKey(*row) for row in self.db.execute("SELECT n, score, src_id, tgt_id FROM pairs ORDER BY n")]
+
+    def keep_pairs(self, keep: set[int]) -> None:
+        drop = [(n,) for (n,) in self.db.execute("SELECT n FROM pairs") if n not in keep]
+        self.db.executemany("DELETE FROM pairs WHERE n = ?", drop)
+
+    def pairs(self) -> StoredPairs:
+        return StoredPairs(self)
+
     def close(self, remove: bool = True) -> None:
         self.db.close()
         if remove:
@@ -108,3 +127,36 @@ class DocStore:
 
 def _dump(doc: Document) -> bytes:
     return pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class PairKey(NamedTuple):
+    """What choosing pairs needs of a stored pair (docalign.one_to_one reads score and ids)."""
+
+    n: int
+    score: float
+    src_id: str
+    tgt_id: str
+
+
+class StoredPairs:
+    """The store's pairs, best first (score, then ids: the order of the output files), read in chunks
+    each time it is iterated."""
+
+    def __init__(self, store: DocStore):
+        self.store = store
+
+    def __len__(self) -> int:
+        return self.store.db.execute("SELECT COUNT(*) FROM pairs").fetchone()[0]
+
+    def sentence_pairs(self) -> int:
+        return self.store.db.execute("SELECT COALESCE(SUM(n_aligned), 0) FROM pairs").fetchone()[0]
+
+    def __iter__(self) -> Iterator[DocPair]:
+        db = self.store.db
+        order = [n for (n,) in db.execute("SELECT n FROM pairs ORDER BY score DESC, src_id, tgt_id")]
+        for k in range(0, len(order), self.store.chunk):
+            part = order[k:k + self.store.chunk]
+            marks = ",".join("?" * len(part))
+            blobs = dict(db.execute(f"SELECT n, pair FROM pairs WHERE n IN ({marks})", part))
+            for n in part:
+                yield pickle.loads(blobs[n])

@@ -21,7 +21,7 @@ from pathlib import Path
 from . import __version__, checkpoints
 from .backends.encoders import encode_overlaps
 from .data import Candidate, DocError, DocPair, Document
-from .docstore import DocStore
+from .docstore import DocStore, StoredPairs
 from .progress import Progress
 from .stages import readers
 from .stages.candidates import CandidatesConfig, find_candidates
@@ -56,7 +56,7 @@ class PipelineConfig:
 
 @dataclass(slots=True)
 class MineResult:
-    pairs: list[DocPair]
+    pairs: list[DocPair]  # when mine() wrote no output folder; else empty (see OUT/docpairs.jsonl)
     errors: list[DocError]
     stats: dict
 
@@ -72,7 +72,7 @@ class Pipeline:
         self.lid = LanguageIdentifier(config.langid)
         self.embedder = Embedder(config.embed)
         self._run_cache: OrderedDict = OrderedDict()
-        self.run_cache_size = 20_000  # documents; ~12 kB each for a 4-sentence document
+        self.run_cache_size = 2_000  # documents; candidates come grouped by source document
 
     def prepare(self, docs: Iterable[Document | DocError], errors: list[DocError],
                 total: int | None = None, repeats: RepeatedLines | None = None) -> list[Document]:
@@ -138,8 +138,8 @@ class Pipeline:
             stage = "langid"
             self.lid.identify(doc)
             if not covers(self.config.embed, doc.lang):
-                return DocError(doc.id, doc.source, "langid", "unsupported_language",
-                                f"language {doc.lang!r} is covered by no encoder (--encoder {self.config.embed.encoder})")
+                return DocError(doc.id, doc.source, "langid", "unsupported_language", f"language {doc.lang!r} "
+                                f"is covered by no encoder (--encoder {self.config.embed.encoder})")
             stage = "segment"
             segment_document(doc, self.config.segment)
             self.lid.label_sentences(doc)
@@ -234,7 +234,7 @@ class Pipeline:
         return sorted(found, key=lambda c: (-c.score, c.src, c.tgt))
 
     def find_pairs(self, docs: DocStore, work: Path | None = None,
-                   batch_size: int = 500) -> tuple[list[DocPair], dict]:
+                   batch_size: int = 500) -> tuple[StoredPairs, dict]:
         """Candidates, then sentence alignment of each. With ``work`` (a folder), finished batches of
         candidates are saved there and reused by a rerun (checkpoints.py)."""
         t0 = time.monotonic()
@@ -248,25 +248,24 @@ class Pipeline:
             ids, signature = docs.ids(), self.config.signature()
             paths = [checkpoints.batch_path(work, signature, k, [(ids[c.src], ids[c.tgt]) for c in batch])
                      for k, batch in enumerate(batches)]
-        pairs: list[DocPair] = []
         todo = []
         for k, batch in enumerate(batches):
             if paths[k] is not None and paths[k].exists():
-                pairs += checkpoints.load_pairs(paths[k])
+                docs.add_pairs(checkpoints.load_pairs(paths[k]))
                 progress.update(len(batch))
             else:
                 todo.append((k, [(c.src, c.tgt, c.score) for c in batch]))
         for k, accepted in self._decide_batches(docs, todo):
             if paths[k] is not None:
                 checkpoints.save_pairs(paths[k], accepted)
-            pairs += accepted
+            docs.add_pairs(accepted)
             progress.update(len(batches[k]))
         progress.close()
         if self.config.docalign.one_to_one:
-            pairs = one_to_one(pairs)
-        pairs.sort(key=lambda p: (-p.score, p.src_id, p.tgt_id))
+            docs.keep_pairs({key.n for key in one_to_one(docs.pair_keys())})
+        docs.commit()
         seconds = {"candidates": round(t1 - t0, 1), "alignment": round(time.monotonic() - t1, 1)}
-        return pairs, {"candidates": len(candidates), "stage_seconds": seconds}
+        return docs.pairs(), {"candidates": len(candidates), "stage_seconds": seconds}
 
 
 _WORKER: tuple[Pipeline, RepeatedLines | None] | None = None
@@ -334,29 +333,42 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
         pipe.prepare_into(readers.read(inputs, config.read), errors, docs, total=len(files) if single else None,
                           repeats=repeats)
         t_prepared = time.monotonic()
+        peak = {"prepare": _peak_rss_mb()}
         pairs, cand_stats = pipe.find_pairs(docs, work, checkpoint_every)
+        peak["alignment"] = _peak_rss_mb()
         cand_stats["stage_seconds"] = {"prepare": round(t_prepared - t0, 1), **cand_stats["stage_seconds"]}
         stats = _run_stats(docs, errors, pairs, cand_stats, pipe)
         stats["seconds"] = round(time.monotonic() - t0, 2)
+        stats["peak_rss_mb"] = peak
         if out_dir is not None:
             # run.json holds what the inputs and settings determine: not timings, not what a resumed
             # run found already done, not where its work folder was
             recorded = replace(config, embed=replace(config.embed, cache=None)) if config.embed.cache and \
                 Path(config.embed.cache).parent == work else config
-            varying = ("seconds", "stage_seconds", "sentences_embedded")
+            varying = ("seconds", "stage_seconds", "peak_rss_mb", "sentences_embedded")
             run_record = {"signature": config.signature(), "config": asdict(recorded),
                           "stats": {k: v for k, v in stats.items() if k not in varying}}
             write_outputs(Path(out_dir), pairs, docs, errors, run_record, config.output)
+            peak["outputs"] = _peak_rss_mb()
+        # in memory only when asked for there: a corpus run's pairs are in its output files
+        found = list(pairs) if out_dir is None else []
     finally:
         docs.close()
         if scratch is not None:
             scratch.cleanup()
     if work is not None:
         shutil.rmtree(work, ignore_errors=True)
-    return MineResult(pairs, errors, stats)
+    return MineResult(found, errors, stats)
 
 
-def _run_stats(docs: DocStore, errors: list[DocError], pairs: list[DocPair], cand_stats: dict,
+def _peak_rss_mb() -> int:
+    """This process's peak resident memory so far (worker processes not included)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def _run_stats(docs: DocStore, errors: list[DocError], pairs: StoredPairs, cand_stats: dict,
                pipe: Pipeline) -> dict:
     langs = docs.langs()
     return {
@@ -366,7 +378,7 @@ def _run_stats(docs: DocStore, errors: list[DocError], pairs: list[DocPair], can
         "encoders": docs.encoder_counts(),
         "sentences_embedded": pipe.embedder.sentences_embedded,
         **cand_stats, "document_pairs": len(pairs),
-        "sentence_pairs": sum(p.n_aligned for p in pairs),
+        "sentence_pairs": pairs.sentence_pairs(),
     }
 
 

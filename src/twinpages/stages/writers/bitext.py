@@ -11,7 +11,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
@@ -48,23 +48,49 @@ def normalised_hash(src: str, trg: str) -> str:
     return hashlib.blake2b(f"{norm(src)}\t{norm(trg)}".encode(), digest_size=8).hexdigest()
 
 
-def bitext_rows(pairs: Iterable[DocPair], dedup: bool = True) -> list[BitextRow]:
-    rows: list[BitextRow] = []
-    seen: dict[str, BitextRow] = {}
-    for p in pairs:
-        for b in p.pairs:
-            if not (b.src_idx and b.tgt_idx):
-                continue
-            row = BitextRow(p.src_name, p.tgt_name, p.src_lang, p.tgt_lang, _one_line(b.src_text),
-                            _one_line(b.tgt_text), b.score, b.cosine, list(b.src_idx), list(b.tgt_idx), p.score)
+class BitextRows:
+    """The bitext rows of ``pairs`` (which must be iterable more than once), streamed. With ``dedup``, a
+    first pass counts each normalised (source, target) pair; iterating yields the first occurrence of
+    each with its count. Memory holds one small count per distinct pair, not the rows."""
+
+    def __init__(self, pairs: Iterable[DocPair], dedup: bool = True):
+        self.pairs, self.dedup = pairs, dedup
+        self.counts: dict[str, int] = {}
+        self.n = 0
+        for row in self._all():
             if dedup:
                 key = normalised_hash(row.src, row.trg)
-                if key in seen:
-                    seen[key].count += 1
-                    continue
-                seen[key] = row
-            rows.append(row)
-    return rows
+                self.counts[key] = self.counts.get(key, 0) + 1
+            else:
+                self.n += 1
+        if dedup:
+            self.n = len(self.counts)
+
+    def _all(self) -> Iterator[BitextRow]:
+        for p in self.pairs:
+            for b in p.pairs:
+                if b.src_idx and b.tgt_idx:
+                    yield BitextRow(p.src_name, p.tgt_name, p.src_lang, p.tgt_lang, _one_line(b.src_text),
+                                    _one_line(b.tgt_text), b.score, b.cosine, list(b.src_idx), list(b.tgt_idx),
+                                    p.score)
+
+    def __iter__(self) -> Iterator[BitextRow]:
+        if not self.dedup:
+            yield from self._all()
+            return
+        remaining = dict(self.counts)
+        for row in self._all():
+            count = remaining.pop(normalised_hash(row.src, row.trg), None)
+            if count is not None:  # later occurrences were popped already
+                row.count = count
+                yield row
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def bitext_rows(pairs: Iterable[DocPair], dedup: bool = True) -> list[BitextRow]:
+    return list(BitextRows(list(pairs), dedup))
 
 
 def _one_line(text: str) -> str:
@@ -72,7 +98,7 @@ def _one_line(text: str) -> str:
     return " ".join(text.replace("\t", " ").split())
 
 
-def write_tsv(path: Path, rows: list[BitextRow], extra: bool = False) -> None:
+def write_tsv(path: Path, rows: Iterable[BitextRow], extra: bool = False) -> None:
     """Bitextor's columns url1 url2 src trg score; with ``extra``: src_lang tgt_lang bead doc_score count."""
 
     def line(r: BitextRow) -> str:
@@ -85,7 +111,7 @@ def write_tsv(path: Path, rows: list[BitextRow], extra: bool = False) -> None:
     atomic_lines(path, (line(r) for r in rows))
 
 
-def write_jsonl(path: Path, rows: list[BitextRow]) -> None:
+def write_jsonl(path: Path, rows: Iterable[BitextRow]) -> None:
     from dataclasses import asdict
 
     atomic_lines(path, (json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in rows))
@@ -95,7 +121,7 @@ def _xml_text(text: str) -> str:
     return escape(_XML_ILLEGAL.sub(" ", text))
 
 
-def write_tmx(path: Path, rows: list[BitextRow]) -> None:
+def write_tmx(path: Path, rows: Iterable[BitextRow]) -> None:
     """TMX 1.4b: one <tu> per row, the source language first; properties carry score and documents."""
     langs = {r.src_lang for r in rows}
     srclang = next(iter(langs)) if len(langs) == 1 else "*all*"
@@ -133,7 +159,7 @@ BITEXT_SCHEMA_DOC = {
 }
 
 
-def write_parquet(path: Path, rows: list[BitextRow]) -> None:
+def write_parquet(path: Path, rows: Iterable[BitextRow]) -> None:
     import pyarrow as pa
 
     from .files import atomic_parquet
@@ -144,5 +170,4 @@ def write_parquet(path: Path, rows: list[BitextRow]) -> None:
         ("src_idx", pa.list_(pa.int32())), ("tgt_idx", pa.list_(pa.int32())), ("doc_score", pa.float32()),
         ("count", pa.int32()),
     ])
-    columns = {name: [getattr(r, name) for r in rows] for name in schema.names}
-    atomic_parquet(path, pa.table(columns, schema=schema))
+    atomic_parquet(path, schema, ({name: getattr(r, name) for name in schema.names} for r in rows))

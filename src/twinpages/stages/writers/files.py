@@ -24,11 +24,21 @@ def atomic_lines(path: Path, lines: Iterable[str]) -> None:
     os.replace(tmp, path)
 
 
-def atomic_parquet(path: Path, table) -> None:
+def atomic_parquet(path: Path, schema, records: Iterable[dict], batch: int = 10_000) -> None:
+    """Write records (dicts keyed by the schema's names) in row groups of ``batch``: memory holds one."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table, tmp)
+    with pq.ParquetWriter(tmp, schema) as writer:
+        chunk: list[dict] = []
+        for record in records:
+            chunk.append(record)
+            if len(chunk) == batch:
+                writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
+                chunk = []
+        if chunk:
+            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
     os.replace(tmp, path)
 
 
@@ -62,11 +72,11 @@ def docpair_record(p: DocPair) -> dict:
     }
 
 
-def write_docpairs(path: Path, pairs: list[DocPair]) -> None:
+def write_docpairs(path: Path, pairs: Iterable[DocPair]) -> None:
     atomic_lines(path, (json.dumps(docpair_record(p), ensure_ascii=False) + "\n" for p in pairs))
 
 
-def write_docpairs_parquet(path: Path, pairs: list[DocPair]) -> None:
+def write_docpairs_parquet(path: Path, pairs: Iterable[DocPair]) -> None:
     import pyarrow as pa
 
     schema = pa.schema([
@@ -76,11 +86,10 @@ def write_docpairs_parquet(path: Path, pairs: list[DocPair]) -> None:
         ("tgt_coverage", pa.float32()), ("n_aligned", pa.int32()), ("candidate_score", pa.float32()),
         ("src_spans", pa.list_(pa.list_(pa.int64()))), ("tgt_spans", pa.list_(pa.list_(pa.int64()))),
     ])
-    records = [docpair_record(p) for p in pairs]
-    atomic_parquet(path, pa.table({k: [r[k] for r in records] for k in schema.names}, schema=schema))
+    atomic_parquet(path, schema, (docpair_record(p) for p in pairs))
 
 
-def write_alignments(path: Path, pairs: list[DocPair]) -> None:
+def write_alignments(path: Path, pairs: Iterable[DocPair]) -> None:
     """Every bead of every pair, unaligned sentences included: what the report shows side by side."""
 
     def record(p: DocPair) -> dict:

@@ -29,15 +29,17 @@ class OutputConfig:
             raise ValueError(f"unknown output format(s) {sorted(unknown)}; choose from {list(FORMATS)}")
 
 
-def write_outputs(out: Path, pairs: list[DocPair], docs: Iterable[Document], errors: list[DocError],
+def write_outputs(out: Path, pairs: Iterable[DocPair], docs: Iterable[Document], errors: list[DocError],
                   run_record: dict, config: OutputConfig = OutputConfig()) -> None:
+    """Write the run's files. ``pairs`` is read several times: a list, or a store's re-iterable view;
+    ``docs`` is read once."""
     out.mkdir(parents=True, exist_ok=True)
     files.write_docpairs(out / "docpairs.jsonl", pairs)
     files.write_alignments(out / "alignments.jsonl", pairs)
     in_pairs = {i for p in pairs for i in (p.src_id, p.tgt_id)}
     files.write_documents(out / "documents.jsonl", (d for d in docs if d.id in in_pairs))
     files.write_errors(out / "errors.jsonl", errors)
-    rows = bitext.bitext_rows(pairs, dedup=config.dedup)
+    rows = bitext.BitextRows(pairs, dedup=config.dedup)  # streamed again for each format
     if "tsv" in config.formats:
         bitext.write_tsv(out / "bitext.tsv", rows, extra=config.tsv_extra)
     if "tmx" in config.formats:
