@@ -96,12 +96,18 @@ class DocStore:
         return dict(self.db.execute("SELECT encoder, COUNT(*) FROM vectors GROUP BY encoder ORDER BY encoder"))
 
     def vectors(self, encoder: str) -> tuple[list[int], np.ndarray]:
-        """The documents that have a vector of this encoder, and their vectors (one row each)."""
-        members, rows = [], []
-        for idx, blob in self.db.execute("SELECT idx, vec FROM vectors WHERE encoder = ? ORDER BY idx", (encoder,)):
+        """The documents that have a vector of this encoder, grouped by language (so that each language
+        is a contiguous block, which the candidate search can use without copying), and their vectors."""
+        n, dim = self.db.execute("SELECT COUNT(*), MAX(LENGTH(vec)) FROM vectors WHERE encoder = ?",
+                                 (encoder,)).fetchone()
+        out = np.zeros((n, (dim or 0) // 4), np.float32)  # filled in place: one copy of the index in memory
+        members = []
+        rows = self.db.execute("SELECT v.idx, v.vec FROM vectors v JOIN docs d ON d.idx = v.idx "
+                               "WHERE v.encoder = ? ORDER BY d.lang, v.idx", (encoder,))
+        for k, (idx, blob) in enumerate(rows):
             members.append(idx)
-            rows.append(np.frombuffer(blob, dtype=np.float32))
-        return members, (np.stack(rows) if rows else np.zeros((0, 0), np.float32))
+            out[k] = np.frombuffer(blob, dtype=np.float32)
+        return members, out
 
     # The accepted document pairs: kept here rather than in memory, as a corpus can have millions.
 

@@ -98,10 +98,13 @@ class Pipeline:
             store.add(doc, group_of(doc))
             langs[doc.lang] += 1
         store.commit()
+        self.peak_after_analysis = _peak_rss_mb()
         needed = encoders_for(self.config.embed, langs)
         progress = Progress("embedded", len(store), enabled=self.progress)
         for idx, doc in enumerate(self.embedder.run(iter(store), needed)):
             store.replace(idx, doc, {name: document_vector(doc, name) for name in doc.embeddings})
+            if idx % 1000 == 999:
+                store.commit()
             progress.update()
         store.commit()
         progress.close()
@@ -333,7 +336,7 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
         pipe.prepare_into(readers.read(inputs, config.read), errors, docs, total=len(files) if single else None,
                           repeats=repeats)
         t_prepared = time.monotonic()
-        peak = {"prepare": _peak_rss_mb()}
+        peak = {"analysis": pipe.peak_after_analysis, "embedding": _peak_rss_mb()}
         pairs, cand_stats = pipe.find_pairs(docs, work, checkpoint_every)
         peak["alignment"] = _peak_rss_mb()
         cand_stats["stage_seconds"] = {"prepare": round(t_prepared - t0, 1), **cand_stats["stage_seconds"]}

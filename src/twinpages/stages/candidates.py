@@ -30,11 +30,20 @@ class CandidatesConfig:
 
 
 def _knn(queries: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact inner-product search (faiss's brute-force kernel, what IndexFlatIP.search runs), on the
+    arrays as they are: a flat index would first copy the base, doubling the largest thing in memory."""
     import faiss
 
-    index = faiss.IndexFlatIP(base.shape[1])
-    index.add(np.ascontiguousarray(base, dtype=np.float32))
-    return index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+    return faiss.knn(np.ascontiguousarray(queries, dtype=np.float32), np.ascontiguousarray(base, dtype=np.float32),
+                     k, metric=faiss.METRIC_INNER_PRODUCT)
+
+
+def _rows(vectors: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """The rows ``idx`` of ``vectors``: a view when they are one contiguous block (no copy of a large
+    index), else a copy."""
+    if len(idx) and idx[-1] - idx[0] == len(idx) - 1 and np.all(np.diff(idx) == 1):
+        return vectors[idx[0]:idx[-1] + 1]
+    return vectors[idx]
 
 
 def _near_best(pairs: dict[tuple[int, int], float], share: float) -> dict[tuple[int, int], float]:
@@ -67,8 +76,10 @@ def find_candidates(vectors: np.ndarray, langs: list[str | None], config: Candid
                 continue
             ia, ib = np.array(by_key[ka]), np.array(by_key[kb])
             k = min(config.k, len(ia), len(ib))
-            sim_ab, nn_ab = _knn(vectors[ia], vectors[ib], k)
-            sim_ba, nn_ba = _knn(vectors[ib], vectors[ia], k)
+            va, vb = _rows(vectors, ia), _rows(vectors, ib)
+            sim_ab, nn_ab = _knn(va, vb, k)
+            sim_ba, nn_ba = _knn(vb, va, k)
+            del va, vb
             mean_a, mean_b = sim_ab.mean(axis=1), sim_ba.mean(axis=1)
             pairs = {(x, int(nn_ab[x, r])) for x in range(len(ia)) for r in range(k)}
             pairs |= {(int(nn_ba[y, r]), y) for y in range(len(ib)) for r in range(k)}
