@@ -26,11 +26,14 @@ class DocStore:
         """A new, empty store at ``path``; with ``create=False``, the existing store there, for reading
         (the alignment workers)."""
         self.path = Path(path)
-        if create:
-            self.path.unlink(missing_ok=True)  # a store lives for one run: a resumed run rebuilds it
+        if create:  # a store lives for one run: a resumed run rebuilds it
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)
         self.db = sqlite3.connect(self.path)
         if create:
-            self.db.execute("PRAGMA journal_mode=OFF")  # scratch data: no rollback journal needed
+            # WAL: the alignment workers read documents while this process writes pairs; scratch data,
+            # so no syncing to disk
+            self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=OFF")
             self.db.execute("CREATE TABLE docs (idx INTEGER PRIMARY KEY, id TEXT, lang TEXT, grp TEXT, doc BLOB)")
             self.db.execute("CREATE TABLE vectors (encoder TEXT, idx INTEGER, vec BLOB, PRIMARY KEY (encoder, idx))")
@@ -114,6 +117,7 @@ class DocStore:
     def add_pairs(self, pairs: list[DocPair]) -> None:
         self.db.executemany("INSERT INTO pairs (score, src_id, tgt_id, n_aligned, pair) VALUES (?, ?, ?, ?, ?)",
                             [(p.score, p.src_id, p.tgt_id, p.n_aligned, _dump(p)) for p in pairs])
+        self.db.commit()
 
     def pair_keys(self) -> list[PairKey]:
         return [PairKey(*row) for row in self.db.execute("SELECT n, score, src_id, tgt_id FROM pairs ORDER BY n")]
@@ -128,7 +132,8 @@ class DocStore:
     def close(self, remove: bool = True) -> None:
         self.db.close()
         if remove:
-            self.path.unlink(missing_ok=True)
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(self.path) + suffix).unlink(missing_ok=True)
 
 
 def _dump(doc: Document) -> bytes:
