@@ -196,7 +196,11 @@ class Pipeline:
                 yield k, [p for s, t, m in batch if (p := self.decide(docs[s], docs[t], m)) is not None]
             return
         docs.commit()
-        pool = multiprocessing.get_context("spawn").Pool(self.workers, _align_init, (self.config, str(docs.path)))
+        # the encoder's threads are shared out among the workers: more threads than cores makes
+        # BLAS spin and slows everything down
+        threads = max(1, self.config.embed.threads // self.workers)
+        config = replace(self.config, embed=replace(self.config.embed, threads=threads))
+        pool = multiprocessing.get_context("spawn").Pool(self.workers, _align_init, (config, str(docs.path)))
         try:
             yield from pool.imap(_align_batch, todo)  # ordered: checkpoints and outputs stay deterministic
         finally:
