@@ -5,7 +5,7 @@ The documents are made from the DDTP set: every line (a package's short descript
 of its long one) becomes a document of its own, which gives ~240k real English and French texts.
 The descriptions are shuffled (seeded) and the first N lines make the N-document corpus.
 Each size runs in a fresh process; peak RSS is the
-process's maximum resident set (ru_maxrss), the vector index is N x 512 float32.
+largest process's maximum resident set (ru_maxrss; `--workers 2`), the vector index is N x 512 float32.
 
 Usage: python benchmarks/memory_scaling.py [SHARED_DIR] [N ...]   (default: 20000 200000)
 """
@@ -46,7 +46,8 @@ for n in sizes:
         make_corpus(n, corpus)
         t0 = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "twinpages", "mine", str(corpus), "-o", str(Path(tmp) / "out"),
-                               "--extract", "none", "--quiet", "--formats", "tsv"], capture_output=True, text=True)
+                               "--extract", "none", "--quiet", "--formats", "tsv", "--workers", "2"],
+                              capture_output=True, text=True)
         seconds = time.perf_counter() - t0
         if proc.returncode not in (0, 3):
             raise SystemExit(proc.stderr)
