@@ -46,16 +46,6 @@ def _rows(vectors: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return vectors[idx]
 
 
-def _near_best(pairs: dict[tuple[int, int], float], share: float) -> dict[tuple[int, int], float]:
-    """The pairs whose margin is at least ``share`` of the best margin of each of their documents."""
-    if share <= 0:
-        return pairs
-    best: dict[int, float] = defaultdict(float)
-    for (a, b), m in pairs.items():
-        best[a], best[b] = max(best[a], m), max(best[b], m)
-    return {ab: m for ab, m in pairs.items() if m >= share * max(best[ab[0]], best[ab[1]])}
-
-
 def find_candidates(vectors: np.ndarray, langs: list[str | None], config: CandidatesConfig = CandidatesConfig(),
                     groups: list[str] | None = None,
                     lang_pairs: set[tuple[str, str]] | None = None) -> list[Candidate]:
@@ -81,14 +71,23 @@ def find_candidates(vectors: np.ndarray, langs: list[str | None], config: Candid
             sim_ba, nn_ba = _knn(vb, va, k)
             del va, vb
             mean_a, mean_b = sim_ab.mean(axis=1), sim_ba.mean(axis=1)
-            pairs = {(x, int(nn_ab[x, r])) for x in range(len(ia)) for r in range(k)}
-            pairs |= {(int(nn_ba[y, r]), y) for y in range(len(ib)) for r in range(k)}
-            block = {}
-            for x, y in pairs:
-                cos = float(vectors[ia[x]] @ vectors[ib[y]])
-                if cos < config.min_cosine:
-                    continue
-                block[(int(ia[x]), int(ib[y]))] = float(cos / ((mean_a[x] + mean_b[y]) / 2.0))
-            found.update(_near_best(block, config.relative_margin))
+            # the union of both directions' neighbour pairs, in arrays (millions of pairs in a large
+            # corpus: Python tuples would cost more memory than the vectors)
+            x = np.concatenate([np.repeat(np.arange(len(ia)), k), nn_ba.ravel()]).astype(np.int64)
+            y = np.concatenate([nn_ab.ravel(), np.repeat(np.arange(len(ib)), k)]).astype(np.int64)
+            cos = np.concatenate([sim_ab.ravel(), sim_ba.ravel()])
+            keep = (x >= 0) & (y >= 0) & (cos >= config.min_cosine)  # faiss pads missing neighbours with -1
+            x, y, cos = x[keep], y[keep], cos[keep]
+            _, first = np.unique(x * len(ib) + y, return_index=True)
+            x, y, cos = x[first], y[first], cos[first]
+            margin = cos / ((mean_a[x] + mean_b[y]) / 2.0)
+            if config.relative_margin > 0:  # near the best margin of each of the two documents
+                best_a = np.zeros(len(ia), np.float32)
+                best_b = np.zeros(len(ib), np.float32)
+                np.maximum.at(best_a, x, margin)
+                np.maximum.at(best_b, y, margin)
+                near = margin >= config.relative_margin * np.maximum(best_a[x], best_b[y])
+                x, y, margin = x[near], y[near], margin[near]
+            found.update({(int(ia[a]), int(ib[b])): float(m) for a, b, m in zip(x, y, margin, strict=True)})
     # stable order: best margin first, then by index, so outputs do not depend on set order
     return [Candidate(a, b, s) for (a, b), s in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))]
