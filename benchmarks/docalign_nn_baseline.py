@@ -11,6 +11,7 @@ import json
 import tempfile
 from pathlib import Path
 
+from twinpages.docstore import DocStore
 from twinpages.eval.docalign_f1 import read_gold, score, subset
 from twinpages.pipeline import Pipeline, PipelineConfig
 from twinpages.stages import readers
@@ -27,12 +28,14 @@ with tempfile.TemporaryDirectory() as tmp:
     path = Path(tmp) / "subset.jsonl"
     path.write_text("".join(lines), encoding="utf-8")
     pipe = Pipeline(PipelineConfig(extract=ExtractConfig(mode="none")))
-    docs = pipe.prepare(readers.read([path]), [])
-best: dict[str, tuple[str, float]] = {}
-for c in pipe.find_candidates(docs):
-    a, b = docs[c.src], docs[c.tgt]
-    fr, en = (a, b) if a.lang == "fr" else (b, a)
-    if fr.id not in best or c.score > best[fr.id][1]:
-        best[fr.id] = (en.id, c.score)
+    docs = DocStore(Path(tmp) / "docs.sqlite")
+    pipe.prepare_into(readers.read([path]), [], docs)
+    best: dict[str, tuple[str, float]] = {}
+    for c in pipe.find_candidates(docs):
+        a, b = docs[c.src], docs[c.tgt]
+        fr, en = (a, b) if a.lang == "fr" else (b, a)
+        if fr.id not in best or c.score > best[fr.id][1]:
+            best[fr.id] = (en.id, c.score)
+    docs.close()
 print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                   for k, v in score([(f, e) for f, (e, _) in best.items()], gold).items()}))

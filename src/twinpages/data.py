@@ -77,6 +77,44 @@ class Candidate:
 
 
 @dataclass(slots=True)
+class Candidates:
+    """Candidate pairs as three columns. A corpus has millions of candidates, and one Python object
+    per pair costs more memory than the document vectors they come from; iterating gives Candidates."""
+
+    src: np.ndarray  # int64 document indices
+    tgt: np.ndarray  # int64
+    score: np.ndarray  # float32 margin scores
+
+    @classmethod
+    def empty(cls) -> Candidates:
+        return cls(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32))
+
+    @classmethod
+    def concat(cls, parts: list[Candidates]) -> Candidates:
+        if not parts:
+            return cls.empty()
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("src", "tgt", "score")))
+
+    def __len__(self) -> int:
+        return len(self.src)
+
+    def __getitem__(self, rows) -> Candidates:  # a slice or an index array
+        return Candidates(self.src[rows], self.tgt[rows], self.score[rows])
+
+    def __iter__(self):
+        for s, t, m in zip(self.src.tolist(), self.tgt.tolist(), self.score.tolist(), strict=True):
+            yield Candidate(s, t, m)
+
+    def by_score(self) -> Candidates:
+        """Best margin first, then by indices: an order that does not depend on how they were found."""
+        return self[np.lexsort((self.tgt, self.src, -self.score))]
+
+    def by_pair(self) -> Candidates:
+        """Grouped by source document (then target), so a document's data is fetched once for all its pairs."""
+        return self[np.lexsort((self.tgt, self.src))]
+
+
+@dataclass(slots=True)
 class SentPair:
     """One aligned bead: consecutive sentences of each side (1-1, 1-n, n-1), or one side empty."""
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pickle
 import sqlite3
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -85,32 +85,46 @@ class DocStore:
             for (blob,) in rows:
                 yield pickle.loads(blob)
 
-    def ids(self) -> list[str]:
-        return [i for (i,) in self.db.execute("SELECT id FROM docs ORDER BY idx")]
-
     def langs(self) -> list[str | None]:
         return [lang for (lang,) in self.db.execute("SELECT lang FROM docs ORDER BY idx")]
-
-    def groups(self) -> list[str | None]:
-        return [grp for (grp,) in self.db.execute("SELECT grp FROM docs ORDER BY idx")]
 
     def encoder_counts(self) -> dict[str, int]:
         """How many documents each encoder embedded."""
         return dict(self.db.execute("SELECT encoder, COUNT(*) FROM vectors GROUP BY encoder ORDER BY encoder"))
 
-    def vectors(self, encoder: str) -> tuple[list[int], np.ndarray]:
+    def lang_counts(self) -> dict[str | None, int]:
+        return dict(self.db.execute("SELECT lang, COUNT(*) FROM docs GROUP BY lang"))
+
+    def id_map(self, idx: Iterable[int]) -> dict[int, str]:
+        """The ids of some documents (a batch's), without reading the whole corpus's."""
+        wanted = sorted(set(idx))
+        found: dict[int, str] = {}
+        for k in range(0, len(wanted), 500):
+            part = wanted[k:k + 500]
+            found.update(self.db.execute(f"SELECT idx, id FROM docs WHERE idx IN ({','.join('?' * len(part))})",
+                                         part))
+        return found
+
+    def vectors(self, encoder: str, with_groups: bool = False) -> VectorIndex:
         """The documents that have a vector of this encoder, grouped by language (so that each language
-        is a contiguous block, which the candidate search can use without copying), and their vectors."""
+        is a contiguous block, which the candidate search can use without copying), with their
+        languages (and site groups) and vectors."""
         n, dim = self.db.execute("SELECT COUNT(*), MAX(LENGTH(vec)) FROM vectors WHERE encoder = ?",
                                  (encoder,)).fetchone()
         out = np.zeros((n, (dim or 0) // 4), np.float32)  # filled in place: one copy of the index in memory
-        members = []
-        rows = self.db.execute("SELECT v.idx, v.vec FROM vectors v JOIN docs d ON d.idx = v.idx "
+        members = np.zeros(n, np.int64)
+        langs: list[str | None] = []
+        groups: list[str | None] | None = [] if with_groups else None
+        names: dict = {}  # one string object per distinct language or site, not one per document
+        rows = self.db.execute("SELECT v.idx, d.lang, d.grp, v.vec FROM vectors v JOIN docs d ON d.idx = v.idx "
                                "WHERE v.encoder = ? ORDER BY d.lang, v.idx", (encoder,))
-        for k, (idx, blob) in enumerate(rows):
-            members.append(idx)
+        for k, (idx, lang, grp, blob) in enumerate(rows):
+            members[k] = idx
+            langs.append(names.setdefault(lang, lang))
+            if groups is not None:
+                groups.append(names.setdefault(grp, grp))
             out[k] = np.frombuffer(blob, dtype=np.float32)
-        return members, out
+        return VectorIndex(members, langs, groups, out)
 
     # The accepted document pairs: kept here rather than in memory, as a corpus can have millions.
 
@@ -138,6 +152,15 @@ class DocStore:
 
 def _dump(doc: Document) -> bytes:
     return pickle.dumps(doc, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class VectorIndex(NamedTuple):
+    """One encoder's document vectors: row k is document ``members[k]``."""
+
+    members: np.ndarray
+    langs: list[str | None]
+    groups: list[str | None] | None
+    vectors: np.ndarray
 
 
 class PairKey(NamedTuple):

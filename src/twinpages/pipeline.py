@@ -18,9 +18,11 @@ from functools import partial
 from itertools import combinations
 from pathlib import Path
 
+import numpy as np
+
 from . import __version__, checkpoints
 from .backends.encoders import encode_overlaps
-from .data import Candidate, DocError, DocPair, Document
+from .data import Candidates, DocError, DocPair, Document
 from .docstore import DocStore, StoredPairs
 from .progress import Progress
 from .stages import readers
@@ -188,11 +190,12 @@ class Pipeline:
                 return None
         return pair
 
-    def _decide_batches(self, docs: DocStore, todo: list) -> Iterator[tuple[int, list[DocPair]]]:
+    def _decide_batches(self, docs: DocStore, jobs: Iterable[tuple[int, list]],
+                        n_jobs: int) -> Iterator[tuple[int, list[DocPair]]]:
         """(batch number, accepted pairs) for each batch of (src, tgt, margin) candidates, in order; in
         ``self.workers`` processes, which read the documents from the store, when more than one."""
-        if self.workers <= 1 or len(todo) <= 1:
-            for k, batch in todo:
+        if self.workers <= 1 or n_jobs <= 1:
+            for k, batch in jobs:
                 yield k, [p for s, t, m in batch if (p := self.decide(docs[s], docs[t], m)) is not None]
             return
         docs.commit()
@@ -202,7 +205,9 @@ class Pipeline:
         config = replace(self.config, embed=replace(self.config.embed, threads=threads))
         pool = multiprocessing.get_context("spawn").Pool(self.workers, _align_init, (config, str(docs.path)))
         try:
-            yield from pool.imap(_align_batch, todo)  # ordered: checkpoints and outputs stay deterministic
+            # ordered: checkpoints and outputs stay deterministic. The pool's feeder thread draws the
+            # jobs as the pipe to the workers takes them, so they are never all in memory at once.
+            yield from pool.imap(_align_batch, jobs)
         finally:
             pool.terminate()
 
@@ -224,49 +229,54 @@ class Pipeline:
     def __getstate__(self):  # the cache holds arrays that a worker can recompute
         return {k: v for k, v in self.__dict__.items() if k != "_run_cache"} | {"_run_cache": OrderedDict()}
 
-    def find_candidates(self, docs: DocStore) -> list[Candidate]:
-        """Candidates of every language pair, each searched in the vector space of its encoder."""
-        all_langs = docs.langs()
-        all_groups = docs.groups() if self.config.candidates.same_site else None
+    def find_candidates(self, docs: DocStore) -> Candidates:
+        """Candidates of every language pair, each searched in the vector space of its encoder; best first."""
         by_encoder: dict[str, set[tuple[str, str]]] = {}
-        for a, b in combinations(sorted({lang for lang in all_langs if lang}), 2):
+        for a, b in combinations(sorted(lang for lang in docs.lang_counts() if lang), 2):
             by_encoder.setdefault(pair_encoder(self.config.embed, a, b), set()).add((a, b))
         found = []
         for name, lang_pairs in sorted(by_encoder.items()):
-            members, vectors = docs.vectors(name)
-            groups = [all_groups[i] for i in members] if all_groups else None
-            for c in find_candidates(vectors, [all_langs[i] for i in members], self.config.candidates,
-                                     groups=groups, lang_pairs=lang_pairs):
-                found.append(Candidate(members[c.src], members[c.tgt], c.score))
-        return sorted(found, key=lambda c: (-c.score, c.src, c.tgt))
+            index = docs.vectors(name, with_groups=self.config.candidates.same_site)
+            c = find_candidates(index.vectors, index.langs, self.config.candidates, groups=index.groups,
+                                lang_pairs=lang_pairs)
+            found.append(Candidates(index.members[c.src], index.members[c.tgt], c.score))
+            del index  # the largest thing in memory: gone before the next encoder's is read
+        return Candidates.concat(found).by_score()
 
     def find_pairs(self, docs: DocStore, work: Path | None = None,
                    batch_size: int = 500) -> tuple[StoredPairs, dict]:
         """Candidates, then sentence alignment of each. With ``work`` (a folder), finished batches of
         candidates are saved there and reused by a rerun (checkpoints.py)."""
         t0 = time.monotonic()
+        # the embedding models and their sentence memory are not needed in this process any more (an
+        # aligner in this process loads its model again): their memory goes before the index comes
+        self.embedder.release()
         # grouped by document, so that a document's run vectors are computed once and reused
-        candidates = sorted(self.find_candidates(docs), key=lambda c: (c.src, c.tgt))
+        candidates = self.find_candidates(docs).by_pair()
         t1 = time.monotonic()
         progress = Progress("aligned", len(candidates), enabled=self.progress, unit="candidate pairs")
-        batches = [candidates[k:k + batch_size] for k in range(0, len(candidates), batch_size)]
-        paths: list[Path | None] = [None] * len(batches)
-        if work is not None:
-            ids, signature = docs.ids(), self.config.signature()
-            paths = [checkpoints.batch_path(work, signature, k, [(ids[c.src], ids[c.tgt]) for c in batch])
-                     for k, batch in enumerate(batches)]
+        batches = [slice(k, k + batch_size) for k in range(0, len(candidates), batch_size)]
+        paths: dict[int, Path] = {}
         todo = []
-        for k, batch in enumerate(batches):
-            if paths[k] is not None and paths[k].exists():
-                docs.add_pairs(checkpoints.load_pairs(paths[k]))
-                progress.update(len(batch))
-            else:
-                todo.append((k, [(c.src, c.tgt, c.score) for c in batch]))
-        for k, accepted in self._decide_batches(docs, todo):
-            if paths[k] is not None:
+        for k, rows in enumerate(batches):
+            if work is not None:
+                batch = candidates[rows]
+                ids = docs.id_map(np.concatenate([batch.src, batch.tgt]).tolist())
+                path = checkpoints.batch_path(work, self.config.signature(), k,
+                                              [(ids[c.src], ids[c.tgt]) for c in batch])
+                if path.exists():
+                    docs.add_pairs(checkpoints.load_pairs(path))
+                    progress.update(len(batch))
+                    continue
+                paths[k] = path
+            todo.append(k)
+        # made as the workers need them: (batch number, [(src, tgt, margin), ...])
+        jobs = ((k, [(c.src, c.tgt, c.score) for c in candidates[batches[k]]]) for k in todo)
+        for k, accepted in self._decide_batches(docs, jobs, len(todo)):
+            if k in paths:
                 checkpoints.save_pairs(paths[k], accepted)
             docs.add_pairs(accepted)
-            progress.update(len(batches[k]))
+            progress.update(len(candidates[batches[k]]))
         progress.close()
         if self.config.docalign.one_to_one:
             docs.keep_pairs({key.n for key in one_to_one(docs.pair_keys())})

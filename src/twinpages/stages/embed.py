@@ -94,7 +94,9 @@ class Embedder:
         self.sentences_embedded += len(todo)
         fresh = encoder.encode(todo) if todo else np.zeros((0, encoder.dim), dtype=np.float32)
         for t, v in zip(todo, fresh, strict=True):
-            recent[t] = v
+            # a copy: a row view would keep its whole batch array alive for as long as the sentence is
+            # kept, and frequent sentences are kept for the whole run
+            recent[t] = v.copy()
         rows = []
         for t in unique:
             recent.move_to_end(t)
@@ -124,6 +126,11 @@ class Embedder:
         for name in sorted({n for d in batch for n in needed.get(d.lang, ())}):
             self.embed_batch([d for d in batch if name in needed.get(d.lang, ())], name)
         return batch
+
+    def release(self) -> None:
+        """Free the loaded models and the recent sentences' vectors (an encoder loads again on next use)."""
+        self._encoders.clear()
+        self._recent.clear()
 
     def __getstate__(self):  # settings only; encoders load again in the worker
         return {"config": self.config, "_encoders": {}, "cache": self.cache, "sentences_embedded": 0,
