@@ -35,8 +35,11 @@ def test_direction_from_coverage_asymmetry_and_unknown_when_even():
 
 def test_seed_pair_is_a_partial_translation_en_to_de(pipeline, seed_docs):
     en, de = seed_docs
+    cosines = []
     for a, b in ((en, de), (de, en)):  # the order given does not matter
         pair = pipeline.align_pair(a, b)
+        # turning the pair round keeps each bead's raw cosine (it once came out as 0 in one order)
+        cosines.append([round(p.cosine, 5) for p in pair.pairs if p.src_idx and p.tgt_idx])
         assert (pair.src_lang, pair.tgt_lang, pair.direction) == ("en", "de", "en->de")
         assert "to establish communications" in pair.direction_evidence[0]
         assert 0.4 <= pair.src_coverage <= 0.6 and pair.tgt_coverage >= 0.9
@@ -46,6 +49,7 @@ def test_seed_pair_is_a_partial_translation_en_to_de(pipeline, seed_docs):
         s, e = pair.src_spans[0]
         assert en.main_text[s:e].startswith("The call lasted") and en.main_text[s:e].endswith("hostile rhetoric.")
         assert pair.tgt_spans[0] == (0, len(de.main_text))
+    assert cosines[0] == cosines[1] and min(cosines[0]) > 0.5
 
 
 def test_same_story_news_is_not_a_translation(pipeline):

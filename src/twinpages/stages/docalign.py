@@ -163,7 +163,7 @@ def align_documents(a: Document, b: Document, encoder: str, overlaps: OverlapFn,
     if original == "b" and orient:
         a, b, lang_a, lang_b, cov_a, cov_b = b, a, lang_b, lang_a, cov_b, cov_a
         spans_a, spans_b = spans_b, spans_a
-        beads = [SentPair(p.tgt_idx, p.src_idx, p.tgt_text, p.src_text, p.score) for p in beads]
+        beads = [SentPair(p.tgt_idx, p.src_idx, p.tgt_text, p.src_text, p.score, p.cosine) for p in beads]
     return DocPair(src_id=a.id, tgt_id=b.id, src_lang=lang_a, tgt_lang=lang_b, score=score,
                    src_coverage=cov_a, tgt_coverage=cov_b, direction=direction, direction_evidence=evidence,
                    pairs=beads, src_name=a.name, tgt_name=b.name, candidate_score=candidate_score,
