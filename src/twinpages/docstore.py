@@ -37,8 +37,8 @@ class DocStore:
             self.db.execute("PRAGMA synchronous=OFF")
             self.db.execute("CREATE TABLE docs (idx INTEGER PRIMARY KEY, id TEXT, lang TEXT, grp TEXT, doc BLOB)")
             self.db.execute("CREATE TABLE vectors (encoder TEXT, idx INTEGER, vec BLOB, PRIMARY KEY (encoder, idx))")
-            self.db.execute("CREATE TABLE pairs (n INTEGER PRIMARY KEY, score REAL, src_id TEXT, tgt_id TEXT, "
-                            "n_aligned INTEGER, pair BLOB)")
+            self.db.execute("CREATE TABLE pairs (n INTEGER PRIMARY KEY, score REAL, candidate_score REAL, "
+                            "src_id TEXT, tgt_id TEXT, n_aligned INTEGER, pair BLOB)")
         self.n = self.db.execute("SELECT COUNT(*) FROM docs").fetchone()[0]
         self.chunk = chunk
         self._cache: OrderedDict[int, Document] = OrderedDict()
@@ -129,12 +129,14 @@ class DocStore:
     # The accepted document pairs: kept here rather than in memory, as a corpus can have millions.
 
     def add_pairs(self, pairs: list[DocPair]) -> None:
-        self.db.executemany("INSERT INTO pairs (score, src_id, tgt_id, n_aligned, pair) VALUES (?, ?, ?, ?, ?)",
-                            [(p.score, p.src_id, p.tgt_id, p.n_aligned, _dump(p)) for p in pairs])
+        self.db.executemany("INSERT INTO pairs (score, candidate_score, src_id, tgt_id, n_aligned, pair) "
+                            "VALUES (?, ?, ?, ?, ?, ?)",
+                            [(p.score, p.candidate_score, p.src_id, p.tgt_id, p.n_aligned, _dump(p)) for p in pairs])
         self.db.commit()
 
     def pair_keys(self) -> list[PairKey]:
-        return [PairKey(*row) for row in self.db.execute("SELECT n, score, src_id, tgt_id FROM pairs ORDER BY n")]
+        return [PairKey(*row) for row in self.db.execute("SELECT n, score, candidate_score, src_id, tgt_id "
+                                                          "FROM pairs ORDER BY n")]
 
     def keep_pairs(self, keep: set[int]) -> None:
         drop = [(n,) for (n,) in self.db.execute("SELECT n FROM pairs") if n not in keep]
@@ -164,10 +166,11 @@ class VectorIndex(NamedTuple):
 
 
 class PairKey(NamedTuple):
-    """What choosing pairs needs of a stored pair (docalign.one_to_one reads score and ids)."""
+    """What choosing pairs needs of a stored pair (docalign.one_to_one reads the scores and ids)."""
 
     n: int
     score: float
+    candidate_score: float
     src_id: str
     tgt_id: str
 

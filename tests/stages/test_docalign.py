@@ -75,6 +75,20 @@ def test_one_to_one_keeps_the_best_pair_per_document():
     assert [(p.src_id, p.tgt_id) for p in kept] == [("a", "x"), ("b", "y")]
 
 
+def test_one_to_one_weighs_the_candidate_margin():
+    """A French text scores alike with two near-identical English siblings; the margin (lower for the
+    sibling that is close to other French texts too) decides, and a pair's score still counts."""
+    from twinpages.data import DocPair
+
+    def dp(s, t, score, margin):
+        return DocPair(s, t, "en", "fr", score, 1, 1, "unknown", candidate_score=margin)
+
+    siblings = [dp("en-dev", "fr", 0.80, 1.02), dp("en", "fr", 0.79, 1.15)]
+    assert [(p.src_id, p.tgt_id) for p in one_to_one(siblings)] == [("en", "fr")]
+    weak = [dp("en-dev", "fr", 0.80, 1.02), dp("en", "fr", 0.40, 1.15)]  # half the evidence: margin is not all
+    assert [(p.src_id, p.tgt_id) for p in one_to_one(weak)] == [("en-dev", "fr")]
+
+
 def test_config_is_frozen():
     import dataclasses
 
