@@ -258,12 +258,12 @@ class Pipeline:
         batches = [slice(k, k + batch_size) for k in range(0, len(candidates), batch_size)]
         paths: dict[int, Path] = {}
         todo = []
+        signature = self.config.signature()
         for k, rows in enumerate(batches):
             if work is not None:
                 batch = candidates[rows]
                 ids = docs.id_map(np.concatenate([batch.src, batch.tgt]).tolist())
-                path = checkpoints.batch_path(work, self.config.signature(), k,
-                                              [(ids[c.src], ids[c.tgt]) for c in batch])
+                path = checkpoints.batch_path(work, signature, k, [(ids[c.src], ids[c.tgt]) for c in batch])
                 if path.exists():
                     docs.add_pairs(checkpoints.load_pairs(path))
                     progress.update(len(batch))
