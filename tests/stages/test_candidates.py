@@ -60,3 +60,50 @@ def test_relative_margin_keeps_only_pairs_near_each_documents_best():
             best[d] = max(best.get(d, 0.0), c.score)
     for c in tight:
         assert c.score >= 0.9 * max(best[c.src], best[c.tgt]) - 1e-6
+
+
+def reference_candidates(v, langs, groups, config):
+    """The margin search written plainly, pair by pair, to check the vectorised one against."""
+    out = {}
+    keys = sorted({(g, lang) for g, lang in zip(groups, langs, strict=True) if lang})
+    for ga, la in keys:
+        for gb, lb in keys:
+            if ga != gb or la >= lb:
+                continue
+            ia = [i for i in range(len(v)) if (groups[i], langs[i]) == (ga, la)]
+            ib = [i for i in range(len(v)) if (groups[i], langs[i]) == (gb, lb)]
+            k = min(config.k, len(ia), len(ib))
+            sim = v[ia] @ v[ib].T
+            nn_a = [sorted(range(len(ib)), key=lambda j: -sim[x, j])[:k] for x in range(len(ia))]
+            nn_b = [sorted(range(len(ia)), key=lambda x: -sim[x, j])[:k] for j in range(len(ib))]
+            mean_a = [np.mean([sim[x, j] for j in nn_a[x]]) for x in range(len(ia))]
+            mean_b = [np.mean([sim[x, j] for x in nn_b[j]]) for j in range(len(ib))]
+            union = {(x, j) for x in range(len(ia)) for j in nn_a[x]}
+            union |= {(x, j) for j in range(len(ib)) for x in nn_b[j]}
+            margin = {(x, j): sim[x, j] / ((mean_a[x] + mean_b[j]) / 2) for x, j in union
+                      if sim[x, j] >= config.min_cosine}
+            best_a, best_b = {}, {}
+            for (x, j), m in margin.items():
+                best_a[x] = max(best_a.get(x, 0.0), m)
+                best_b[j] = max(best_b.get(j, 0.0), m)
+            for (x, j), m in margin.items():
+                if m >= config.relative_margin * max(best_a[x], best_b[j]):
+                    out[(ia[x], ib[j])] = m
+    return out
+
+
+def test_vectorised_search_matches_the_plain_reference():
+    """Random documents in three sites and three languages (some unknown): the same pairs and margins."""
+    rng = np.random.default_rng(7)
+    v = rng.normal(size=(90, 8)).astype(np.float32)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    langs = [["de", "en", "fr", None][i % 4] for i in range(90)]
+    groups = [f"site{i % 3}" for i in rng.permutation(90)]
+    config = CandidatesConfig(k=3, min_cosine=0.0)
+    found = find_candidates(v, langs, config, groups=groups)
+    expected = reference_candidates(v, langs, groups, config)
+    assert len(found) > 50
+    assert {(c.src, c.tgt) for c in found} == set(expected)
+    for c in found:
+        assert abs(c.score - expected[(c.src, c.tgt)]) < 1e-5
+    assert list(found.score) == sorted(found.score, reverse=True)
