@@ -2,6 +2,9 @@
 
 __version__ = "0.1.0"
 
-from .pipeline import MineResult, Pipeline, PipelineConfig, align_files, mine  # noqa: E402
+from .config import PipelineConfig  # noqa: E402
+from .corpus import MineResult, mine  # noqa: E402
+from .pipeline import Pipeline, align_files  # noqa: E402
+from .runners import RunnerConfig  # noqa: E402
 
-__all__ = ["MineResult", "Pipeline", "PipelineConfig", "align_files", "mine", "__version__"]
+__all__ = ["MineResult", "Pipeline", "PipelineConfig", "RunnerConfig", "align_files", "mine", "__version__"]

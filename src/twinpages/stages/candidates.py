@@ -15,13 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data import Candidates
+from ..settings import setting
 
 
 @dataclass(frozen=True, slots=True)
 class CandidatesConfig:
     k: int = 4  # neighbours per document (and the margin's neighbourhood)
     min_cosine: float = 0.3  # below this, documents share too little for any translated passage
-    same_site: bool = False  # pair only documents of one site (ParaCrawl's setting)
+    same_site: bool = setting(False, flag="--same-site",
+                              help="pair only documents of one site (ParaCrawl's setting)")
     # Keep a pair only when its margin is at least this share of the best margin of each of its two
     # documents: a document's real partners (several copies, near-identical siblings) all score close
     # to its best, the rest of its k neighbours fall far below. On full DDTP this keeps 49k of 272k

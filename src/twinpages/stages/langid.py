@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 from ..backends.lid import get_identifier
 from ..data import Document
+from ..settings import setting
 
 
 @dataclass(frozen=True, slots=True)
 class LangIdConfig:
-    backend: str = "fasttext"  # measured best on sentences: see BENCHMARKS.md
-    min_doc_score: float = 0.0
+    # fastText measured best on sentences: see BENCHMARKS.md
+    backend: str = setting("fasttext", flag="--lid", choices=("fasttext", "cld2"), help="language-ID backend")
 
 
 class LanguageIdentifier:

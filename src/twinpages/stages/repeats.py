@@ -45,23 +45,90 @@ def document_hashes(doc: Document) -> np.ndarray:
     return np.unique(np.fromiter((line_hash(t) for t in doc.raw.splitlines() if t.strip()), dtype=np.uint64))
 
 
-class RepeatedLines:
-    """Count lines over a corpus with ``add``, then ask which lines of a document are repeats."""
+class LineCounts:
+    """In how many documents of each group each line hash occurs: counted per shard, merged with ``+``
+    (counts add up), then turned into the table of repeated lines. Memory: 16 bytes per distinct line
+    and group."""
 
-    def __init__(self, min_docs: int = 3):
-        self.min_docs = min_docs
+    def __init__(self, counts: dict[str, tuple[np.ndarray, np.ndarray]] | None = None):
         self._parts: dict[str, list[np.ndarray]] = defaultdict(list)
-        self._repeated: dict[str, np.ndarray] = {}
+        self.counts: dict[str, tuple[np.ndarray, np.ndarray]] = counts or {}  # group -> (hashes, counts)
 
     def add(self, doc: Document) -> None:
         if doc.html is None and doc.raw:  # HTML pages have their own extractor
             self._parts[group_of(doc)].append(document_hashes(doc))
 
-    def finish(self) -> None:
+    def _settle(self) -> None:
         for group, parts in self._parts.items():
-            values, counts = np.unique(np.concatenate(parts), return_counts=True)
-            self._repeated[group] = values[counts >= self.min_docs]
+            self.counts[group] = _sum_counts([self.counts.get(group), (np.concatenate(parts), None)])
         self._parts.clear()
+
+    def __add__(self, other: LineCounts) -> LineCounts:
+        return LineCounts.merge([self, other])
+
+    @classmethod
+    def merge(cls, parts: list[LineCounts]) -> LineCounts:
+        """The sum of many shards' counts, in one pass per group."""
+        for p in parts:
+            p._settle()
+        groups = sorted({g for p in parts for g in p.counts})
+        return cls({g: _sum_counts([p.counts.get(g) for p in parts]) for g in groups})
+
+    def repeated(self, min_docs: int) -> RepeatedLines:
+        self._settle()
+        return RepeatedLines(min_docs, {g: h[c >= min_docs] for g, (h, c) in sorted(self.counts.items())})
+
+    def save(self, path: Path) -> None:
+        import os
+
+        self._settle()
+        groups = sorted(self.counts)
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez(tmp, groups=np.array(groups, dtype=str),
+                 sizes=np.array([len(self.counts[g][0]) for g in groups], np.int64),
+                 hashes=np.concatenate([self.counts[g][0] for g in groups]) if groups else np.zeros(0, np.uint64),
+                 counts=np.concatenate([self.counts[g][1] for g in groups]) if groups else np.zeros(0, np.int64))
+        os.replace(tmp, path)
+
+    @classmethod
+    def load(cls, path: Path) -> LineCounts:
+        with np.load(path) as f:
+            ends = np.cumsum(f["sizes"])
+            hashes, counts = np.split(f["hashes"], ends[:-1]), np.split(f["counts"], ends[:-1])
+            return cls({str(g): (h, c) for g, h, c in zip(f["groups"], hashes, counts, strict=True)})
+
+
+def _sum_counts(parts) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes, counts) summed over parts; a part's counts may be None (one document each)."""
+    parts = [p for p in parts if p is not None]
+    hashes = np.concatenate([h for h, _ in parts])
+    weights = np.concatenate([np.ones(len(h), np.int64) if c is None else c for h, c in parts])
+    values, inverse = np.unique(hashes, return_inverse=True)
+    return values, np.bincount(inverse, weights=weights, minlength=len(values)).astype(np.int64)
+
+
+class RepeatedLines:
+    """Which lines of a document are repeats in its group: made by ``LineCounts.repeated``, or counted
+    over a corpus in one process with ``add`` then ``finish``."""
+
+    def __init__(self, min_docs: int = 3, repeated: dict[str, np.ndarray] | None = None):
+        self.min_docs = min_docs
+        self._counts = LineCounts()
+        self._repeated: dict[str, np.ndarray] = repeated or {}
+
+    def add(self, doc: Document) -> None:
+        self._counts.add(doc)
+
+    def finish(self) -> None:
+        self._repeated = self._counts.repeated(self.min_docs)._repeated
+        self._counts = LineCounts()
+
+    def save(self, path: Path) -> None:
+        LineCounts({g: (h, np.full(len(h), self.min_docs, np.int64)) for g, h in self._repeated.items()}).save(path)
+
+    @classmethod
+    def load(cls, path: Path, min_docs: int) -> RepeatedLines:
+        return LineCounts.load(path).repeated(min_docs)
 
     def repeated_in(self, doc: Document) -> set[int]:
         """Hashes of the document's lines that occur in at least ``min_docs`` documents of its group."""

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...data import DocError, Document
+from ...runfolder import MARKER, is_run_folder
+from ...settings import setting
 
 FORMATS = ("txt", "html", "warc", "jsonl")
 _SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".warc": "warc", ".jsonl": "jsonl", ".json": "jsonl"}
@@ -22,8 +24,15 @@ _SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".warc": "warc", ".
 
 @dataclass(frozen=True, slots=True)
 class ReadConfig:
-    max_bytes: int = 20_000_000  # larger documents are reported, not read: no page is that long
-    input_format: str | None = None  # force one of FORMATS instead of detecting it
+    # larger documents are reported, not read: no page is that long
+    max_bytes: int = setting(20_000_000, flag="--max-bytes", help="largest input document read, in bytes")
+    input_format: str | None = setting(None, flag="--input-format", choices=FORMATS,
+                                       help="read every input as this format (default: detect from names and bytes)")
+    # Input shards: files are grouped, or a large archive split, into shards of about this many bytes (as
+    # stored); each shard is one task of the read phase. A compressed archive is split into interleaved
+    # parts (blocks of records), at most max_parts, each of which decompresses the whole file.
+    shard_bytes: int = setting(4_000_000, flag="--shard-bytes", help="input bytes per read shard")
+    max_parts: int = 16
 
 
 class ReadError(Exception):
@@ -56,13 +65,18 @@ def format_of(path: Path, head: bytes = b"") -> str | None:
 
 def list_files(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) -> list[tuple[Path, str]]:
     """(path, document id prefix) for every input file; ids are paths relative to the input argument.
-    Directories contribute the files whose name gives a format; a named file is always read."""
+    Directories contribute the files whose name gives a format; a named file is always read. A twinpages
+    run folder (runfolder.MARKER) is never read: named, it is an error; inside a directory, it is skipped."""
     out = []
     for arg in inputs:
         root = Path(arg)
+        if is_run_folder(root):
+            raise ValueError(f"{root} is a twinpages run folder (it has {MARKER}): its files are outputs, "
+                             "never read as input")
         if root.is_dir():
+            runs = [p.parent for p in root.rglob(MARKER)]  # output folders inside an input folder
             for p in sorted(root.rglob("*")):
-                if p.is_file() and (config.input_format or format_of(p)):
+                if p.is_file() and (config.input_format or format_of(p)) and not any(r in p.parents for r in runs):
                     out.append((p, p.relative_to(root).as_posix()))
         else:
             out.append((root, root.name))
@@ -121,20 +135,38 @@ def decode(data: bytes, declared: str | None = None, strict_utf8: bool = False) 
 
 def read(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) -> Iterator[Document | DocError]:
     """Every document of every input, or a DocError for what cannot be read."""
+    for path, doc_id in list_files(inputs, config):
+        yield from read_path(path, doc_id, config)
+
+
+BLOCK = 256  # records per block when an archive is split into interleaved parts
+
+
+def read_path(path: Path, doc_id: str, config: ReadConfig = ReadConfig(), part: int = 0,
+              parts: int = 1) -> Iterator[Document | DocError]:
+    """The documents of one input file; with ``parts`` > 1 only part ``part`` of them: the records of
+    blocks ``part``, ``part + parts``, ... (an archive split across tasks; see ReadConfig.shard_bytes).
+    A failure of the whole file is reported by part 0 only."""
     from . import html, jsonl, text, warc
 
     readers = {"txt": text.read_file, "html": html.read_file, "warc": warc.read_file, "jsonl": jsonl.read_file}
-    for path, doc_id in list_files(inputs, config):
-        try:
-            fmt = config.input_format or format_of(path, _head(path))
-            if fmt is None:
-                fmt = format_of(Path("x"), read_bytes(path, config)[:64]) or "txt"
+    keep = None if parts <= 1 else (lambda k: (k // BLOCK) % parts == part)
+    try:
+        fmt = config.input_format or format_of(path, _head(path))
+        if fmt is None:
+            fmt = format_of(Path("x"), read_bytes(path, config)[:64]) or "txt"
+        if fmt in ("jsonl", "warc"):
+            yield from readers[fmt](path, doc_id, config, keep)
+        elif part == 0:
             yield from readers[fmt](path, doc_id, config)
-        except ReadError as e:
+    except ReadError as e:
+        if part == 0:
             yield DocError(doc_id, str(path), "read", e.kind, str(e))
-        except FileNotFoundError:
+    except FileNotFoundError:
+        if part == 0:
             yield DocError(doc_id, str(path), "read", "not_found", "no such file")
-        except OSError as e:
+    except OSError as e:
+        if part == 0:
             yield DocError(doc_id, str(path), "read", "unreadable", str(e))
 
 

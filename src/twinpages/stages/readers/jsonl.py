@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ...data import DocError, Document
@@ -20,7 +20,9 @@ from .html import html_document
 _CHUNK = 1 << 20
 
 
-def read_file(path: Path, doc_id: str, config: ReadConfig) -> Iterator[Document | DocError]:
+def read_file(path: Path, doc_id: str, config: ReadConfig,
+              keep: Callable[[int], bool] | None = None) -> Iterator[Document | DocError]:
+    """The file's documents; with ``keep``, only lines whose 0-based number it accepts are parsed."""
     with open(path, "rb") as raw:
         gzipped = raw.read(2) == b"\x1f\x8b"
     k = 0
@@ -31,6 +33,11 @@ def read_file(path: Path, doc_id: str, config: ReadConfig) -> Iterator[Document 
                 if not line:
                     break
                 k += 1
+                if keep is not None and not keep(k - 1):
+                    if len(line) > config.max_bytes and not line.endswith(b"\n"):
+                        while (rest := f.readline(_CHUNK)) and not rest.endswith(b"\n"):
+                            pass
+                    continue
                 if len(line) > config.max_bytes and not line.endswith(b"\n"):
                     while (rest := f.readline(_CHUNK)) and not rest.endswith(b"\n"):
                         pass  # skip the rest of the oversized line

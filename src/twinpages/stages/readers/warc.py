@@ -5,7 +5,7 @@ records before it are kept."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ...data import DocError, Document
@@ -15,7 +15,9 @@ from .html import html_document
 _CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
 
 
-def read_file(path: Path, doc_id: str, config: ReadConfig) -> Iterator[Document | DocError]:
+def read_file(path: Path, doc_id: str, config: ReadConfig,
+              keep: Callable[[int], bool] | None = None) -> Iterator[Document | DocError]:
+    """The archive's documents; with ``keep``, only response records whose 0-based number it accepts."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
     n_records = 0
@@ -23,6 +25,8 @@ def read_file(path: Path, doc_id: str, config: ReadConfig) -> Iterator[Document 
         try:
             for record in ArchiveIterator(f, record_types=WarcRecordType.response, parse_http=False):
                 n_records += 1
+                if keep is not None and not keep(n_records - 1):
+                    continue
                 rec_id = f"{doc_id}#{record.record_id}"
                 url = record.headers.get("WARC-Target-URI")
                 try:
@@ -31,7 +35,7 @@ def read_file(path: Path, doc_id: str, config: ReadConfig) -> Iterator[Document 
                     yield DocError(rec_id, f"{path} {url}", "read", e.kind, str(e))
         except (OSError, ValueError, RuntimeError) as e:  # FastWARC's stream errors
             raise ReadError("truncated_warc", f"archive damaged after {n_records} records ({e})") from None
-    if path.stat().st_size and n_records == 0 and not _looks_like_warc(path):
+    if path.stat().st_size and n_records == 0 and not _looks_like_warc(path) and (keep is None or keep(0)):
         raise ReadError("not_warc", "no WARC records found")
 
 

@@ -18,7 +18,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ... import __version__
 from ...data import DocPair
-from .files import atomic_lines
+from ...io import atomic_lines, atomic_parquet
+from ...schemas import BITEXT
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # XML 1.0 forbids these even when escaped; crawled text has them
@@ -112,9 +113,7 @@ def write_tsv(path: Path, rows: Iterable[BitextRow], extra: bool = False) -> Non
 
 
 def write_jsonl(path: Path, rows: Iterable[BitextRow]) -> None:
-    from dataclasses import asdict
-
-    atomic_lines(path, (json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in rows))
+    atomic_lines(path, (json.dumps(BITEXT.row(r), ensure_ascii=False) + "\n" for r in rows))
 
 
 def _xml_text(text: str) -> str:
@@ -143,31 +142,8 @@ def write_tmx(path: Path, rows: Iterable[BitextRow]) -> None:
     atomic_lines(path, lines())
 
 
-BITEXT_SCHEMA_DOC = {
-    "url1": "string: source document URL, else its path",
-    "url2": "string: target document URL, else its path",
-    "src_lang": "string: ISO 639-1 language of the source side",
-    "tgt_lang": "string: ISO 639-1 language of the target side",
-    "src": "string: source sentence(s) of the bead, joined with a space",
-    "trg": "string: target sentence(s) of the bead",
-    "score": "float32: bead score (normalised similarity on USE-m3's scale; ~0 unrelated, ~0.5 translation)",
-    "cosine": "float32: the encoder's raw cosine of the two sides",
-    "src_idx": "list<int32>: indices of the source sentences in the document's main text",
-    "tgt_idx": "list<int32>: indices of the target sentences",
-    "doc_score": "float32: the document pair's score",
-    "count": "int32: occurrences of this (normalised) pair in the run; 1 without deduplication",
-}
+BITEXT_SCHEMA_DOC = {c.name: f"{c.type}: {c.doc}" for c in BITEXT.columns}  # documented in README too
 
 
-def write_parquet(path: Path, rows: Iterable[BitextRow]) -> None:
-    import pyarrow as pa
-
-    from .files import atomic_parquet
-
-    schema = pa.schema([
-        ("url1", pa.string()), ("url2", pa.string()), ("src_lang", pa.string()), ("tgt_lang", pa.string()),
-        ("src", pa.string()), ("trg", pa.string()), ("score", pa.float32()), ("cosine", pa.float32()),
-        ("src_idx", pa.list_(pa.int32())), ("tgt_idx", pa.list_(pa.int32())), ("doc_score", pa.float32()),
-        ("count", pa.int32()),
-    ])
-    atomic_parquet(path, schema, ({name: getattr(r, name) for name in schema.names} for r in rows))
+def write_parquet(path: Path, rows: Iterable[BitextRow], metadata: dict | None = None) -> None:
+    atomic_parquet(path, BITEXT.arrow_schema(), (BITEXT.row(r) for r in rows), metadata=metadata)

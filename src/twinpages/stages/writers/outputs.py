@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...data import DocError, DocPair, Document
+from ...settings import comma_list, setting
 from . import bitext, files
 
 FORMATS = ("tsv", "tmx", "jsonl", "parquet")
@@ -19,14 +20,27 @@ FORMATS = ("tsv", "tmx", "jsonl", "parquet")
 
 @dataclass(frozen=True, slots=True)
 class OutputConfig:
-    formats: tuple[str, ...] = FORMATS
-    dedup: bool = True  # one row per normalised (source, target), with its count
-    tsv_extra: bool = False  # TSV columns after Bitextor's five: src_lang tgt_lang bead doc_score count
+    formats: tuple[str, ...] = setting(FORMATS, flag="--formats", parse=comma_list,
+                                       help=f"bitext files to write, comma-separated from {','.join(FORMATS)}")
+    # one row per normalised (source, target), with its count
+    dedup: bool = setting(True, flag="--raw-bitext", help="keep duplicate sentence pairs (default: deduplicate)")
+    tsv_extra: bool = setting(False, flag="--tsv-extra",
+                              help="add src_lang tgt_lang bead doc_score count after Bitextor's five TSV columns")
 
     def __post_init__(self):
         unknown = set(self.formats) - set(FORMATS)
         if unknown:
             raise ValueError(f"unknown output format(s) {sorted(unknown)}; choose from {list(FORMATS)}")
+
+
+def output_files(out: Path, config: OutputConfig = OutputConfig()) -> list[Path]:
+    """The files ``write_outputs`` writes with this configuration."""
+    names = ["docpairs.jsonl", "alignments.jsonl", "documents.jsonl", "errors.jsonl"]
+    names += [f"bitext.{ext}" for fmt, ext in (("tsv", "tsv"), ("tmx", "tmx"), ("jsonl", "jsonl"),
+                                                 ("parquet", "parquet")) if fmt in config.formats]
+    if "parquet" in config.formats:
+        names.append("docpairs.parquet")
+    return [out / n for n in names + ["run.json"]]
 
 
 def write_outputs(out: Path, pairs: Iterable[DocPair], docs: Iterable[Document], errors: list[DocError],

@@ -1,0 +1,182 @@
+"""One source of configuration: the stage configs (frozen dataclasses) and what is derived from them.
+
+A setting is declared once, as a dataclass field whose metadata (``setting(...)``) says its command-line
+flag, its help and whether it changes results. From the fields come the CLI flags (no default is
+restated in cli.py), the run signature (a hash of every setting that changes results, the package
+version and the record schemas: it keys the run folder and every checkpoint in it), and the
+``run.json`` that ``--config`` loads back to repeat a run.
+
+The output settings (which files, deduplication) are kept apart from the signature: they change how
+the results are written, not what they are, so a finished run can be written again in other formats
+without redoing its work.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import types
+import typing
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+
+from . import __version__
+from .settings import comma_list, setting  # noqa: F401  (re-exported)
+
+
+def _stage_configs():
+    from .stages.candidates import CandidatesConfig
+    from .stages.docalign import DocAlignConfig, SelectConfig
+    from .stages.embed import EmbedConfig
+    from .stages.extract import ExtractConfig
+    from .stages.langid import LangIdConfig
+    from .stages.readers import ReadConfig
+    from .stages.segment import SegmentConfig
+    from .stages.writers.outputs import OutputConfig
+
+    return (ReadConfig, ExtractConfig, LangIdConfig, SegmentConfig, EmbedConfig, CandidatesConfig, DocAlignConfig,
+            SelectConfig, OutputConfig)
+
+
+(ReadConfig, ExtractConfig, LangIdConfig, SegmentConfig, EmbedConfig, CandidatesConfig, DocAlignConfig,
+ SelectConfig, OutputConfig) = _stage_configs()
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineConfig:
+    """Every stage's settings: one object describes a run."""
+
+    read: ReadConfig = field(default_factory=ReadConfig)
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    langid: LangIdConfig = field(default_factory=LangIdConfig)
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    candidates: CandidatesConfig = field(default_factory=CandidatesConfig)
+    docalign: DocAlignConfig = field(default_factory=DocAlignConfig)
+    select: SelectConfig = field(default_factory=SelectConfig)
+    output: OutputConfig = field(default_factory=OutputConfig)
+
+    def signature(self) -> str:
+        """``v<version>-<hash>``: the hash of every setting that changes results and of the record schemas."""
+        from .schemas import fingerprint
+
+        text = json.dumps(signed_settings(self), sort_keys=True) + "|" + fingerprint()
+        return f"v{__version__}-{hashlib.blake2b(text.encode(), digest_size=8).hexdigest()}"
+
+    def label(self) -> str:
+        """A short stamp a person can read (not unique: the signature is)."""
+        sa = self.docalign.sentalign
+        return (f"lid:{self.langid.backend}|emb:{self.embed.encoder}|cand:top{self.candidates.k}"
+                f"|da:{self.docalign.min_score}{'q' if self.docalign.quick_first else ''}|sa:bead{sa.max_bead}"
+                f"|v:{__version__}")
+
+
+# The sections whose settings do not change what is mined (see the module docstring).
+UNSIGNED_SECTIONS = ("output",)
+
+
+def signed_settings(config, path: str = "") -> dict:
+    """The settings that change results, as a nested dict (what the signature hashes)."""
+    out = {}
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if not f.metadata.get("signed", True) or (not path and f.name in UNSIGNED_SECTIONS):
+            continue
+        out[f.name] = signed_settings(value, f"{path}.{f.name}") if is_dataclass(value) else _plain(value)
+    return out
+
+
+def to_dict(config) -> dict:
+    return {f.name: to_dict(v) if is_dataclass(v := getattr(config, f.name)) else _plain(v) for f in fields(config)}
+
+
+def _plain(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def from_dict(cls, data: dict):
+    """A config from ``to_dict``'s form (run.json's "config"); an unknown setting is an error, a missing
+    one takes its default (a run.json from before a setting existed describes a run with its default)."""
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {unknown} for {cls.__name__}")
+    values = {}
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        kind = _dataclass_in(hints[f.name])
+        value = data[f.name]
+        values[f.name] = from_dict(kind, value) if kind is not None else (
+            tuple(value) if isinstance(value, list) else value)
+    return cls(**values)
+
+
+def _dataclass_in(hint):
+    if is_dataclass(hint):
+        return hint
+    for arg in typing.get_args(hint) if isinstance(hint, types.UnionType) else ():
+        if is_dataclass(arg):
+            return arg
+    return None
+
+
+def load_config(path: str | Path) -> PipelineConfig:
+    """The configuration recorded in a run's run.json (or a JSON file of that form)."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return from_dict(PipelineConfig, data.get("config", data))
+
+
+# --- command-line flags, derived from the fields ---------------------------------------------------------
+
+def add_flags(parser: argparse.ArgumentParser, sections: tuple[str, ...] | None = None) -> None:
+    """One option per config field that declares a flag. Defaults are not restated: an option not given
+    leaves the config's own value (argparse.SUPPRESS)."""
+    for section in fields(PipelineConfig):
+        if sections is not None and section.name not in sections:
+            continue
+        for f in fields(_dataclass_in(typing.get_type_hints(PipelineConfig)[section.name])):
+            _add_flag(parser, section.name, f)
+
+
+def add_dataclass_flags(parser: argparse.ArgumentParser, cls, prefix: str) -> None:
+    """The flags of a dataclass outside PipelineConfig (the runner's settings)."""
+    for f in fields(cls):
+        _add_flag(parser, prefix, f)
+
+
+def _add_flag(parser: argparse.ArgumentParser, prefix: str, f) -> None:
+    meta = f.metadata
+    if not meta.get("flag"):
+        return
+    default = f.default if f.default is not MISSING else f.default_factory()
+    dest = f"{prefix}.{f.name}"
+    shown = ",".join(default) if isinstance(default, tuple) else default
+    help_text = f"{meta['help']} (default: {shown})" if meta["help"] else f"default: {shown}"
+    if isinstance(default, bool):
+        parser.add_argument(meta["flag"], dest=dest, action="store_const", const=not default,
+                            default=argparse.SUPPRESS, help=meta["help"])
+        return
+    kind = meta.get("parse") or (type(default) if default is not None and not isinstance(default, tuple) else str)
+    parser.add_argument(meta["flag"], dest=dest, type=kind, choices=meta.get("choices"),
+                        default=argparse.SUPPRESS, help=help_text)
+
+
+def config_from_args(args: argparse.Namespace, base: PipelineConfig | None = None) -> PipelineConfig:
+    """``base`` (or the defaults, or ``--config FILE``) with the flags that were given."""
+    config = base or (load_config(args.config) if getattr(args, "config", None) else PipelineConfig())
+    given: dict[str, dict] = {}
+    for dest, value in vars(args).items():
+        section, _, name = dest.partition(".")
+        if name and hasattr(config, section):
+            given.setdefault(section, {})[name] = value
+    for section, values in given.items():
+        config = replace(config, **{section: replace(getattr(config, section), **values)})
+    return config
+
+
+def dataclass_from_args(cls, args: argparse.Namespace, prefix: str):
+    values = {name: v for dest, v in vars(args).items() for p, _, name in [dest.partition(".")] if p == prefix}
+    return cls(**values)

@@ -1,0 +1,267 @@
+"""`mine`: the corpus job, as a chain of phases over shards in a run folder (phases/), executed by a
+runner (runners/). The driver here plans the shards, hands each phase's tasks to the runner, merges
+the tasks' counts, and writes the output files; it never reads a page itself.
+
+    from twinpages import mine
+    result = mine(["crawl/"], "out/")                                  # this process
+    result = mine(["crawl/"], "out/", runner=RunnerConfig("ray", 8))    # 8 Ray workers
+
+Every phase skips the tasks whose output exists, so rerunning the same command after a crash, a
+``kill -9`` or an edited input redoes only what is missing (runfolder.py: the contract and layout).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .config import PipelineConfig, to_dict
+from .data import DocError, DocPair, Document
+from .io import read_lines
+from .phases.base import add_stats, load_stats, save_stats
+from .phases.candidates import FindCandidates, read_candidates
+from .phases.decide import Decide, DecideTask
+from .phases.docshards import ShardIndex, read_documents, read_table, vector_paths
+from .phases.embed import Embed, release_embedders
+from .phases.plan import InputShard, plan_shards
+from .phases.read import Analyse, CountLines
+from .phases.select import SelectedPairs, select
+from .progress import Progress
+from .runfolder import RunFolder
+from .runners import Runner, RunnerConfig, make_runner
+from .runners.base import peak_rss_mb
+from .schemas import error_from_dict
+from .stages.embed import encoders_for
+from .stages.repeats import LineCounts
+from .stages.writers.outputs import output_files, write_outputs
+
+
+@dataclass(slots=True)
+class MineResult:
+    pairs: list[DocPair]  # when mine() wrote no output folder; else empty (see OUT/docpairs.jsonl)
+    errors: list[DocError]
+    stats: dict
+
+
+def _digest(*parts) -> str:
+    return hashlib.blake2b("\n".join(map(str, parts)).encode(), digest_size=6).hexdigest()
+
+
+def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
+         config: PipelineConfig = PipelineConfig(), progress: bool = False, workers: int = 1,
+         checkpoint_every: int = 500, runner: Runner | RunnerConfig | None = None, clean: bool = False) -> MineResult:
+    """Find translated document pairs among the inputs and align their sentences.
+
+    With ``out_dir``, that folder is the run folder (its shards are kept for later commands) and the
+    output files are written there; without it, a temporary one is used and the pairs are returned.
+    ``runner``: a runner or its config (default: local, ``workers`` processes); ``checkpoint_every``:
+    candidate pairs per decide task; ``clean``: remove an earlier run with other settings first."""
+    tmp = tempfile.TemporaryDirectory() if out_dir is None else None
+    folder = RunFolder(Path(tmp.name) / "run" if tmp else out_dir)
+    owned = not isinstance(runner, Runner)
+    if owned:
+        runner = make_runner(runner if isinstance(runner, RunnerConfig) else RunnerConfig(workers=workers))
+    try:
+        job = _Job(folder, config, runner, progress, checkpoint_every)
+        return job.run(list(inputs), clean, keep_pairs=tmp is not None)
+    finally:
+        if owned:
+            runner.close()
+        if tmp is not None:
+            tmp.cleanup()
+
+
+class _Job:
+    def __init__(self, folder: RunFolder, config: PipelineConfig, runner: Runner, progress: bool, batch: int):
+        self.folder, self.config, self.runner, self.progress, self.batch = folder, config, runner, progress, batch
+        self.signature = config.signature()
+        # the encoder threads are shared out among the workers: more BLAS threads than cores slows all
+        threads = max(1, config.embed.threads // runner.workers)
+        self.work_config = replace(config, embed=replace(config.embed, threads=threads))
+        self.root = str(folder.shards)
+        self.written: dict[str, list[Path]] = {}
+        self.seconds: dict[str, float] = {}
+
+    def run(self, inputs: list, clean: bool, keep_pairs: bool) -> MineResult:
+        t0 = time.monotonic()
+        self.folder.open(self.signature, clean)
+        shards = plan_shards(inputs, self.config.read)
+        repeats = self.count_lines(shards)
+        read_stats = self.analyse(shards, repeats)
+        index = ShardIndex.from_counts([s.name for s in shards], [st["documents"] for st in read_stats])
+        embed_stats = self.embed(index, read_stats)
+        cand_path, n_candidates = self.candidates(index)
+        decided = self.decide(index, cand_path, tuple(sorted(embed_stats.get("encoders", {}))))
+        pairs_path = self.select(cand_path, decided)
+        pairs = SelectedPairs(pairs_path)
+        errors = [error_from_dict(_json(line)) for s in shards
+                  for line in read_lines(self.folder.path("errors", f"{s.name}.jsonl"))]
+        stats = self.stats(read_stats, embed_stats, n_candidates, pairs)
+        t_write = time.monotonic()
+        outputs = self.write(pairs, index, errors, stats)
+        self.seconds["write"] = round(time.monotonic() - t_write, 1)
+        self.folder.write_manifest(self.signature, self.written, outputs, to_dict(self.config.output))
+        stats["stage_seconds"] = self.seconds
+        stats["seconds"] = round(time.monotonic() - t0, 2)
+        stats["peak_rss_mb"] = {"driver": peak_rss_mb(),
+                                "workers": dict(sorted(self.runner.worker_peak_rss_mb.items()))}
+        found = list(pairs) if keep_pairs else []
+        return MineResult(found, errors, stats)
+
+    # --- phases ---------------------------------------------------------------------------------------
+
+    def _map(self, label: str, fn, tasks: list, unit: str, size=lambda task: 1, items=None) -> list:
+        """Run the tasks not done yet; progress in ``unit`` with an ETA, and ``items`` per result."""
+        t0 = time.monotonic()
+        total = sum(size(t) for t in tasks)
+        bar = Progress(label, total, enabled=self.progress and bool(tasks), unit=unit,
+                       items_unit="documents" if items else None)
+        results = []
+        for task, result in zip(tasks, self.runner.map(fn, tasks), strict=True):
+            bar.update(size(task), items(result) if items else 0)
+            results.append(result)
+        bar.close()
+        self.seconds[label] = round(self.seconds.get(label, 0) + time.monotonic() - t0, 1)
+        return results
+
+    def count_lines(self, shards: list[InputShard]) -> str | None:
+        """Site-boilerplate counts per shard, merged: the table the read phase uses."""
+        config = self.config.extract
+        if not config.repeated_min_docs or config.mode == "none":  # clean text: nothing to count
+            return None
+        counter = CountLines(self.work_config, str(self.folder.path("repeats")))
+        todo = [s for s in shards if not counter.output(s).exists()]
+        self._map("counted", counter, todo, "bytes", lambda s: s.size)
+        merged = self.folder.path(f"repeats-{_digest(*(s.name for s in shards))}.npz")
+        if not merged.exists():
+            counts = LineCounts.merge([LineCounts.load(counter.output(s)) for s in shards])
+            counts.repeated(config.repeated_min_docs).save(merged)
+        self.written["repeats"] = [counter.output(s) for s in shards] + [merged]
+        return str(merged)
+
+    def analyse(self, shards: list[InputShard], repeats: str | None) -> list[dict]:
+        analyse = Analyse(self.work_config, self.root, repeats)
+        todo = [s for s in shards if load_stats(analyse.stats_path(s)) is None]
+        self._map("read", analyse, todo, "bytes", lambda s: s.size, items=lambda st: st["documents"] + st["failed"])
+        self.written["read"] = [p for s in shards for p in analyse.outputs(s)]
+        return [load_stats(analyse.stats_path(s)) for s in shards]
+
+    def embed(self, index: ShardIndex, read_stats: list[dict]) -> dict:
+        langs = {lang for st in read_stats for lang in st["languages"]}
+        needed = encoders_for(self.config.embed, [None if lang == "und" else lang for lang in langs])
+        embed = Embed(self.work_config, self.root, tuple(sorted(((k, tuple(sorted(v))) for k, v in needed.items()),
+                                                                key=lambda kv: str(kv[0]))))
+        sizes = dict(zip(index.names, (st["documents"] for st in read_stats), strict=True))
+        todo = [n for n in index.names if load_stats(embed.stats_path(n)) is None]
+        self._map("embedded", embed, todo, "documents", lambda n: sizes[n])
+        release_embedders()  # this process's encoders (in-process runs): their memory goes before the index comes
+        stats: dict = {}
+        for name in index.names:
+            add_stats(stats, load_stats(embed.stats_path(name)))
+        encoders = sorted(stats.get("encoders", {}))
+        self.written["embed"] = [embed.stats_path(n) for n in index.names] + [
+            p for e in encoders for n in index.names for p in vector_paths(self.folder.path("vectors"), e, n)
+            if p.exists()]
+        return stats
+
+    def candidates(self, index: ShardIndex) -> tuple[Path, int]:
+        path = self.folder.path(f"candidates-{_digest(self.signature, *index.names)}.parquet")
+        stats_path = path.with_suffix(".json")
+        if load_stats(stats_path) is None:
+            self._map("candidates", FindCandidates(self.work_config, self.root, index, str(path)), [None], "searches")
+        self.written["candidates"] = [path, stats_path]
+        return path, load_stats(stats_path)["candidates"]
+
+    def decide(self, index: ShardIndex, cand_path: Path, encoders: tuple[str, ...]) -> list[Path]:
+        cands = read_candidates(cand_path)
+        tag = _digest(cand_path.name, self.batch)
+        tasks = []
+        for k, start in enumerate(range(0, len(cands), self.batch)):
+            part = cands[start:start + self.batch]
+            out = self.folder.path("decided", f"{k:06d}-{tag}.jsonl")
+            tasks.append(DecideTask(k, part.src, part.tgt, part.score, str(out)))
+        todo = [t for t in tasks if not Path(t.output).exists()]
+        self.folder.path("decided").mkdir(parents=True, exist_ok=True)
+        self._map("aligned", Decide(self.work_config, self.root, index, encoders), todo, "candidate pairs",
+                  lambda t: len(t.src))
+        self.written["decide"] = [Path(t.output) for t in tasks]
+        return self.written["decide"]
+
+    def select(self, cand_path: Path, decided: list[Path]) -> Path:
+        one_to_one = self.config.select.one_to_one
+        path = self.folder.path(f"pairs-{_digest(cand_path.name, self.batch, one_to_one)}.jsonl")
+        stats_path = path.with_suffix(".json")
+        if load_stats(stats_path) is None:
+            t0 = time.monotonic()
+            save_stats(stats_path, select(decided, path, one_to_one))
+            self.seconds["select"] = round(time.monotonic() - t0, 1)
+        self.written["select"] = [path, stats_path]
+        return path
+
+    # --- outputs --------------------------------------------------------------------------------------
+
+    def stats(self, read_stats: list[dict], embed_stats: dict, n_candidates: int, pairs: SelectedPairs) -> dict:
+        read: dict = {}
+        for st in read_stats:
+            add_stats(read, st)
+        return {
+            "documents_read": read.get("documents", 0) + read.get("failed", 0),
+            "documents_kept": read.get("documents", 0), "documents_failed": read.get("failed", 0),
+            "failed_by_type": read.get("failed_by_type", {}), "languages": read.get("languages", {}),
+            "encoders": embed_stats.get("encoders", {}),
+            "sentences_embedded": embed_stats.get("sentences_embedded", 0),
+            "candidates": n_candidates, "document_pairs": len(pairs), "sentence_pairs": pairs.sentence_pairs(),
+        }
+
+    def write(self, pairs: SelectedPairs, index: ShardIndex, errors: list[DocError], stats: dict) -> list[Path]:
+        out = self.folder.root
+        settings = to_dict(self.config.output)
+        previous = self.folder.manifest() or {}
+        current = output_files(out, self.config.output)
+        if previous.get("signature") == self.signature and previous.get("output_settings") == settings \
+                and all(p.exists() for p in current):
+            return current  # finished before, with these settings: nothing to write
+        for entry in previous.get("outputs", []):  # files of other formats than this run's
+            p = out / entry["path"]
+            if p not in current:
+                p.unlink(missing_ok=True)
+        # run.json holds what the inputs and settings determine: not timings, not what a resumed run
+        # found already done, not how it was executed
+        varying = ("sentences_embedded",)
+        run_record = {"signature": self.signature, "label": self.config.label(), "config": to_dict(self.config),
+                      "stats": {k: v for k, v in stats.items() if k not in varying}}
+        in_pairs = {i for p in pairs for i in (p.src_id, p.tgt_id)}
+        docs = _documents(self.folder, index, in_pairs)
+        write_outputs(out, pairs, docs, errors, run_record, self.config.output)
+        return current
+
+
+def _documents(folder: RunFolder, index: ShardIndex, ids: set[str]) -> Iterable[Document]:
+    """The documents with these ids, in run order, reading only the shards' id column for the others."""
+    import pyarrow.compute as pc
+
+    wanted = _pa_strings(ids)
+    for name in index.names:
+        path = folder.path("documents", f"{name}.parquet")
+        shard_ids = read_table(path, ["id"]).column("id")
+        if not ids or not pc.any(pc.is_in(shard_ids, value_set=wanted)).as_py():
+            continue
+        for doc in read_documents(path):
+            if doc.id in ids:
+                yield doc
+
+
+def _pa_strings(values: set[str]):
+    import pyarrow as pa
+
+    return pa.array(sorted(values), pa.string())
+
+
+def _json(line: str) -> dict:
+    import json
+
+    return json.loads(line)

@@ -1,0 +1,194 @@
+"""Prepared documents and their vectors on disk, one shard per input shard.
+
+A documents shard is a Parquet table, one row per document: its content key (a hash of id, source, URL
+and text: what the run keys work by), the id users see, where it came from, its language, its lines with
+the extractor's verdicts, its main text and its sentences. Vectors are NumPy files per encoder and shard
+(sentence vectors, their offsets, one vector per document), which workers memory-map: reading one
+document's sentence vectors costs a page or two, not the shard.
+
+Documents are numbered across the run: shard after shard, row after row (``ShardIndex``). The candidate
+search and the decisions refer to documents by that number.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..data import Document, Line, Sentence
+from ..io import atomic_npy
+
+
+def content_key(doc: Document) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for part in (doc.id, doc.source, doc.url or "", doc.html or doc.raw):
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+def _schema():
+    import pyarrow as pa
+
+    line = pa.struct([("number", pa.int32()), ("text", pa.string()), ("is_main", pa.bool_()),
+                      ("reason", pa.string())])
+    sentence = pa.struct([("text", pa.string()), ("start", pa.int32()), ("end", pa.int32()),
+                          ("line", pa.int32()), ("lang", pa.string())])
+    return pa.schema([("key", pa.string()), ("id", pa.string()), ("source", pa.string()), ("url", pa.string()),
+                      ("lang", pa.string()), ("lang_score", pa.float64()), ("group", pa.string()),
+                      ("main_text", pa.string()), ("lines", pa.list_(line)), ("sentences", pa.list_(sentence))])
+
+
+def document_record(doc: Document, key: str, group: str) -> dict:
+    return {"key": key, "id": doc.id, "source": doc.source, "url": doc.url, "lang": doc.lang,
+            "lang_score": doc.lang_score, "group": group, "main_text": doc.main_text,
+            "lines": [{"number": x.number, "text": x.text, "is_main": x.is_main, "reason": x.reason}
+                      for x in doc.lines],
+            "sentences": [{"text": s.text, "start": s.start, "end": s.end, "line": s.line, "lang": s.lang}
+                          for s in doc.sentences]}
+
+
+def document_from_record(r: dict) -> Document:
+    return Document(id=r["id"], raw="", source=r["source"], url=r["url"], lang=r["lang"],
+                    lang_score=r["lang_score"],
+                    lines=[Line(x["number"], x["text"], x["is_main"], x["reason"]) for x in r["lines"]],
+                    main_text=r["main_text"],
+                    sentences=[Sentence(s["text"], s["start"], s["end"], s["line"], s["lang"])
+                               for s in r["sentences"]])
+
+
+def write_documents(path: Path, records: list[dict]) -> None:
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(pa.Table.from_pylist(records, schema=_schema()), tmp, row_group_size=1024)
+    os.replace(tmp, path)
+
+
+def read_table(path: Path, columns: list[str] | None = None):
+    import pyarrow.parquet as pq
+
+    return pq.read_table(path, columns=columns)
+
+
+def read_documents(path: Path) -> Iterator[Document]:
+    import pyarrow.parquet as pq
+
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=512):
+        for r in batch.to_pylist():
+            yield document_from_record(r)
+
+
+# --- vectors ------------------------------------------------------------------------------------------
+
+def vector_paths(folder: Path, encoder: str, name: str) -> tuple[Path, Path, Path]:
+    base = folder / encoder
+    return base / f"{name}.npy", base / f"{name}.offsets.npy", base / f"{name}.docs.npy"
+
+
+def write_vectors(folder: Path, encoder: str, name: str, docs: list[Document], dim: int) -> list[Path]:
+    """The shard's sentence vectors of this encoder (documents without them get no rows), the offsets,
+    and one vector per document (zeros for documents this encoder did not embed)."""
+    from ..stages.embed import document_vector
+
+    sent, offsets_path, docs_path = vector_paths(folder, encoder, name)
+    offsets = np.zeros(len(docs) + 1, np.int64)
+    doc_vectors = np.zeros((len(docs), dim), np.float32)
+    parts = []
+    for i, d in enumerate(docs):
+        v = d.embeddings.get(encoder)
+        n = 0 if v is None else len(v)
+        offsets[i + 1] = offsets[i] + n
+        if n:
+            parts.append(np.asarray(v, np.float32))
+            doc_vectors[i] = document_vector(d, encoder)
+    atomic_npy(sent, np.concatenate(parts) if parts else np.zeros((0, dim), np.float32))
+    atomic_npy(offsets_path, offsets)
+    atomic_npy(docs_path, doc_vectors)  # written last: its presence marks the three as complete
+    return [sent, offsets_path, docs_path]
+
+
+# --- reading documents by run-wide number ---------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ShardIndex:
+    """The run's documents shards in order, with the number of each shard's first document."""
+
+    names: tuple[str, ...]
+    bases: tuple[int, ...]  # len(names) + 1: bases[-1] is the number of documents
+
+    @classmethod
+    def from_counts(cls, names: Iterable[str], counts: Iterable[int]) -> ShardIndex:
+        bases = [0]
+        for n in counts:
+            bases.append(bases[-1] + n)
+        return cls(tuple(names), tuple(bases))
+
+    def locate(self, number: int) -> tuple[int, int]:
+        """(shard position, row) of a document number."""
+        k = bisect.bisect_right(self.bases, number) - 1
+        return k, number - self.bases[k]
+
+    def __len__(self) -> int:
+        return self.bases[-1]
+
+
+class DocReader:
+    """Documents by run-wide number, with their sentence vectors, for the workers that decide candidate
+    pairs. Holds a few shards' tables (Arrow, compact) and recently used documents; vectors are
+    memory-mapped."""
+
+    def __init__(self, docs_folder: Path, vectors_folder: Path, index: ShardIndex, encoders: tuple[str, ...],
+                 tables: int = 8, documents: int = 2048):
+        self.docs_folder, self.vectors_folder, self.index, self.encoders = docs_folder, vectors_folder, index, encoders
+        self._tables: OrderedDict[int, object] = OrderedDict()
+        self._docs: OrderedDict[int, Document] = OrderedDict()
+        self._vectors: dict[tuple[str, int], tuple[np.ndarray, np.ndarray] | None] = {}
+        self.n_tables, self.n_docs = tables, documents
+
+    def __getitem__(self, number: int) -> Document:
+        doc = self._docs.get(number)
+        if doc is not None:
+            self._docs.move_to_end(number)
+            return doc
+        k, row = self.index.locate(number)
+        doc = document_from_record(self._table(k).slice(row, 1).to_pylist()[0])
+        for name in self.encoders:
+            vectors = self._vector_files(name, k)
+            if vectors is not None:
+                sent, offsets = vectors
+                a, b = int(offsets[row]), int(offsets[row + 1])
+                if b > a:
+                    doc.embeddings[name] = np.array(sent[a:b])
+        self._docs[number] = doc
+        if len(self._docs) > self.n_docs:
+            self._docs.popitem(last=False)
+        return doc
+
+    def _table(self, k: int):
+        table = self._tables.get(k)
+        if table is None:
+            table = read_table(self.docs_folder / f"{self.index.names[k]}.parquet")
+            self._tables[k] = table
+            if len(self._tables) > self.n_tables:
+                self._tables.popitem(last=False)
+        else:
+            self._tables.move_to_end(k)
+        return table
+
+    def _vector_files(self, encoder: str, k: int):
+        key = (encoder, k)
+        if key not in self._vectors:
+            sent, offsets, _ = vector_paths(self.vectors_folder, encoder, self.index.names[k])
+            self._vectors[key] = (np.load(sent, mmap_mode="r"), np.load(offsets)) if sent.exists() else None
+        return self._vectors[key]

@@ -1,0 +1,75 @@
+"""Input shards: the read phase's tasks, made from file metadata alone (nothing is read here).
+
+Small files (a page each) are grouped into shards of about ``ReadConfig.shard_bytes``; a large archive
+(JSONL, WARC) is split into interleaved parts, each of which reads the records of every ``parts``-th
+block. A shard's name carries a digest of its files' paths, sizes and modification times: an edited
+input makes a new shard, whose work is done again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..stages.readers import ReadConfig, list_files
+from ..stages.readers.base import format_of
+
+MAX_FILES = 1000  # files per shard, whatever their size
+
+
+@dataclass(frozen=True, slots=True)
+class InputShard:
+    number: int
+    files: tuple[tuple[str, str], ...]  # (path, document id prefix)
+    digest: str
+    part: int = 0
+    parts: int = 1
+    size: int = 0  # bytes as stored (for progress)
+
+    @property
+    def name(self) -> str:
+        return f"{self.number:05d}-{self.digest}"
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    try:
+        st = path.stat()
+        return st.st_size, st.st_mtime_ns
+    except OSError:
+        return 0, 0  # the reader reports it (not_found, unreadable)
+
+
+def plan_shards(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) -> list[InputShard]:
+    shards: list[InputShard] = []
+    group: list[tuple[str, str, int, int]] = []
+
+    def emit(files, part=0, parts=1):
+        h = hashlib.blake2b(digest_size=6)
+        for path, doc_id, size, mtime in files:
+            h.update(f"{path}\t{doc_id}\t{size}\t{mtime}\n".encode("utf-8", "surrogateescape"))
+        h.update(f"{part}/{parts}".encode())
+        shards.append(InputShard(len(shards), tuple((p, i) for p, i, _, _ in files), h.hexdigest(), part, parts,
+                                 sum(f[2] for f in files) // parts))
+
+    for path, doc_id in list_files(inputs, config):
+        size, mtime = _stat(path)
+        fmt = config.input_format or format_of(path)
+        entry = (str(path), doc_id, size, mtime)
+        if fmt in ("jsonl", "warc", None) and size > config.shard_bytes:
+            if group:
+                emit(group)
+                group = []
+            parts = min(config.max_parts, math.ceil(size / config.shard_bytes))
+            for part in range(parts):
+                emit([entry], part, parts)
+            continue
+        group.append(entry)
+        if sum(f[2] for f in group) >= config.shard_bytes or len(group) >= MAX_FILES:
+            emit(group)
+            group = []
+    if group:
+        emit(group)
+    return shards

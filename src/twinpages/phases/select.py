@@ -1,0 +1,70 @@
+"""The select phase, one global step: the decided batches merged into one file in output order, with
+``--one-to-one`` applied over all accepted pairs at once. Memory: one line per batch while merging;
+for one-to-one, the small key of every accepted pair (scores and ids)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+from ..data import DocPair
+from ..io import atomic_lines, merge_sorted_lines, read_lines
+from ..schemas import pair_from_dict
+from ..stages.docalign import one_to_one
+from .decide import output_key
+
+
+class PairKey(NamedTuple):
+    """What choosing pairs needs of an accepted pair (docalign.one_to_one reads the scores and ids)."""
+
+    score: float
+    candidate_score: float
+    src_id: str
+    tgt_id: str
+    batch: int
+    line: int
+
+
+def select(decided: list[Path], output: Path, one_to_one_only: bool) -> dict:
+    """Write the selected pairs, best first, to ``output``; returns the counts."""
+    work = output.with_name(output.name + ".parts")
+    sources = decided
+    if one_to_one_only:
+        keys = [PairKey(d["score"], d["candidate_score"], d["src_id"], d["tgt_id"], b, n)
+                for b, path in enumerate(decided) for n, d in enumerate(_records(path))]
+        keep = {(k.batch, k.line) for k in one_to_one(keys)}
+        sources = []
+        for b, path in enumerate(decided):
+            part = work / f"{b:06d}.jsonl"
+            atomic_lines(part, (line for n, line in enumerate(read_lines(path)) if (b, n) in keep))
+            sources.append(part)
+    merge_sorted_lines(sources, lambda line: output_key(json.loads(line)), output)
+    if work.exists():
+        for p in work.iterdir():
+            p.unlink()
+        work.rmdir()
+    return {"document_pairs": sum(1 for _ in read_lines(output))}
+
+
+def _records(path: Path) -> Iterator[dict]:
+    for line in read_lines(path):
+        yield json.loads(line)
+
+
+class SelectedPairs:
+    """The selected pairs, read from their file each time they are iterated (the writers stream them)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __iter__(self) -> Iterator[DocPair]:
+        for d in _records(self.path):
+            yield pair_from_dict(d)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in read_lines(self.path))
+
+    def sentence_pairs(self) -> int:
+        return sum(p.n_aligned for p in self)

@@ -1,0 +1,106 @@
+"""The run folder contract: what `twinpages mine -o OUT` owns and how a rerun treats it.
+
+- ``OUT/.twinpages-run`` (the marker) names the run's signature (config.PipelineConfig.signature). A
+  folder with the marker is a run folder: it is never read as input (readers skip it).
+- A rerun with the same signature resumes: every phase whose output shard exists is skipped.
+- A rerun with another signature is refused with a message, unless ``clean`` (``--clean``), which
+  removes the old run first. A folder that exists, is not empty and has no marker is refused.
+- ``OUT/manifest.json`` lists what the run wrote (shards per phase, output files, with sizes); files
+  under ``OUT/shards/`` that the finished run did not write (left by an edited input) are removed.
+
+Layout of ``OUT/shards/`` (each file written atomically; a file that exists is finished):
+
+    repeats/NAME.npz                 per input shard: line-hash counts per site (stages/repeats.py)
+    repeats.npz                      the merged table of site-boilerplate lines
+    documents/NAME.parquet           per input shard: the prepared documents (phases/docshards.py)
+    errors/NAME.jsonl                per input shard: documents that could not be used
+    stats/PHASE/NAME.json            per task: its counts (written last: the task's completion mark)
+    vectors/ENCODER/NAME.npy         sentence vectors of a shard's documents (float32, one row a sentence)
+    vectors/ENCODER/NAME.offsets.npy where each document's sentences start (int64, documents + 1)
+    vectors/ENCODER/NAME.docs.npy    one vector per document (the mean of its sentences, normalised)
+    candidates-DIGEST.parquet        candidate pairs (global document numbers, margin)
+    decided/K-DIGEST.jsonl           per batch of candidates: the accepted pairs, best first
+    pairs-DIGEST.jsonl               the selected pairs in output order: what the output files are written from
+
+NAME is the input shard's number and a digest of its files (paths, sizes, modification times), so an
+edited input makes new shards; DIGEST chains the digests of what a global step read.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from . import __version__
+
+MARKER = ".twinpages-run"
+MANIFEST = "manifest.json"
+
+
+class RunFolderError(ValueError):
+    """The output folder cannot be used for this run (the message says why and what to do)."""
+
+
+def is_run_folder(path: Path) -> bool:
+    return (Path(path) / MARKER).is_file()
+
+
+class RunFolder:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.shards = self.root / "shards"
+
+    def open(self, signature: str, clean: bool = False) -> bool:
+        """Claim the folder for a run with this signature; True when it resumes an earlier one."""
+        root = self.root
+        if is_run_folder(root):
+            found = self.signature()
+            if found == signature:
+                return True
+            if not clean:
+                raise RunFolderError(
+                    f"{root} holds a twinpages run with other settings (signature {found}, this run's is "
+                    f"{signature}); rerun with --clean to remove it and start again, or choose another -o folder")
+            shutil.rmtree(root)
+        elif root.exists() and (not root.is_dir() or any(root.iterdir())):
+            raise RunFolderError(f"{root} exists and is not a twinpages run folder (no {MARKER}); "
+                                 "choose a new or empty output folder")
+        root.mkdir(parents=True, exist_ok=True)
+        (root / MARKER).write_text(json.dumps({"twinpages": __version__, "signature": signature}) + "\n",
+                                   encoding="utf-8")
+        return False
+
+    def signature(self) -> str | None:
+        try:
+            return json.loads((self.root / MARKER).read_text(encoding="utf-8")).get("signature")
+        except (OSError, ValueError):
+            return None
+
+    def path(self, *parts: str) -> Path:
+        return self.shards.joinpath(*parts)
+
+    def write_manifest(self, signature: str, phases: dict[str, list[Path]], outputs: list[Path],
+                       output_settings: dict) -> None:
+        """Record what the run wrote, then remove shard files it did not write (stale ones)."""
+        from .io import write_json
+
+        def entry(p: Path) -> dict:
+            return {"path": p.relative_to(self.root).as_posix(), "bytes": p.stat().st_size}
+
+        written = {p.resolve() for files in phases.values() for p in files}
+        write_json(self.root / MANIFEST, {
+            "twinpages": __version__, "signature": signature, "output_settings": output_settings,
+            "phases": {name: [entry(p) for p in files] for name, files in phases.items()},
+            "outputs": [entry(p) for p in outputs if p.exists()]})
+        for p in sorted(self.shards.rglob("*"), reverse=True):
+            if p.is_file() and p.resolve() not in written:
+                p.unlink()
+            elif p.is_dir() and not any(p.iterdir()):
+                p.rmdir()
+
+    def manifest(self) -> dict | None:
+        try:
+            return json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None

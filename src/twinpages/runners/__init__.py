@@ -1,0 +1,48 @@
+"""Runners: how the phases' tasks are executed. A phase is a picklable function over a list of tasks
+(input shards, candidate batches); a runner maps it, in order, in this process, in a pool of local
+processes, or on Ray. Stages and phases never import from here: the same phase runs under each runner
+and writes the same bytes.
+
+    from twinpages.runners import RunnerConfig, make_runner
+    with make_runner(RunnerConfig(runner="ray", workers=4)) as runner:
+        results = list(runner.map(fn, tasks))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..settings import setting
+from .base import Runner, TaskOutcome
+
+RUNNERS = ("local", "ray")
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerConfig:
+    """Where the tasks run. Not part of the run signature: outputs are the same under every runner."""
+
+    runner: str = setting("local", flag="--runner", choices=RUNNERS, signed=False,
+                          help="local: this process (--workers 1) or a pool of processes; ray: Ray workers")
+    workers: int = setting(1, flag="--workers", signed=False,
+                           help="worker processes (local) or Ray workers (ray)")
+    address: str | None = setting(None, flag="--address", signed=False,
+                                  help="Ray cluster to join (e.g. HEAD:6379, or 'auto'); default: start a "
+                                       "local one on 127.0.0.1")
+
+
+def make_runner(config: RunnerConfig = RunnerConfig()) -> Runner:
+    if config.workers < 1:
+        raise ValueError(f"--workers must be at least 1 (got {config.workers})")
+    if config.runner == "ray":
+        from .ray import RayRunner
+
+        return RayRunner(config.workers, config.address)
+    if config.runner != "local":
+        raise ValueError(f"unknown runner {config.runner!r}; choose from {RUNNERS}")
+    from .local import LocalRunner
+
+    return LocalRunner(config.workers)
+
+
+__all__ = ["RUNNERS", "Runner", "RunnerConfig", "TaskOutcome", "make_runner"]

@@ -1,0 +1,158 @@
+"""Record schemas, written once: each output record is one table of columns (name, type, meaning), and
+its JSONL form, its Arrow/Parquet schema and the README's table are all derived from that table.
+
+The run folder's internal records (decided document pairs with their beads, which a resumed run loads
+back) are serialised from the dataclasses' own fields, strictly: a record that lacks a field or has
+an unknown one is refused, never filled with a default. The fields are also part of the run signature
+(``fingerprint``), so a run folder written before a field was added is refused as a different run.
+
+``python -m twinpages.schemas`` prints the Markdown tables that README.md carries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from typing import Any
+
+from .data import DocError, DocPair, SentPair
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    type: str  # string, bool, int32, int64, float32, float64, list<string>, list<int32>, list<list<int64>>
+    doc: str
+    get: Callable[[Any], Any] | None = None  # the value from the object; default: the attribute ``name``
+    digits: int | None = None  # floats are rounded to this many digits in every format
+
+
+def _arrow_type(name: str):
+    import pyarrow as pa
+
+    if name.startswith("list<") and name.endswith(">"):
+        return pa.list_(_arrow_type(name[5:-1]))
+    return {"string": pa.string(), "bool": pa.bool_(), "int32": pa.int32(), "int64": pa.int64(),
+            "float32": pa.float32(), "float64": pa.float64()}[name]
+
+
+class Record:
+    """One record type: its columns, and what each format needs from them."""
+
+    def __init__(self, name: str, columns: list[Column]):
+        self.name = name
+        self.columns = columns
+        self.names = [c.name for c in columns]
+
+    def row(self, obj) -> dict:
+        """The record as a dict of plain values (what JSONL writes and Parquet stores)."""
+        out = {}
+        for c in self.columns:
+            value = c.get(obj) if c.get is not None else getattr(obj, c.name)
+            if c.digits is not None and value is not None:
+                value = round(float(value), c.digits)
+            out[c.name] = value
+        return out
+
+    def arrow_schema(self):
+        import pyarrow as pa
+
+        return pa.schema([(c.name, _arrow_type(c.type)) for c in self.columns])
+
+    def markdown(self) -> str:
+        lines = ["| field | type | meaning |", "|---|---|---|"]
+        lines += [f"| `{c.name}` | {c.type} | {c.doc} |" for c in self.columns]
+        return "\n".join(lines)
+
+
+DOCPAIR = Record("docpair", [
+    Column("src_id", "string", "document id: the path relative to the input argument, or the JSONL id"),
+    Column("tgt_id", "string", "the same for the other side"),
+    Column("src_url", "string", "URL, else path", lambda p: p.src_name),
+    Column("tgt_url", "string", "URL, else path", lambda p: p.tgt_name),
+    Column("src_lang", "string", "ISO 639-1"),
+    Column("tgt_lang", "string", "ISO 639-1"),
+    Column("score", "float32", "document-pair score: mean cosine of the confident beads x the larger coverage",
+           digits=4),
+    Column("direction", "string", "`en->de` (original -> translation) or `unknown`"),
+    Column("direction_evidence", "list<string>", "why"),
+    Column("src_coverage", "float32", "share of the source's main-text sentences in confident beads", digits=4),
+    Column("tgt_coverage", "float32", "the same for the target", digits=4),
+    Column("n_aligned", "int32", "beads with both sides (rows of the raw bitext)"),
+    Column("candidate_score", "float32", "margin of the document vectors that made it a candidate", digits=4),
+    Column("src_spans", "list<list<int64>>", "aligned passages: `[start, end)` character offsets in the "
+           "source main text (PAN-style)", lambda p: [list(s) for s in p.src_spans]),
+    Column("tgt_spans", "list<list<int64>>", "the same in the target main text",
+           lambda p: [list(s) for s in p.tgt_spans]),
+])
+
+BITEXT = Record("bitext", [
+    Column("url1", "string", "source document URL, else its path"),
+    Column("url2", "string", "target document URL, else its path"),
+    Column("src_lang", "string", "ISO 639-1 language of the source side"),
+    Column("tgt_lang", "string", "ISO 639-1 language of the target side"),
+    Column("src", "string", "source sentence(s) of the bead, joined with a space"),
+    Column("trg", "string", "target sentence(s) of the bead"),
+    Column("score", "float32", "bead score: normalised similarity on USE-m3's scale (~0 unrelated, ~0.5 "
+           "translation)", digits=4),
+    Column("cosine", "float32", "the encoder's raw cosine of the two sides", digits=4),
+    Column("src_idx", "list<int32>", "indices of the source sentences in the document's main text"),
+    Column("tgt_idx", "list<int32>", "indices of the target sentences"),
+    Column("doc_score", "float32", "the document pair's score", digits=4),
+    Column("count", "int32", "occurrences of this (normalised) pair in the run; 1 without deduplication"),
+])
+
+ERROR = Record("error", [
+    Column("doc_id", "string", "the document's id (for an archive: file, then line or record)"),
+    Column("source", "string", "where it was read from"),
+    Column("stage", "string", "the stage that failed: read, extract, langid, segment, analyse, ..."),
+    Column("error", "string", "the error type (README: error types)"),
+    Column("message", "string", "what happened, for a person"),
+])
+
+RECORDS = {r.name: r for r in (DOCPAIR, BITEXT, ERROR)}
+
+
+# --- the run folder's internal records: every dataclass field, strictly ---------------------------------
+
+def _check(cls, d: dict) -> None:
+    expected = {f.name for f in fields(cls)}
+    if set(d) != expected:
+        missing, unknown = sorted(expected - set(d)), sorted(set(d) - expected)
+        raise ValueError(f"stored {cls.__name__} record does not match this version's fields "
+                         f"(missing {missing}, unknown {unknown}); rerun with --clean")
+
+
+def pair_to_dict(p: DocPair) -> dict:
+    d = {f.name: getattr(p, f.name) for f in fields(DocPair)}
+    d["pairs"] = [{f.name: getattr(b, f.name) for f in fields(SentPair)} for b in p.pairs]
+    return d
+
+
+def pair_from_dict(d: dict) -> DocPair:
+    _check(DocPair, d)
+    beads = []
+    for b in d["pairs"]:
+        _check(SentPair, b)
+        beads.append(SentPair(**(b | {"src_idx": tuple(b["src_idx"]), "tgt_idx": tuple(b["tgt_idx"])})))
+    return DocPair(**(d | {"pairs": beads, "src_spans": [tuple(s) for s in d["src_spans"]],
+                           "tgt_spans": [tuple(s) for s in d["tgt_spans"]]}))
+
+
+def error_from_dict(d: dict) -> DocError:
+    _check(DocError, d)
+    return DocError(**d)
+
+
+def fingerprint() -> str:
+    """A digest of every record's fields: part of the run signature."""
+    parts = [f"{r.name}:{','.join(f'{c.name}/{c.type}/{c.digits}' for c in r.columns)}" for r in RECORDS.values()]
+    for cls in (DocPair, SentPair, DocError):
+        parts.append(f"{cls.__name__}:{','.join(f.name for f in fields(cls))}")
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=6).hexdigest()
+
+
+if __name__ == "__main__":
+    for record in RECORDS.values():
+        print(f"<!-- schema:{record.name} -->\n{record.markdown()}\n<!-- /schema:{record.name} -->\n")
