@@ -25,15 +25,31 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def _is_loopback(address) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if not isinstance(host, str):  # an AF_UNIX path as bytes
+        return True
+    return host in ("localhost", "::1") or host.startswith("127.") or host.startswith("/")
+
+
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch):
-    """Nothing in twinpages may reach the network at run time."""
+    """Nothing in twinpages may reach the network at run time. Loopback stays open: a local Ray
+    cluster started by a test talks to itself on 127.0.0.1."""
+    connect, create_connection = socket.socket.connect, socket.create_connection
 
-    def refuse(*args, **kwargs):
-        raise RuntimeError("network access attempted during a test")
+    def guarded_connect(self, address):
+        if not _is_loopback(address):
+            raise RuntimeError(f"network access attempted during a test: {address}")
+        return connect(self, address)
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+    def guarded_create_connection(address, *args, **kwargs):
+        if not _is_loopback(address):
+            raise RuntimeError(f"network access attempted during a test: {address}")
+        return create_connection(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "create_connection", guarded_create_connection)
 
 
 @pytest.fixture(scope="session")

@@ -65,7 +65,7 @@ def test_mine_seed_pair_matches_gold(mined, gold, seed_dir):
 def test_mine_writes_run_record(mined):
     run = json.loads((mined / "run.json").read_text(encoding="utf-8"))
     assert run["stats"]["documents_read"] == 2 and run["stats"]["documents_failed"] == 0
-    assert "|emb:auto|" in run["signature"] and run["signature"].endswith("|v:0.1.0")
+    assert "|emb:auto|" in run["label"] and run["signature"].startswith("v0.1.0-")
     assert run["stats"]["encoders"] == {"usem3": 2}  # en-de: USE-m3 covers both
     assert (mined / "errors.jsonl").read_text(encoding="utf-8") == ""
 

@@ -29,8 +29,8 @@ def test_pipeline_pickles_without_models(pipeline, seed_docs):
     assert len(pickle.dumps(pipeline)) < 10_000
 
 
-def test_signature_names_the_parts():
-    assert PipelineConfig().signature() == "lid:fasttext|emb:auto|cand:top4|da:0.35q|sa:bead4|v:0.1.0"
+def test_label_names_the_parts():
+    assert PipelineConfig().label() == "lid:fasttext|emb:auto|cand:top4|da:0.35q|sa:bead4|v:0.1.0"
 
 
 def test_encoder_is_chosen_by_language():

@@ -154,14 +154,14 @@ def _add_flag(parser: argparse.ArgumentParser, prefix: str, f) -> None:
     default = f.default if f.default is not MISSING else f.default_factory()
     dest = f"{prefix}.{f.name}"
     shown = ",".join(default) if isinstance(default, tuple) else default
-    help_text = f"{meta['help']} (default: {shown})" if meta["help"] else f"default: {shown}"
+    help_text = meta["help"] if "default" in meta["help"] else f"{meta['help']} (default: {shown})".lstrip()
     if isinstance(default, bool):
         parser.add_argument(meta["flag"], dest=dest, action="store_const", const=not default,
                             default=argparse.SUPPRESS, help=meta["help"])
         return
     kind = meta.get("parse") or (type(default) if default is not None and not isinstance(default, tuple) else str)
-    parser.add_argument(meta["flag"], dest=dest, type=kind, choices=meta.get("choices"),
-                        default=argparse.SUPPRESS, help=help_text)
+    parser.add_argument(meta["flag"], dest=dest, type=kind, choices=meta.get("choices"), metavar=f.name.upper()
+                        if not meta.get("choices") else None, default=argparse.SUPPRESS, help=help_text)
 
 
 def config_from_args(args: argparse.Namespace, base: PipelineConfig | None = None) -> PipelineConfig:

@@ -157,11 +157,12 @@ class _Job:
                                                                 key=lambda kv: str(kv[0]))))
         sizes = dict(zip(index.names, (st["documents"] for st in read_stats), strict=True))
         todo = [n for n in index.names if load_stats(embed.stats_path(n)) is None]
-        self._map("embedded", embed, todo, "documents", lambda n: sizes[n])
+        done_now = self._map("embedded", embed, todo, "documents", lambda n: sizes[n])
         release_embedders()  # this process's encoders (in-process runs): their memory goes before the index comes
         stats: dict = {}
         for name in index.names:
             add_stats(stats, load_stats(embed.stats_path(name)))
+        stats["sentences_embedded"] = sum(st["sentences_embedded"] for st in done_now)  # by this run, not resumed
         encoders = sorted(stats.get("encoders", {}))
         self.written["embed"] = [embed.stats_path(n) for n in index.names] + [
             p for e in encoders for n in index.names for p in vector_paths(self.folder.path("vectors"), e, n)

@@ -52,8 +52,10 @@ def subset(docs_path: Path, gold: set[frozenset[str]], gold_pairs: int, distract
 
 
 def evaluate(docs: Path, gold_path: Path, config=None, gold_pairs: int | None = None,
-             distractors: int = 0, progress: bool = False, workers: int = 1) -> dict:
-    from ..pipeline import PipelineConfig, mine
+             distractors: int = 0, progress: bool = False, workers: int = 1, runner=None) -> dict:
+    """``runner``: a RunnerConfig (default: local, ``workers`` processes)."""
+    from ..config import PipelineConfig
+    from ..corpus import mine
 
     config = config or PipelineConfig()
     gold = read_gold(gold_path)
@@ -65,10 +67,10 @@ def evaluate(docs: Path, gold_path: Path, config=None, gold_pairs: int | None = 
             sub.write_text("".join(lines), encoding="utf-8")
             inputs = [sub]
         t0 = time.perf_counter()
-        result = mine(inputs, None, config, progress=progress, workers=workers)
+        result = mine(inputs, None, config, progress=progress, workers=workers, runner=runner)
         seconds = time.perf_counter() - t0
     metrics = score([(p.src_id, p.tgt_id) for p in result.pairs], gold)
-    if not config.docalign.one_to_one:  # what --one-to-one would have kept, from the same run
+    if not config.select.one_to_one:  # what --one-to-one would have kept, from the same run
         from ..stages.docalign import one_to_one
 
         kept = score([(p.src_id, p.tgt_id) for p in one_to_one(result.pairs)], gold)
@@ -76,5 +78,6 @@ def evaluate(docs: Path, gold_path: Path, config=None, gold_pairs: int | None = 
     n_docs = result.stats["documents_read"]
     return metrics | {"documents": n_docs, "seconds": round(seconds, 1), "docs_per_s": n_docs / seconds,
                       "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                      "candidates": result.stats["candidates"], "one_to_one": config.docalign.one_to_one,
+                      "candidates": result.stats["candidates"], "one_to_one": config.select.one_to_one,
+                      "peak_rss_mb_by_process": result.stats["peak_rss_mb"],
                       "stage_seconds": result.stats.get("stage_seconds", {})}

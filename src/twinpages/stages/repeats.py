@@ -93,9 +93,10 @@ class LineCounts:
     @classmethod
     def load(cls, path: Path) -> LineCounts:
         with np.load(path) as f:
-            ends = np.cumsum(f["sizes"])
-            hashes, counts = np.split(f["hashes"], ends[:-1]), np.split(f["counts"], ends[:-1])
-            return cls({str(g): (h, c) for g, h, c in zip(f["groups"], hashes, counts, strict=True)})
+            ends = np.cumsum(f["sizes"]).tolist()
+            hashes, counts = f["hashes"], f["counts"]
+            starts = [0] + ends[:-1] if ends else []
+            return cls({str(g): (hashes[a:b], counts[a:b]) for g, a, b in zip(f["groups"], starts, ends, strict=True)})
 
 
 def _sum_counts(parts) -> tuple[np.ndarray, np.ndarray]:
