@@ -11,10 +11,10 @@ import json
 import tempfile
 from pathlib import Path
 
-from twinpages.docstore import DocStore
+from twinpages import PipelineConfig, mine
 from twinpages.eval.docalign_f1 import read_gold, score, subset
-from twinpages.pipeline import Pipeline, PipelineConfig
-from twinpages.stages import readers
+from twinpages.phases.candidates import read_candidates
+from twinpages.phases.docshards import DocReader, ShardIndex, read_table
 from twinpages.stages.extract import ExtractConfig
 
 p = argparse.ArgumentParser()
@@ -27,15 +27,19 @@ lines, gold = subset(base / "docs.jsonl.gz", read_gold(base / "gold.tsv"), args.
 with tempfile.TemporaryDirectory() as tmp:
     path = Path(tmp) / "subset.jsonl"
     path.write_text("".join(lines), encoding="utf-8")
-    pipe = Pipeline(PipelineConfig(extract=ExtractConfig(mode="none")))
-    docs = DocStore(Path(tmp) / "docs.sqlite")
-    pipe.prepare_into(readers.read([path]), [], docs)
+    run = Path(tmp) / "run"
+    # the pipeline's own phases up to the candidate search; the run folder keeps their shards
+    mine([path], run, PipelineConfig(extract=ExtractConfig(mode="none")), until="candidates")
+    shards = run / "shards"
+    names = sorted(p.stem for p in (shards / "documents").glob("*.parquet"))
+    index = ShardIndex.from_counts(names, [read_table(shards / "documents" / f"{n}.parquet", ["id"]).num_rows
+                                           for n in names])
+    docs = DocReader(shards / "documents", shards / "vectors", index, ())
     best: dict[str, tuple[str, float]] = {}
-    for c in pipe.find_candidates(docs):
+    for c in read_candidates(next(shards.glob("candidates-*.parquet"))):
         a, b = docs[c.src], docs[c.tgt]
         fr, en = (a, b) if a.lang == "fr" else (b, a)
         if fr.id not in best or c.score > best[fr.id][1]:
             best[fr.id] = (en.id, c.score)
-    docs.close()
 print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                   for k, v in score([(f, e) for f, (e, _) in best.items()], gold).items()}))

@@ -8,7 +8,7 @@ import sys
 
 from . import __version__
 from .config import add_dataclass_flags, add_flags, config_from_args, dataclass_from_args
-from .corpus import mine
+from .corpus import PHASES, mine
 from .pipeline import align_files
 from .runfolder import RunFolderError
 from .runners import RunnerConfig
@@ -85,6 +85,8 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint-every", type=int, default=500, metavar="N",
                    help="candidate pairs per decide task: the unit of resume and of parallel work (default: 500)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--until", choices=PHASES, default=None,
+                   help="stop after this phase (the run folder keeps its shards; rerun without it to go on)")
     add_dataclass_flags(p, RunnerConfig, "runner")
 
 
@@ -95,7 +97,7 @@ def build_config(args: argparse.Namespace):
 def cmd_mine(args) -> int:
     result = mine(args.inputs, args.out, build_config(args), progress=not args.quiet,
                   checkpoint_every=args.checkpoint_every, runner=dataclass_from_args(RunnerConfig, args, "runner"),
-                  clean=args.clean)
+                  clean=args.clean, until=args.until)
     s = result.stats
     print(f"documents read {s['documents_read']}, kept {s['documents_kept']}, failed {s['documents_failed']}"
           + (f" {s['failed_by_type']}" if s["failed_by_type"] else ""), file=sys.stderr)

@@ -28,7 +28,7 @@ from .phases.decide import Decide, DecideTask
 from .phases.docshards import ShardIndex, read_documents, read_table, vector_paths
 from .phases.embed import Embed, release_embedders
 from .phases.plan import InputShard, plan_shards
-from .phases.read import Analyse, CountLines
+from .phases.read import BUCKETS, Analyse, CountLines, MergeLines
 from .phases.select import SelectedPairs, select
 from .progress import Progress
 from .runfolder import RunFolder
@@ -36,7 +36,6 @@ from .runners import Runner, RunnerConfig, make_runner
 from .runners.base import peak_rss_mb
 from .schemas import error_from_dict
 from .stages.embed import encoders_for
-from .stages.repeats import LineCounts
 from .stages.writers.outputs import output_files, write_outputs
 
 
@@ -53,20 +52,24 @@ def _digest(*parts) -> str:
 
 def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
          config: PipelineConfig = PipelineConfig(), progress: bool = False, workers: int = 1,
-         checkpoint_every: int = 500, runner: Runner | RunnerConfig | None = None, clean: bool = False) -> MineResult:
+         checkpoint_every: int = 500, runner: Runner | RunnerConfig | None = None, clean: bool = False,
+         until: str | None = None) -> MineResult:
     """Find translated document pairs among the inputs and align their sentences.
 
     With ``out_dir``, that folder is the run folder (its shards are kept for later commands) and the
     output files are written there; without it, a temporary one is used and the pairs are returned.
     ``runner``: a runner or its config (default: local, ``workers`` processes); ``checkpoint_every``:
-    candidate pairs per decide task; ``clean``: remove an earlier run with other settings first."""
+    candidate pairs per decide task; ``clean``: remove an earlier run with other settings first;
+    ``until``: stop after this phase (one of PHASES; a later run without it carries on from there)."""
+    if until is not None and until not in PHASES:
+        raise ValueError(f"unknown phase {until!r}; choose from {PHASES}")
     tmp = tempfile.TemporaryDirectory() if out_dir is None else None
     folder = RunFolder(Path(tmp.name) / "run" if tmp else out_dir)
     owned = not isinstance(runner, Runner)
     if owned:
         runner = make_runner(runner if isinstance(runner, RunnerConfig) else RunnerConfig(workers=workers))
     try:
-        job = _Job(folder, config, runner, progress, checkpoint_every)
+        job = _Job(folder, config, runner, progress, checkpoint_every, until)
         return job.run(list(inputs), clean, keep_pairs=tmp is not None)
     finally:
         if owned:
@@ -75,9 +78,14 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
             tmp.cleanup()
 
 
+PHASES = ("read", "embed", "candidates", "decide", "select")
+
+
 class _Job:
-    def __init__(self, folder: RunFolder, config: PipelineConfig, runner: Runner, progress: bool, batch: int):
+    def __init__(self, folder: RunFolder, config: PipelineConfig, runner: Runner, progress: bool, batch: int,
+                 until: str | None = None):
         self.folder, self.config, self.runner, self.progress, self.batch = folder, config, runner, progress, batch
+        self.until = until
         self.signature = config.signature()
         # the encoder threads are shared out among the workers: more BLAS threads than cores slows all
         threads = max(1, config.embed.threads // runner.workers)
@@ -92,25 +100,38 @@ class _Job:
         shards = plan_shards(inputs, self.config.read)
         repeats = self.count_lines(shards)
         read_stats = self.analyse(shards, repeats)
-        index = ShardIndex.from_counts([s.name for s in shards], [st["documents"] for st in read_stats])
-        embed_stats = self.embed(index, read_stats)
-        cand_path, n_candidates = self.candidates(index)
-        decided = self.decide(index, cand_path, tuple(sorted(embed_stats.get("encoders", {}))))
-        pairs_path = self.select(cand_path, decided)
-        pairs = SelectedPairs(pairs_path)
         errors = [error_from_dict(_json(line)) for s in shards
                   for line in read_lines(self.folder.path("errors", f"{s.name}.jsonl"))]
+        if self.until == "read":
+            return self._partial(t0, errors, self.stats(read_stats))
+        index = ShardIndex.from_counts([s.name for s in shards], [st["documents"] for st in read_stats])
+        embed_stats = self.embed(index, read_stats)
+        if self.until == "embed":
+            return self._partial(t0, errors, self.stats(read_stats, embed_stats))
+        cand_path, n_candidates = self.candidates(index)
+        if self.until == "candidates":
+            return self._partial(t0, errors, self.stats(read_stats, embed_stats, n_candidates))
+        decided = self.decide(index, cand_path, tuple(sorted(embed_stats.get("encoders", {}))))
+        if self.until == "decide":
+            return self._partial(t0, errors, self.stats(read_stats, embed_stats, n_candidates))
+        pairs_path = self.select(cand_path, decided)
+        pairs = SelectedPairs(pairs_path)
         stats = self.stats(read_stats, embed_stats, n_candidates, pairs)
+        if self.until == "select":
+            return self._partial(t0, errors, stats)
         t_write = time.monotonic()
         outputs = self.write(pairs, index, errors, stats)
         self.seconds["write"] = round(time.monotonic() - t_write, 1)
         self.folder.write_manifest(self.signature, self.written, outputs, to_dict(self.config.output))
+        found = list(pairs) if keep_pairs else []
+        return self._partial(t0, errors, stats, found)
+
+    def _partial(self, t0: float, errors: list[DocError], stats: dict, pairs: list | None = None) -> MineResult:
         stats["stage_seconds"] = self.seconds
         stats["seconds"] = round(time.monotonic() - t0, 2)
         stats["peak_rss_mb"] = {"driver": peak_rss_mb(),
                                 "workers": dict(sorted(self.runner.worker_peak_rss_mb.items()))}
-        found = list(pairs) if keep_pairs else []
-        return MineResult(found, errors, stats)
+        return MineResult(pairs or [], errors, stats)
 
     # --- phases ---------------------------------------------------------------------------------------
 
@@ -128,20 +149,22 @@ class _Job:
         self.seconds[label] = round(self.seconds.get(label, 0) + time.monotonic() - t0, 1)
         return results
 
-    def count_lines(self, shards: list[InputShard]) -> str | None:
-        """Site-boilerplate counts per shard, merged: the table the read phase uses."""
+    def count_lines(self, shards: list[InputShard]) -> tuple[str, ...] | None:
+        """Site-boilerplate counts per shard, merged per bucket of sites: the table the read phase uses.
+        Both steps are runner tasks, so the driver never holds the corpus's line counts."""
         config = self.config.extract
         if not config.repeated_min_docs or config.mode == "none":  # clean text: nothing to count
             return None
-        counter = CountLines(self.work_config, str(self.folder.path("repeats")))
-        todo = [s for s in shards if not counter.output(s).exists()]
+        counter = CountLines(self.work_config, self.root)
+        todo = [s for s in shards if load_stats(counter.stats_path(s)) is None]
         self._map("counted", counter, todo, "bytes", lambda s: s.size)
-        merged = self.folder.path(f"repeats-{_digest(*(s.name for s in shards))}.npz")
-        if not merged.exists():
-            counts = LineCounts.merge([LineCounts.load(counter.output(s)) for s in shards])
-            counts.repeated(config.repeated_min_docs).save(merged)
-        self.written["repeats"] = [counter.output(s) for s in shards] + [merged]
-        return str(merged)
+        per_bucket = tuple(tuple(str(counter.outputs(s)[j]) for s in shards) for j in range(BUCKETS))
+        digest = _digest(*(s.name for s in shards))
+        merged = tuple(str(self.folder.path(f"repeats-{digest}.b{j:02d}.npz")) for j in range(BUCKETS))
+        merge = MergeLines(config.repeated_min_docs, per_bucket, merged)
+        self._map("merged", merge, [j for j in range(BUCKETS) if not Path(merged[j]).exists()], "site buckets")
+        self.written["repeats"] = [p for s in shards for p in counter.outputs(s)] + [Path(p) for p in merged]
+        return merged
 
     def analyse(self, shards: list[InputShard], repeats: str | None) -> list[dict]:
         analyse = Analyse(self.work_config, self.root, repeats)
@@ -205,17 +228,20 @@ class _Job:
 
     # --- outputs --------------------------------------------------------------------------------------
 
-    def stats(self, read_stats: list[dict], embed_stats: dict, n_candidates: int, pairs: SelectedPairs) -> dict:
+    def stats(self, read_stats: list[dict], embed_stats: dict | None = None, n_candidates: int = 0,
+              pairs: SelectedPairs | None = None) -> dict:
         read: dict = {}
         for st in read_stats:
             add_stats(read, st)
+        embed_stats = embed_stats or {}
         return {
             "documents_read": read.get("documents", 0) + read.get("failed", 0),
             "documents_kept": read.get("documents", 0), "documents_failed": read.get("failed", 0),
             "failed_by_type": read.get("failed_by_type", {}), "languages": read.get("languages", {}),
             "encoders": embed_stats.get("encoders", {}),
             "sentences_embedded": embed_stats.get("sentences_embedded", 0),
-            "candidates": n_candidates, "document_pairs": len(pairs), "sentence_pairs": pairs.sentence_pairs(),
+            "candidates": n_candidates, "document_pairs": len(pairs) if pairs is not None else 0,
+            "sentence_pairs": pairs.sentence_pairs() if pairs is not None else 0,
         }
 
     def write(self, pairs: SelectedPairs, index: ShardIndex, errors: list[DocError], stats: dict) -> list[Path]:

@@ -52,3 +52,31 @@ def test_groups_and_normalisation():
     assert group_of(Document("a", "", source="/data/x/page.txt")) == "/data/x"
     assert line_hash("Posted on 12 May 2022!") == line_hash("posted  on 31 may 2022")
     assert line_hash("Café") == line_hash("cafe")
+
+
+def test_counts_per_shard_merge_to_the_counts_of_the_whole(seed_dir, tmp_path):
+    """The read phase counts lines per input shard; merged (in buckets of sites, through files), the
+    counts give the table that one pass over all pages gives."""
+    from twinpages.stages.repeats import LineCounts
+
+    pages = site_pages(seed_dir)
+    pages[1].source = "/crawl/other-site/p1.txt"
+    whole = LineCounts()
+    for p in pages:
+        whole.add(p)
+    shards = [LineCounts(), LineCounts()]
+    for k, p in enumerate(pages):
+        shards[k % 2].add(p)
+    for k, shard in enumerate(shards):
+        for j, bucket in enumerate(shard.buckets(4)):
+            bucket.save(tmp_path / f"s{k}.b{j}.npz")
+    merged = [LineCounts.merge([LineCounts.load(tmp_path / f"s{k}.b{j}.npz") for k in range(2)]) for j in range(4)]
+    for j in range(4):
+        merged[j].repeated(2).save(tmp_path / f"m{j}.npz")
+    table = RepeatedLines.load([tmp_path / f"m{j}.npz" for j in range(4)], 2)
+    reference = whole.repeated(2)
+    for p in pages:
+        assert table.repeated_in(p) == reference.repeated_in(p)
+    assert table.repeated_in(pages[0])  # two pages of /crawl/site share the template
+    assert {g: c.tolist() for g, (_, c) in (shards[0] + shards[1]).counts.items()} == \
+        {g: c.tolist() for g, (_, c) in whole.counts.items()}

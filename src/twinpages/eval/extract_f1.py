@@ -105,19 +105,19 @@ def evaluate(data: Path, mode: str = "html", html_extractor: str = "trafilatura"
     that, as for the seeds. Non-English pages (by the language of their true text) are also scored
     apart. Pages are split over ``workers`` processes; pages_per_s counts the extraction only."""
     import time
-    from concurrent.futures import ProcessPoolExecutor
 
     from ..backends.html import page_text
     from ..backends.lid import get_identifier
+    from ..runners import RunnerConfig, make_runner
 
     pages = load_scrapinghub(data)
     items = [(p.id, p.html if mode == "html" else None, "" if mode == "html" else "\n".join(page_text(p.html)))
              for p in pages]
     chunks = [(items[k::workers], html_extractor) for k in range(workers)]
-    with ProcessPoolExecutor(workers) as pool:
-        list(pool.map(_extract_all, [([("w", None, "Warm up the models.")], html_extractor)] * workers))
+    with make_runner(RunnerConfig(workers=workers)) as runner:
+        list(runner.map(_extract_all, [([("w", None, "Warm up the models.")], html_extractor)] * workers))
         t0 = time.perf_counter()
-        results = list(pool.map(_extract_all, chunks))
+        results = list(runner.map(_extract_all, chunks))
         seconds = time.perf_counter() - t0
     preds = [""] * len(pages)
     for k, res in enumerate(results):

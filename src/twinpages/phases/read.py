@@ -26,30 +26,58 @@ def read_shard(shard: InputShard, config) -> Iterator[Document | DocError]:
         yield from read_path(Path(path), doc_id, config.read, shard.part, shard.parts)
 
 
+BUCKETS = 16  # the per-site counts are merged in this many independent parts
+
+
 @dataclass(frozen=True, slots=True)
 class CountLines:
-    """Task: one input shard -> its line-hash counts per site (``repeats/NAME.npz``)."""
+    """Task: one input shard -> its line-hash counts per site, in BUCKETS parts by site
+    (``repeats/NAME.bNN.npz``), and ``stats/count/NAME.json`` last."""
 
     config: object  # PipelineConfig
-    folder: str
+    root: str
 
-    def output(self, shard: InputShard) -> Path:
-        return Path(self.folder) / f"{shard.name}.npz"
+    def outputs(self, shard: InputShard) -> list[Path]:
+        folder = Path(self.root) / "repeats"
+        return [folder / f"{shard.name}.b{j:02d}.npz" for j in range(BUCKETS)] + [self.stats_path(shard)]
 
-    def __call__(self, shard: InputShard) -> Path:
+    def stats_path(self, shard: InputShard) -> Path:
+        return Path(self.root) / "stats" / "count" / f"{shard.name}.json"
+
+    def __call__(self, shard: InputShard) -> dict:
         counts = LineCounts()
+        n = 0
         for doc in read_shard(shard, self.config):
             if isinstance(doc, Document):
                 counts.add(doc)
-        out = self.output(shard)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        counts.save(out)
-        return out
+                n += 1
+        *parts, stats_path = self.outputs(shard)
+        parts[0].parent.mkdir(parents=True, exist_ok=True)
+        for bucket, path in zip(counts.buckets(BUCKETS), parts, strict=True):
+            bucket.save(path)
+        stats = {"documents": n}
+        save_stats(stats_path, stats)
+        return stats
+
+
+@dataclass(frozen=True, slots=True)
+class MergeLines:
+    """Task: one bucket -> the repeated lines of its sites over all shards (``repeats-DIGEST.bNN.npz``)."""
+
+    min_docs: int
+    inputs: tuple[tuple[str, ...], ...]  # per bucket: the shards' count files
+    outputs: tuple[str, ...]
+
+    def __call__(self, bucket: int) -> int:
+        merged = LineCounts.merge([LineCounts.load(Path(p)) for p in self.inputs[bucket]])
+        table = merged.repeated(self.min_docs)
+        table.save(Path(self.outputs[bucket]))
+        return sum(len(h) for h in table._repeated.values())
 
 
 @lru_cache(maxsize=2)
-def _repeats(path: str | None, min_docs: int) -> RepeatedLines | None:
-    return RepeatedLines.load(Path(path), min_docs) if path else None
+def _repeats(paths: tuple[str, ...] | None, min_docs: int) -> RepeatedLines | None:
+    return RepeatedLines.load([Path(p) for p in paths], min_docs) if paths else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +86,7 @@ class Analyse:
 
     config: object  # PipelineConfig
     root: str  # the run folder's shards/
-    repeats: str | None = None  # the merged repeated-lines table
+    repeats: tuple[str, ...] | None = None  # the merged repeated-lines table, in parts
 
     def stats_path(self, shard: InputShard) -> Path:
         return Path(self.root) / "stats" / "read" / f"{shard.name}.json"

@@ -74,6 +74,14 @@ class LineCounts:
         groups = sorted({g for p in parts for g in p.counts})
         return cls({g: _sum_counts([p.counts.get(g) for p in parts]) for g in groups})
 
+    def buckets(self, n: int) -> list[LineCounts]:
+        """The counts split into ``n`` parts by site: parts can be merged across shards independently."""
+        self._settle()
+        parts = [LineCounts() for _ in range(n)]
+        for group, value in self.counts.items():
+            parts[bucket_of(group, n)].counts[group] = value
+        return parts
+
     def repeated(self, min_docs: int) -> RepeatedLines:
         self._settle()
         return RepeatedLines(min_docs, {g: h[c >= min_docs] for g, (h, c) in sorted(self.counts.items())})
@@ -108,6 +116,11 @@ def _sum_counts(parts) -> tuple[np.ndarray, np.ndarray]:
     return values, np.bincount(inverse, weights=weights, minlength=len(values)).astype(np.int64)
 
 
+def bucket_of(group: str, n: int) -> int:
+    digest = hashlib.blake2b(group.encode("utf-8", "surrogatepass"), digest_size=4).digest()
+    return int.from_bytes(digest, "little") % n
+
+
 class RepeatedLines:
     """Which lines of a document are repeats in its group: made by ``LineCounts.repeated``, or counted
     over a corpus in one process with ``add`` then ``finish``."""
@@ -128,8 +141,10 @@ class RepeatedLines:
         LineCounts({g: (h, np.full(len(h), self.min_docs, np.int64)) for g, h in self._repeated.items()}).save(path)
 
     @classmethod
-    def load(cls, path: Path, min_docs: int) -> RepeatedLines:
-        return LineCounts.load(path).repeated(min_docs)
+    def load(cls, paths: list[Path], min_docs: int) -> RepeatedLines:
+        """The table saved in parts (one per bucket of sites: each site is in one part)."""
+        tables = [LineCounts.load(p).repeated(min_docs)._repeated for p in paths]
+        return cls(min_docs, {g: h for t in tables for g, h in t.items()})
 
     def repeated_in(self, doc: Document) -> set[int]:
         """Hashes of the document's lines that occur in at least ``min_docs`` documents of its group."""
