@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from functools import lru_cache
 from pathlib import Path
 
 from ..io import write_json
 
+_PIPELINES: dict = {}
 
-@lru_cache(maxsize=4)
+
 def pipeline_for(config):
     """One Pipeline (its models load lazily) per configuration and process: a worker that runs many
     tasks of a phase, or tasks of several phases, loads each model once."""
     from ..pipeline import Pipeline
 
-    return Pipeline(config)
+    if config not in _PIPELINES:
+        _PIPELINES[config] = Pipeline(config)
+    return _PIPELINES[config]
+
+
+def loaded_pipelines() -> list:
+    return list(_PIPELINES.values())
 
 
 def add_stats(total: dict, part: dict) -> dict:

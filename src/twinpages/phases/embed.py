@@ -6,8 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..stages.embed import Embedder
-from .base import save_stats
+from .base import loaded_pipelines, pipeline_for, save_stats
 from .docshards import read_documents, write_vectors
 
 
@@ -26,7 +25,7 @@ class Embed:
         root = Path(self.root)
         needed = {lang: set(names) for lang, names in self.needed}
         docs = list(read_documents(root / "documents" / f"{name}.parquet"))
-        embedder = _embedder(self.config.embed)
+        embedder = pipeline_for(self.config).embedder
         # Vectors of a batch depend (in the last bits) on what else is in the batch, so the memory of
         # recent sentences starts empty for every shard: which worker ran which shard before must not
         # change the bytes.
@@ -43,18 +42,8 @@ class Embed:
         return stats
 
 
-_EMBEDDERS: dict = {}
-
-
-def _embedder(config) -> Embedder:
-    """One Embedder (and its loaded encoders) per process and configuration."""
-    if config not in _EMBEDDERS:
-        _EMBEDDERS[config] = Embedder(config)
-    return _EMBEDDERS[config]
-
-
 def release_embedders() -> None:
-    """Free this process's encoders (an in-process run's driver, before the candidate search)."""
-    for embedder in _EMBEDDERS.values():
-        embedder.release()
-    _EMBEDDERS.clear()
+    """Free this process's encoders (an in-process run's driver, before the candidate search); they
+    load again on next use."""
+    for pipe in loaded_pipelines():
+        pipe.embedder.release()
