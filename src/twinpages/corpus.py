@@ -119,12 +119,13 @@ class _Job:
         stats = self.stats(read_stats, embed_stats, n_candidates, pairs)
         if self.until == "select":
             return self._partial(t0, errors, stats)
+        if keep_pairs:  # no output folder asked for: the pairs are the result
+            return self._partial(t0, errors, stats, list(pairs))
         t_write = time.monotonic()
         outputs = self.write(pairs, index, errors, stats)
         self.seconds["write"] = round(time.monotonic() - t_write, 1)
         self.folder.write_manifest(self.signature, self.written, outputs, to_dict(self.config.output))
-        found = list(pairs) if keep_pairs else []
-        return self._partial(t0, errors, stats, found)
+        return self._partial(t0, errors, stats)
 
     def _partial(self, t0: float, errors: list[DocError], stats: dict, pairs: list | None = None) -> MineResult:
         stats["stage_seconds"] = self.seconds

@@ -116,9 +116,12 @@ RECORDS = {r.name: r for r in (DOCPAIR, BITEXT, ERROR)}
 
 # --- the run folder's internal records: every dataclass field, strictly ---------------------------------
 
+_FIELDS = {cls: frozenset(f.name for f in fields(cls)) for cls in (DocPair, SentPair, DocError)}
+
+
 def _check(cls, d: dict) -> None:
-    expected = {f.name for f in fields(cls)}
-    if set(d) != expected:
+    expected = _FIELDS[cls]
+    if d.keys() != expected:
         missing, unknown = sorted(expected - set(d)), sorted(set(d) - expected)
         raise ValueError(f"stored {cls.__name__} record does not match this version's fields "
                          f"(missing {missing}, unknown {unknown}); rerun with --clean")

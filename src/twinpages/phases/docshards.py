@@ -63,16 +63,45 @@ def document_from_record(r: dict) -> Document:
                                for s in r["sentences"]])
 
 
+class DocumentsWriter:
+    """A documents shard written in row groups as documents come: memory holds one group."""
+
+    def __init__(self, path: Path, group: int = 1024):
+        import pyarrow.parquet as pq
+
+        self.path, self.group = path, group
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = path.with_name(path.name + ".tmp")
+        self.writer = pq.ParquetWriter(self.tmp, _schema())
+        self.rows: list[dict] = []
+        self.n = 0
+
+    def add(self, record: dict) -> None:
+        self.rows.append(record)
+        self.n += 1
+        if len(self.rows) == self.group:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        self.writer.write_table(pa.Table.from_pylist(self.rows, schema=_schema()))
+        self.rows = []
+
+    def close(self) -> None:
+        import os
+
+        if self.rows or self.n == 0:
+            self._flush()
+        self.writer.close()
+        os.replace(self.tmp, self.path)
+
+
 def write_documents(path: Path, records: list[dict]) -> None:
-    import os
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(pa.Table.from_pylist(records, schema=_schema()), tmp, row_group_size=1024)
-    os.replace(tmp, path)
+    writer = DocumentsWriter(path)
+    for r in records:
+        writer.add(r)
+    writer.close()
 
 
 def read_table(path: Path, columns: list[str] | None = None):
@@ -96,26 +125,56 @@ def vector_paths(folder: Path, encoder: str, name: str) -> tuple[Path, Path, Pat
     return base / f"{name}.npy", base / f"{name}.offsets.npy", base / f"{name}.docs.npy"
 
 
+class VectorsWriter:
+    """One encoder's vectors of a shard, written as the documents come (their number of sentences
+    known up front, from the documents shard): sentence vectors straight to the .npy file, so memory
+    holds one batch; offsets and document vectors (one row a document: small) at the end."""
+
+    def __init__(self, folder: Path, encoder: str, name: str, sentence_counts: np.ndarray, dim: int):
+        from numpy.lib import format as npy
+
+        self.paths = vector_paths(folder, encoder, name)
+        self.paths[0].parent.mkdir(parents=True, exist_ok=True)
+        self.encoder, self.dim = encoder, dim
+        self.counts = np.asarray(sentence_counts, np.int64)  # 0 for documents this encoder does not embed
+        self.doc_vectors = np.zeros((len(self.counts), dim), np.float32)
+        self.tmp = self.paths[0].with_name(self.paths[0].name + ".tmp")
+        self.f = open(self.tmp, "wb")
+        npy.write_array_header_1_0(self.f, {"descr": npy.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False,
+                                            "shape": (int(self.counts.sum()), dim)})
+        self.row = 0
+
+    def add(self, doc: Document) -> None:
+        from ..stages.embed import document_vector
+
+        v = doc.embeddings.get(self.encoder)
+        n = 0 if v is None else len(v)
+        if n != self.counts[self.row]:
+            raise ValueError(f"{doc.id}: {n} {self.encoder} vectors, {self.counts[self.row]} expected")
+        if n:
+            self.f.write(np.ascontiguousarray(v, np.float32).tobytes())
+            self.doc_vectors[self.row] = document_vector(doc, self.encoder)
+        self.row += 1
+
+    def close(self) -> list[Path]:
+        import os
+
+        self.f.close()
+        os.replace(self.tmp, self.paths[0])
+        offsets = np.concatenate([[0], np.cumsum(self.counts)]).astype(np.int64)
+        atomic_npy(self.paths[1], offsets)
+        atomic_npy(self.paths[2], self.doc_vectors)  # written last: its presence marks the three as complete
+        return list(self.paths)
+
+
 def write_vectors(folder: Path, encoder: str, name: str, docs: list[Document], dim: int) -> list[Path]:
     """The shard's sentence vectors of this encoder (documents without them get no rows), the offsets,
     and one vector per document (zeros for documents this encoder did not embed)."""
-    from ..stages.embed import document_vector
-
-    sent, offsets_path, docs_path = vector_paths(folder, encoder, name)
-    offsets = np.zeros(len(docs) + 1, np.int64)
-    doc_vectors = np.zeros((len(docs), dim), np.float32)
-    parts = []
-    for i, d in enumerate(docs):
-        v = d.embeddings.get(encoder)
-        n = 0 if v is None else len(v)
-        offsets[i + 1] = offsets[i] + n
-        if n:
-            parts.append(np.asarray(v, np.float32))
-            doc_vectors[i] = document_vector(d, encoder)
-    atomic_npy(sent, np.concatenate(parts) if parts else np.zeros((0, dim), np.float32))
-    atomic_npy(offsets_path, offsets)
-    atomic_npy(docs_path, doc_vectors)  # written last: its presence marks the three as complete
-    return [sent, offsets_path, docs_path]
+    counts = [len(d.embeddings[encoder]) if encoder in d.embeddings else 0 for d in docs]
+    writer = VectorsWriter(folder, encoder, name, np.array(counts, np.int64), dim)
+    for d in docs:
+        writer.add(d)
+    return writer.close()
 
 
 # --- reading documents by run-wide number ---------------------------------------------------------------
@@ -153,7 +212,7 @@ class DocReader:
         self.docs_folder, self.vectors_folder, self.index, self.encoders = docs_folder, vectors_folder, index, encoders
         self._tables: OrderedDict[int, object] = OrderedDict()
         self._docs: OrderedDict[int, Document] = OrderedDict()
-        self._vectors: dict[tuple[str, int], tuple[np.ndarray, np.ndarray] | None] = {}
+        self._vectors: dict[tuple[str, int], tuple | None] = {}
         self.n_tables, self.n_docs = tables, documents
 
     def __getitem__(self, number: int) -> Document:
@@ -166,10 +225,10 @@ class DocReader:
         for name in self.encoders:
             vectors = self._vector_files(name, k)
             if vectors is not None:
-                sent, offsets = vectors
+                path, start, dim, offsets = vectors
                 a, b = int(offsets[row]), int(offsets[row + 1])
                 if b > a:
-                    doc.embeddings[name] = np.array(sent[a:b])
+                    doc.embeddings[name] = _read_rows(path, start, dim, a, b)
         self._docs[number] = doc
         if len(self._docs) > self.n_docs:
             self._docs.popitem(last=False)
@@ -187,8 +246,33 @@ class DocReader:
         return table
 
     def _vector_files(self, encoder: str, k: int):
+        """(path, where the rows start, dim, offsets) of a shard's sentence vectors: rows are read with
+        one positioned read each, not memory-mapped (mapped pages would count as the worker's memory)."""
         key = (encoder, k)
         if key not in self._vectors:
             sent, offsets, _ = vector_paths(self.vectors_folder, encoder, self.index.names[k])
-            self._vectors[key] = (np.load(sent, mmap_mode="r"), np.load(offsets)) if sent.exists() else None
+            self._vectors[key] = (sent, *_npy_layout(sent), np.load(offsets)) if sent.exists() else None
         return self._vectors[key]
+
+
+def _npy_layout(path: Path) -> tuple[int, int]:
+    """(byte offset of the data, row width) of a 2-D float32 .npy file."""
+    from numpy.lib import format as npy
+
+    with open(path, "rb") as f:
+        major, _ = npy.read_magic(f)
+        read_header = npy.read_array_header_1_0 if major == 1 else npy.read_array_header_2_0
+        shape, _, _ = read_header(f)
+        return f.tell(), shape[1]
+
+
+def _read_rows(path: Path, start: int, dim: int, a: int, b: int) -> np.ndarray:
+    import os
+
+    width = dim * 4
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        data = os.pread(fd, (b - a) * width, start + a * width)
+    finally:
+        os.close(fd)
+    return np.frombuffer(data, np.float32).reshape(b - a, dim).copy()

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .base import loaded_pipelines, pipeline_for, save_stats
-from .docshards import read_documents, write_vectors
+from .docshards import VectorsWriter, read_documents, read_table
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,24 +24,42 @@ class Embed:
         return Path(self.root) / "stats" / "embed" / f"{name}.json"
 
     def __call__(self, name: str) -> dict:
+        """Documents stream through the encoders in batches and their vectors straight to the files:
+        memory holds one batch, not the shard."""
         root = Path(self.root)
+        path = root / "documents" / f"{name}.parquet"
         needed = {lang: set(names) for lang, names in self.needed}
-        docs = list(read_documents(root / "documents" / f"{name}.parquet"))
+        langs, n_sentences = _sentence_counts(path)
         embedder = pipeline_for(self.config).embedder
         # Vectors of a batch depend (in the last bits) on what else is in the batch, so the memory of
         # recent sentences starts empty for every shard: which worker ran which shard before must not
         # change the bytes.
         embedder.forget()
         before = embedder.sentences_embedded
-        list(embedder.run(docs, needed))
-        encoders = sorted({n for d in docs for n in d.embeddings})
-        for encoder in encoders:
-            write_vectors(root / "vectors", encoder, name, docs, embedder.encoder(encoder).dim)
-        stats = {"encoders": {e: sum(1 for d in docs if e in d.embeddings) for e in encoders},
-                 "sentences": sum(len(d.sentences) for d in docs),
-                 "sentences_embedded": embedder.sentences_embedded - before}
+        writers = {}
+        for encoder in sorted({e for lang in set(langs) for e in needed.get(lang, ())}):
+            counts = np.array([n if encoder in needed.get(lang, ()) else 0 for lang, n in zip(langs, n_sentences,
+                                                                                            strict=True)], np.int64)
+            if counts.any():
+                writers[encoder] = VectorsWriter(root / "vectors", encoder, name, counts,
+                                                 embedder.encoder(encoder).dim)
+        for doc in embedder.run(read_documents(path), needed):
+            for writer in writers.values():
+                writer.add(doc)
+            doc.embeddings.clear()
+        for writer in writers.values():
+            writer.close()
+        stats = {"encoders": {e: int(np.count_nonzero(w.counts)) for e, w in writers.items()},
+                 "sentences": int(sum(n_sentences)), "sentences_embedded": embedder.sentences_embedded - before}
         save_stats(self.stats_path(name), stats)
         return stats
+
+
+def _sentence_counts(path: Path) -> tuple[list[str | None], list[int]]:
+    import pyarrow.compute as pc
+
+    table = read_table(path, ["lang", "sentences"])
+    return table.column("lang").to_pylist(), pc.list_value_length(table.column("sentences")).to_pylist()
 
 
 def release_embedders() -> None:

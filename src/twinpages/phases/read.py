@@ -17,7 +17,7 @@ from ..schemas import ERROR
 from ..stages.readers import read_path
 from ..stages.repeats import LineCounts, RepeatedLines, group_of
 from .base import pipeline_for, save_stats
-from .docshards import content_key, document_record, write_documents
+from .docshards import DocumentsWriter, content_key, document_record
 from .plan import InputShard
 
 
@@ -99,7 +99,9 @@ class Analyse:
     def __call__(self, shard: InputShard) -> dict:
         pipe = pipeline_for(self.config)
         repeats = _repeats(self.repeats, self.config.extract.repeated_min_docs)
-        records, errors = [], []
+        docs_path, errors_path, stats_path = self.outputs(shard)
+        writer = DocumentsWriter(docs_path)
+        errors = []
         langs: Counter = Counter()
         for item in read_shard(shard, self.config):
             if isinstance(item, DocError):
@@ -112,12 +114,11 @@ class Analyse:
             if isinstance(result, DocError):
                 errors.append(result)
                 continue
-            records.append(document_record(result, key, group))
+            writer.add(document_record(result, key, group))
             langs[result.lang or "und"] += 1
-        docs_path, errors_path, stats_path = self.outputs(shard)
-        write_documents(docs_path, records)
+        writer.close()
         atomic_lines(errors_path, (json.dumps(ERROR.row(e), ensure_ascii=False) + "\n" for e in errors))
-        stats = {"documents": len(records), "failed": len(errors), "languages": dict(sorted(langs.items())),
+        stats = {"documents": writer.n, "failed": len(errors), "languages": dict(sorted(langs.items())),
                  "failed_by_type": dict(sorted(Counter(e.error for e in errors).items()))}
         save_stats(stats_path, stats)
         return stats
