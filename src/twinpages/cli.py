@@ -8,7 +8,7 @@ import sys
 
 from . import __version__
 from .config import add_dataclass_flags, add_flags, config_from_args, dataclass_from_args
-from .corpus import PHASES, mine
+from .corpus import DECIDE_BATCH, PHASES, mine
 from .pipeline import align_files
 from .runfolder import RunFolderError
 from .runners import RunnerConfig
@@ -82,8 +82,9 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
                    help="start from the configuration in a run's run.json (flags given override it)")
     p.add_argument("--clean", action="store_true",
                    help="remove an earlier run with other settings from the output folder first")
-    p.add_argument("--checkpoint-every", type=int, default=500, metavar="N",
-                   help="candidate pairs per decide task: the unit of resume and of parallel work (default: 500)")
+    p.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+                   help="candidate pairs per decide task: the unit of resume and of parallel work "
+                        f"(default: {DECIDE_BATCH})")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--until", choices=PHASES, default=None,
                    help="stop after this phase (the run folder keeps its shards; rerun without it to go on)")

@@ -52,14 +52,14 @@ def _digest(*parts) -> str:
 
 def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
          config: PipelineConfig = PipelineConfig(), progress: bool = False, workers: int = 1,
-         checkpoint_every: int = 500, runner: Runner | RunnerConfig | None = None, clean: bool = False,
+         checkpoint_every: int | None = None, runner: Runner | RunnerConfig | None = None, clean: bool = False,
          until: str | None = None) -> MineResult:
     """Find translated document pairs among the inputs and align their sentences.
 
     With ``out_dir``, that folder is the run folder (its shards are kept for later commands) and the
     output files are written there; without it, a temporary one is used and the pairs are returned.
     ``runner``: a runner or its config (default: local, ``workers`` processes); ``checkpoint_every``:
-    candidate pairs per decide task; ``clean``: remove an earlier run with other settings first;
+    candidate pairs per decide task (default DECIDE_BATCH); ``clean``: remove an earlier run with other settings first;
     ``until``: stop after this phase (one of PHASES; a later run without it carries on from there)."""
     if until is not None and until not in PHASES:
         raise ValueError(f"unknown phase {until!r}; choose from {PHASES}")
@@ -69,7 +69,7 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
     if owned:
         runner = make_runner(runner if isinstance(runner, RunnerConfig) else RunnerConfig(workers=workers))
     try:
-        job = _Job(folder, config, runner, progress, checkpoint_every, until)
+        job = _Job(folder, config, runner, progress, checkpoint_every or DECIDE_BATCH, until)
         return job.run(list(inputs), clean, keep_pairs=tmp is not None)
     finally:
         if owned:
@@ -79,6 +79,10 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
 
 
 PHASES = ("read", "embed", "candidates", "decide", "select")
+# Candidate pairs per decide task: the unit of resume and of parallel work. Small enough that a killed
+# run loses little and two workers share a small corpus; large enough that a task's overhead (reading
+# its documents' shards) stays small next to the alignments.
+DECIDE_BATCH = 500
 
 
 class _Job:
@@ -197,7 +201,8 @@ class _Job:
         path = self.folder.path(f"candidates-{_digest(self.signature, *index.names)}.parquet")
         stats_path = path.with_suffix(".json")
         if load_stats(stats_path) is None:
-            self._map("candidates", FindCandidates(self.work_config, self.root, index, str(path)), [None], "searches")
+            search = FindCandidates(self.work_config, self.root, index, str(path), self.config.embed.threads)
+            self._map("candidates", search, [None], "searches")
         self.written["candidates"] = [path, stats_path]
         return path, load_stats(stats_path)["candidates"]
 

@@ -30,8 +30,21 @@ class FindCandidates:
     root: str
     index: ShardIndex
     output: str
+    # The search is the only task of its phase, so it takes every thread of the run (a Ray actor declared
+    # with one CPU would otherwise run faiss on one: Ray sets OMP_NUM_THREADS to the actor's CPUs).
+    threads: int = 2
 
     def __call__(self, _task=None) -> dict:
+        import faiss
+
+        before = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(self.threads)
+        try:
+            return self._search()
+        finally:
+            faiss.omp_set_num_threads(before)
+
+    def _search(self) -> dict:
         root = Path(self.root)
         meta = [read_table(root / "documents" / f"{name}.parquet", ["lang", "group"]) for name in self.index.names]
         langs = np.concatenate([np.asarray(t.column("lang").to_pylist(), dtype=object) for t in meta]) \
