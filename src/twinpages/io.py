@@ -35,10 +35,6 @@ def write_json(path: Path, obj) -> None:
     atomic_lines(path, [json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True) + "\n"])
 
 
-def read_json(path: Path):
-    return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
 def atomic_npy(path: Path, array: np.ndarray) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _tmp(path)
