@@ -38,35 +38,34 @@ def records(shared: Path, n: int):
         yield f"doc{k:08d}", f"https://site{k % 10_000}.example/{lang}/page{k}.html", text
 
 
-def write_jsonl(shared: Path, n: int, folder: Path) -> None:
+def write_files(shared: Path, n: int, folder: Path, fmt: str) -> None:
+    """PER_FILE records a file, each made by ``jsonl_record`` or ``warc_record``."""
+    make = jsonl_record if fmt == "jsonl" else warc_record
     out = None
-    for k, (doc_id, url, text) in enumerate(records(shared, n)):
+    for k, rec in enumerate(records(shared, n)):
         if k % PER_FILE == 0:
             if out:
                 out.close()
-            out = open(folder / f"part{k // PER_FILE:04d}.jsonl", "w", encoding="utf-8")
-        out.write(json.dumps({"id": doc_id, "url": url, "text": text}, ensure_ascii=False) + "\n")
+            out = open(folder / f"part{k // PER_FILE:04d}.{fmt}", "wb")
+        out.write(make(k, *rec))
     out.close()
 
 
-def write_warc(shared: Path, n: int, folder: Path) -> None:
-    out = None
-    for k, (_, url, text) in enumerate(records(shared, n)):
-        if k % PER_FILE == 0:
-            if out:
-                out.close()
-            out = open(folder / f"part{k // PER_FILE:04d}.warc", "wb")
-        paras = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
-        page = (f"<!doctype html><html><head><title>Package</title></head><body><nav><a href='/'>Home</a> "
-                f"<a href='/about'>About</a> <a href='/contact'>Contact</a></nav><main><article><h1>Package</h1>"
-                f"{paras}</article></main><footer>Copyright 2024 Example Packages. All rights reserved.</footer>"
-                "</body></html>").encode()
-        block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + page
-        head = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{uuid.UUID(int=k)}>\r\n"
-                f"WARC-Target-URI: {url}\r\nContent-Type: application/http; msgtype=response\r\n"
-                f"Content-Length: {len(block)}\r\n\r\n").encode()
-        out.write(head + block + b"\r\n\r\n")
-    out.close()
+def jsonl_record(k: int, doc_id: str, url: str, text: str) -> bytes:
+    return (json.dumps({"id": doc_id, "url": url, "text": text}, ensure_ascii=False) + "\n").encode()
+
+
+def warc_record(k: int, doc_id: str, url: str, text: str) -> bytes:
+    paras = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
+    page = (f"<!doctype html><html><head><title>Package</title></head><body><nav><a href='/'>Home</a> "
+            f"<a href='/about'>About</a> <a href='/contact'>Contact</a></nav><main><article><h1>Package</h1>"
+            f"{paras}</article></main><footer>Copyright 2024 Example Packages. All rights reserved.</footer>"
+            "</body></html>").encode()
+    block = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + page
+    head = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:{uuid.UUID(int=k)}>\r\n"
+            f"WARC-Target-URI: {url}\r\nContent-Type: application/http; msgtype=response\r\n"
+            f"Content-Length: {len(block)}\r\n\r\n").encode()
+    return head + block + b"\r\n\r\n"
 
 
 RUN = """
@@ -93,7 +92,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
             inputs = Path(tmp) / "in"
             inputs.mkdir()
-            (write_jsonl if args.format == "jsonl" else write_warc)(args.shared, n, inputs)
+            write_files(args.shared, n, inputs, args.format)
             size = sum(p.stat().st_size for p in inputs.iterdir())
             t0 = time.perf_counter()
             done = subprocess.run([sys.executable, "-c", RUN, str(inputs), str(Path(tmp) / "out"),

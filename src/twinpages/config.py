@@ -23,24 +23,14 @@ from pathlib import Path
 
 from . import __version__
 from .settings import comma_list, setting  # noqa: F401  (re-exported)
-
-
-def _stage_configs():
-    from .stages.candidates import CandidatesConfig
-    from .stages.docalign import DocAlignConfig, SelectConfig
-    from .stages.embed import EmbedConfig
-    from .stages.extract import ExtractConfig
-    from .stages.langid import LangIdConfig
-    from .stages.readers import ReadConfig
-    from .stages.segment import SegmentConfig
-    from .stages.writers.outputs import OutputConfig
-
-    return (ReadConfig, ExtractConfig, LangIdConfig, SegmentConfig, EmbedConfig, CandidatesConfig, DocAlignConfig,
-            SelectConfig, OutputConfig)
-
-
-(ReadConfig, ExtractConfig, LangIdConfig, SegmentConfig, EmbedConfig, CandidatesConfig, DocAlignConfig,
- SelectConfig, OutputConfig) = _stage_configs()
+from .stages.candidates import CandidatesConfig
+from .stages.docalign import DocAlignConfig, SelectConfig
+from .stages.embed import EmbedConfig
+from .stages.extract import ExtractConfig
+from .stages.langid import LangIdConfig
+from .stages.readers import ReadConfig
+from .stages.segment import SegmentConfig
+from .stages.writers.outputs import OutputConfig
 
 
 @dataclass(frozen=True, slots=True)

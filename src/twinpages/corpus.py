@@ -13,6 +13,7 @@ Every phase skips the tasks whose output exists, so rerunning the same command a
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 import time
 from collections.abc import Iterable
@@ -104,7 +105,7 @@ class _Job:
         shards = plan_shards(inputs, self.config.read)
         repeats = self.count_lines(shards)
         read_stats = self.analyse(shards, repeats)
-        errors = [error_from_dict(_json(line)) for s in shards
+        errors = [error_from_dict(json.loads(line)) for s in shards
                   for line in read_lines(self.folder.path("errors", f"{s.name}.jsonl"))]
         if self.until == "read":
             return self._partial(t0, errors, self.stats(read_stats))
@@ -118,9 +119,9 @@ class _Job:
         decided = self.decide(index, cand_path, tuple(sorted(embed_stats.get("encoders", {}))))
         if self.until == "decide":
             return self._partial(t0, errors, self.stats(read_stats, embed_stats, n_candidates))
-        pairs_path = self.select(cand_path, decided)
+        pairs_path, select_stats = self.select(cand_path, decided)
         pairs = SelectedPairs(pairs_path)
-        stats = self.stats(read_stats, embed_stats, n_candidates, pairs)
+        stats = self.stats(read_stats, embed_stats, n_candidates, select_stats)
         if self.until == "select":
             return self._partial(t0, errors, stats)
         if keep_pairs:  # no output folder asked for: the pairs are the result
@@ -221,7 +222,7 @@ class _Job:
         self.written["decide"] = [Path(t.output) for t in tasks]
         return self.written["decide"]
 
-    def select(self, cand_path: Path, decided: list[Path]) -> Path:
+    def select(self, cand_path: Path, decided: list[Path]) -> tuple[Path, dict]:
         one_to_one = self.config.select.one_to_one
         path = self.folder.path(f"pairs-{_digest(cand_path.name, self.batch, one_to_one)}.jsonl")
         stats_path = path.with_suffix(".json")
@@ -230,12 +231,12 @@ class _Job:
             save_stats(stats_path, select(decided, path, one_to_one))
             self.seconds["select"] = round(time.monotonic() - t0, 1)
         self.written["select"] = [path, stats_path]
-        return path
+        return path, load_stats(stats_path)
 
     # --- outputs --------------------------------------------------------------------------------------
 
     def stats(self, read_stats: list[dict], embed_stats: dict | None = None, n_candidates: int = 0,
-              pairs: SelectedPairs | None = None) -> dict:
+              select_stats: dict | None = None) -> dict:
         read: dict = {}
         for st in read_stats:
             add_stats(read, st)
@@ -246,8 +247,7 @@ class _Job:
             "failed_by_type": read.get("failed_by_type", {}), "languages": read.get("languages", {}),
             "encoders": embed_stats.get("encoders", {}),
             "sentences_embedded": embed_stats.get("sentences_embedded", 0),
-            "candidates": n_candidates, "document_pairs": len(pairs) if pairs is not None else 0,
-            "sentence_pairs": pairs.sentence_pairs() if pairs is not None else 0,
+            "candidates": n_candidates, **(select_stats or {"document_pairs": 0, "sentence_pairs": 0}),
         }
 
     def write(self, pairs: SelectedPairs, index: ShardIndex, errors: list[DocError], stats: dict) -> list[Path]:
@@ -275,9 +275,10 @@ class _Job:
 
 def _documents(folder: RunFolder, index: ShardIndex, ids: set[str]) -> Iterable[Document]:
     """The documents with these ids, in run order, reading only the shards' id column for the others."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    wanted = _pa_strings(ids)
+    wanted = pa.array(sorted(ids), pa.string())
     for name in index.names:
         path = folder.path("documents", f"{name}.parquet")
         shard_ids = read_table(path, ["id"]).column("id")
@@ -286,15 +287,3 @@ def _documents(folder: RunFolder, index: ShardIndex, ids: set[str]) -> Iterable[
         for doc in read_documents(path):
             if doc.id in ids:
                 yield doc
-
-
-def _pa_strings(values: set[str]):
-    import pyarrow as pa
-
-    return pa.array(sorted(values), pa.string())
-
-
-def _json(line: str) -> dict:
-    import json
-
-    return json.loads(line)

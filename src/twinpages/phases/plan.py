@@ -45,6 +45,7 @@ def _stat(path: Path) -> tuple[int, int]:
 def plan_shards(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) -> list[InputShard]:
     shards: list[InputShard] = []
     group: list[tuple[str, str, int, int]] = []
+    group_bytes = 0
 
     def emit(files, part=0, parts=1):
         h = hashlib.blake2b(digest_size=6)
@@ -61,15 +62,16 @@ def plan_shards(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig())
         if fmt in ("jsonl", "warc", None) and size > config.shard_bytes:
             if group:
                 emit(group)
-                group = []
+                group, group_bytes = [], 0
             parts = min(config.max_parts, math.ceil(size / config.shard_bytes))
             for part in range(parts):
                 emit([entry], part, parts)
             continue
         group.append(entry)
-        if sum(f[2] for f in group) >= config.shard_bytes or len(group) >= MAX_FILES:
+        group_bytes += size
+        if group_bytes >= config.shard_bytes or len(group) >= MAX_FILES:
             emit(group)
-            group = []
+            group, group_bytes = [], 0
     if group:
         emit(group)
     return shards

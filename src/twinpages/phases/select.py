@@ -45,7 +45,11 @@ def select(decided: list[Path], output: Path, one_to_one_only: bool) -> dict:
         for p in work.iterdir():
             p.unlink()
         work.rmdir()
-    return {"document_pairs": sum(1 for _ in read_lines(output))}
+    n_pairs = n_beads = 0
+    for d in _records(output):  # one pass for the counts the run reports
+        n_pairs += 1
+        n_beads += sum(1 for b in d["pairs"] if b["src_idx"] and b["tgt_idx"])
+    return {"document_pairs": n_pairs, "sentence_pairs": n_beads}
 
 
 def _records(path: Path) -> Iterator[dict]:
@@ -65,6 +69,3 @@ class SelectedPairs:
 
     def __len__(self) -> int:
         return sum(1 for _ in read_lines(self.path))
-
-    def sentence_pairs(self) -> int:
-        return sum(p.n_aligned for p in self)

@@ -51,7 +51,8 @@ class RayRunner(Runner):
                 return call(fn, task)
 
         self._ray = ray
-        self._pool = ActorPool([Worker.remote() for _ in range(self.workers)])
+        self._actors = [Worker.remote() for _ in range(self.workers)]
+        self._pool = ActorPool(self._actors)
 
     def _map(self, fn: Callable, tasks: Iterable) -> Iterator[TaskOutcome]:
         if self._pool is None:
@@ -61,9 +62,9 @@ class RayRunner(Runner):
 
     def close(self) -> None:
         if self._pool is not None:
-            for actor in list(self._pool._idle_actors):
+            for actor in self._actors:
                 self._ray.kill(actor)
-            self._pool = None
+            self._pool, self._actors = None, []
         if self._started:
             self._ray.shutdown()
             self._started = False
