@@ -101,7 +101,9 @@ def cmd_mine(args) -> int:
                   clean=args.clean, until=args.until)
     s = result.stats
     print(f"documents read {s['documents_read']}, kept {s['documents_kept']}, failed {s['documents_failed']}"
-          + (f" {s['failed_by_type']}" if s["failed_by_type"] else ""), file=sys.stderr)
+          + (f" {s['failed_by_type']}" if s["failed_by_type"] else "")
+          + (f"; warnings {s['warnings_by_type']} (kept after a repair)" if s["warnings_by_type"] else ""),
+          file=sys.stderr)
     print(f"document pairs {s['document_pairs']}, sentence pairs {s['sentence_pairs']} -> {args.out}",
           file=sys.stderr)
     peak = s["peak_rss_mb"]
@@ -109,7 +111,7 @@ def cmd_mine(args) -> int:
     print(f"peak memory (MB): driver {peak['driver']:,}"
           + (f", workers {', '.join(f'{v:,}' for v in workers.values())}" if workers else "")
           + f"; {s['seconds']:,.0f} s", file=sys.stderr)
-    return EXIT_DOC_ERRORS if result.errors else EXIT_OK
+    return EXIT_DOC_ERRORS if any(e.severity == "error" for e in result.errors) else EXIT_OK
 
 
 def cmd_align(args) -> int:
@@ -158,8 +160,9 @@ def cmd_extract(args) -> int:
 
     config = build_config(args)
     kept, errors = extract_documents(args.inputs, args.out, config, progress=not args.quiet)
-    print(f"documents kept {kept}, failed {len(errors)} -> {args.out}", file=sys.stderr)
-    return EXIT_DOC_ERRORS if errors else EXIT_OK
+    failed = sum(e.severity == "error" for e in errors)
+    print(f"documents kept {kept}, failed {failed}, warnings {len(errors) - failed} -> {args.out}", file=sys.stderr)
+    return EXIT_DOC_ERRORS if failed else EXIT_OK
 
 
 def cmd_report(args) -> int:

@@ -28,6 +28,7 @@ from .phases.candidates import FindCandidates, read_candidates
 from .phases.decide import Decide, DecideTask
 from .phases.docshards import ShardIndex, read_documents, read_table, vector_paths
 from .phases.embed import Embed, release_embedders
+from .phases.ids import find_duplicates
 from .phases.plan import InputShard, plan_shards
 from .phases.read import BUCKETS, Analyse, CountLines, MergeLines
 from .phases.select import SelectedPairs, select
@@ -35,8 +36,9 @@ from .progress import Progress
 from .runfolder import RunFolder
 from .runners import Runner, RunnerConfig, make_runner
 from .runners.base import peak_rss_mb
-from .schemas import error_from_dict
+from .schemas import ERROR, error_from_dict
 from .stages.embed import encoders_for
+from .stages.readers.base import spool_streams
 from .stages.writers.outputs import output_files, write_outputs
 
 
@@ -73,6 +75,7 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
         job = _Job(folder, config, runner, progress, checkpoint_every or DECIDE_BATCH, until)
         return job.run(list(inputs), clean, keep_pairs=tmp is not None)
     finally:
+        folder.close()
         if owned:
             runner.close()
         if tmp is not None:
@@ -98,18 +101,24 @@ class _Job:
         self.root = str(folder.shards)
         self.written: dict[str, list[Path]] = {}
         self.seconds: dict[str, float] = {}
+        self.n_duplicates = 0
 
     def run(self, inputs: list, clean: bool, keep_pairs: bool) -> MineResult:
         t0 = time.monotonic()
         self.folder.open(self.signature, clean)
+        inputs = spool_streams(inputs, self.folder.path("spool"))
         shards = plan_shards(inputs, self.config.read)
         repeats = self.count_lines(shards)
         read_stats = self.analyse(shards, repeats)
         errors = [error_from_dict(json.loads(line)) for s in shards
                   for line in read_lines(self.folder.path("errors", f"{s.name}.jsonl"))]
+        renamed, duplicates = self.unique_ids(shards)
+        errors += duplicates
+        self.n_duplicates = len(duplicates)
         if self.until == "read":
             return self._partial(t0, errors, self.stats(read_stats))
         index = ShardIndex.from_counts([s.name for s in shards], [st["documents"] for st in read_stats])
+        index = replace(index, renamed=renamed)
         embed_stats = self.embed(index, read_stats)
         if self.until == "embed":
             return self._partial(t0, errors, self.stats(read_stats, embed_stats))
@@ -179,6 +188,17 @@ class _Job:
         self.written["read"] = [p for s in shards for p in analyse.outputs(s)]
         return [load_stats(analyse.stats_path(s)) for s in shards]
 
+    def unique_ids(self, shards: list[InputShard]) -> tuple[tuple, list[DocError]]:
+        """Repeated document ids made unique (phases/ids.py), kept in the run folder for a resumed run."""
+        path = self.folder.path(f"ids-{_digest(*(s.name for s in shards))}.json")
+        found = load_stats(path)
+        if found is None:
+            renamed, warnings = find_duplicates([self.folder.path("documents", f"{s.name}.parquet") for s in shards])
+            found = {"renamed": renamed, "warnings": [ERROR.row(w) for w in warnings]}
+            save_stats(path, found)
+        self.written["ids"] = [path]
+        return tuple(tuple(r) for r in found["renamed"]), [error_from_dict(w) for w in found["warnings"]]
+
     def embed(self, index: ShardIndex, read_stats: list[dict]) -> dict:
         langs = {lang for st in read_stats for lang in st["languages"]}
         needed = encoders_for(self.config.embed, [None if lang == "und" else lang for lang in langs])
@@ -241,10 +261,14 @@ class _Job:
         for st in read_stats:
             add_stats(read, st)
         embed_stats = embed_stats or {}
+        warnings = read.get("warnings_by_type", {})
+        if self.n_duplicates:
+            warnings = warnings | {"duplicate_id": self.n_duplicates}
         return {
             "documents_read": read.get("documents", 0) + read.get("failed", 0),
             "documents_kept": read.get("documents", 0), "documents_failed": read.get("failed", 0),
-            "failed_by_type": read.get("failed_by_type", {}), "languages": read.get("languages", {}),
+            "failed_by_type": read.get("failed_by_type", {}), "warnings_by_type": dict(sorted(warnings.items())),
+            "languages": read.get("languages", {}),
             "encoders": embed_stats.get("encoders", {}),
             "sentences_embedded": embed_stats.get("sentences_embedded", 0),
             "candidates": n_candidates, **(select_stats or {"document_pairs": 0, "sentence_pairs": 0}),
@@ -275,15 +299,14 @@ class _Job:
 
 def _documents(folder: RunFolder, index: ShardIndex, ids: set[str]) -> Iterable[Document]:
     """The documents with these ids, in run order, reading only the shards' id column for the others."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    wanted = pa.array(sorted(ids), pa.string())
-    for name in index.names:
+    renames = index.renames()
+    for k, name in enumerate(index.names):
         path = folder.path("documents", f"{name}.parquet")
-        shard_ids = read_table(path, ["id"]).column("id")
-        if not ids or not pc.any(pc.is_in(shard_ids, value_set=wanted)).as_py():
+        shard_ids = read_table(path, ["id"]).column("id").to_pylist()
+        for row, new in renames.get(k, {}).items():
+            shard_ids[row] = new
+        if not ids.intersection(shard_ids):
             continue
-        for doc in read_documents(path):
+        for doc in read_documents(path, renames.get(k)):
             if doc.id in ids:
                 yield doc

@@ -49,6 +49,8 @@ class Document:
     # encoder name -> (len(sentences), dim) L2-normalised vectors; one encoder per language pair
     embeddings: dict[str, np.ndarray] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
+    # what was repaired to read it (kind, message): reported as warnings, the document is kept
+    warnings: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -58,13 +60,15 @@ class Document:
 
 @dataclass(slots=True)
 class DocError:
-    """A per-document failure: recorded, reported, and the run goes on."""
+    """A per-document failure: recorded, reported, and the run goes on. A ``warning`` is a document kept
+    after a repair (a stray byte decoded, an id made unique): reported the same way, not dropped."""
 
     doc_id: str
     source: str
     stage: str
     error: str  # short type, e.g. "decode", "empty", "too_large"
     message: str
+    severity: str = "error"  # "error": the document was dropped; "warning": kept, see the message
 
 
 @dataclass(slots=True, frozen=True)

@@ -16,6 +16,7 @@ from pathlib import Path
 from .backends.encoders import encode_overlaps
 from .config import PipelineConfig
 from .data import DocError, DocPair, Document
+from .limits import time_budget
 from .progress import Progress
 from .stages import readers
 from .stages.docalign import DocAlignConfig, align_documents, is_translation
@@ -61,6 +62,9 @@ class Pipeline:
         ``repeats`` (counted over the same corpus), lines that recur across a site are dropped."""
         progress = Progress("prepared", total, enabled=self.progress)
         for doc in docs:
+            if isinstance(doc, Document):
+                errors += [DocError(doc.id, doc.source, "read", kind, message, "warning")
+                           for kind, message in doc.warnings]
             item = self.analyse_one(doc, repeats)
             progress.update()
             if isinstance(item, DocError):
@@ -74,15 +78,16 @@ class Pipeline:
             return doc
         stage = "extract"
         try:
-            self.extractor.extract(doc, repeats.repeated_in(doc) if repeats else None)
-            stage = "langid"
-            self.lid.identify(doc)
-            if not covers(self.config.embed, doc.lang):
-                return DocError(doc.id, doc.source, "langid", "unsupported_language", f"language {doc.lang!r} "
-                                f"is covered by no encoder (--encoder {self.config.embed.encoder})")
-            stage = "segment"
-            segment_document(doc, self.config.segment)
-            self.lid.label_sentences(doc)
+            with time_budget(self.config.read.max_doc_seconds):
+                self.extractor.extract(doc, repeats.repeated_in(doc) if repeats else None)
+                stage = "langid"
+                self.lid.identify(doc)
+                if not covers(self.config.embed, doc.lang):
+                    return DocError(doc.id, doc.source, "langid", "unsupported_language", f"language {doc.lang!r} "
+                                    f"is covered by no encoder (--encoder {self.config.embed.encoder})")
+                stage = "segment"
+                segment_document(doc, self.config.segment)
+                self.lid.label_sentences(doc)
             # later stages read lines, main text and sentences: the page as read (a whole HTML
             # page can be 100 times its main text) need not stay in memory for the whole run
             doc.html, doc.raw = None, ""
@@ -181,10 +186,12 @@ def extract_documents(inputs: Iterable[str | Path], out_dir: str | Path, config:
     """Read, extract and label the inputs; write OUT/documents.jsonl ({id, url, lang, text}) and
     OUT/errors.jsonl. Returns (documents kept, errors)."""
     import json
+    import tempfile
 
     from .stages.writers.files import atomic_lines, write_errors
 
-    inputs = list(inputs)
+    spool = tempfile.TemporaryDirectory()  # streams (stdin, pipes) are read twice: copied here first
+    inputs = readers.spool_streams(inputs, Path(spool.name))
     pipe = Pipeline(config, progress=progress)
     errors: list[DocError] = []
     out = Path(out_dir)
@@ -198,6 +205,9 @@ def extract_documents(inputs: Iterable[str | Path], out_dir: str | Path, config:
             record = {"id": d.id, "url": d.url, "lang": d.lang, "text": d.main_text}
             yield json.dumps(record, ensure_ascii=False) + "\n"
 
-    atomic_lines(out / "documents.jsonl", records())
+    try:
+        atomic_lines(out / "documents.jsonl", records())
+    finally:
+        spool.cleanup()
     write_errors(out / "errors.jsonl", errors)
     return kept, errors

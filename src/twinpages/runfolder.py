@@ -5,6 +5,8 @@
 - A rerun with the same signature resumes: every phase whose output shard exists is skipped.
 - A rerun with another signature is refused with a message, unless ``clean`` (``--clean``), which
   removes the old run first. A folder that exists, is not empty and has no marker is refused.
+- One run at a time: a run holds a lock on ``OUT/.twinpages-lock``; a second run into the folder is
+  refused with a message while the first is alive (the lock goes with its process, even after kill -9).
 - ``OUT/manifest.json`` lists what the run wrote (shards per phase, output files, with sizes); files
   under ``OUT/shards/`` that the finished run did not write (left by an edited input) are removed.
 
@@ -35,6 +37,7 @@ from pathlib import Path
 from . import __version__
 
 MARKER = ".twinpages-run"
+LOCK = ".twinpages-lock"  # flock'ed by the run that has the folder open
 MANIFEST = "manifest.json"
 
 
@@ -52,8 +55,15 @@ class RunFolder:
         self.shards = self.root / "shards"
 
     def open(self, signature: str, clean: bool = False) -> bool:
-        """Claim the folder for a run with this signature; True when it resumes an earlier one."""
+        """Claim the folder for a run with this signature; True when it resumes an earlier one. The
+        folder stays locked until ``close``: a second run into it is refused, not left to collide."""
         root = self.root
+        if not is_run_folder(root) and root.exists() and (
+                not root.is_dir() or any(p.name != LOCK for p in root.iterdir())):
+            raise RunFolderError(f"{root} exists and is not a twinpages run folder (no {MARKER}); "
+                                 "choose a new or empty output folder")
+        root.mkdir(parents=True, exist_ok=True)
+        self._lock()
         if is_run_folder(root):
             found = self.signature()
             if found == signature:
@@ -62,14 +72,38 @@ class RunFolder:
                 raise RunFolderError(
                     f"{root} holds a twinpages run with other settings (signature {found}, this run's is "
                     f"{signature}); rerun with --clean to remove it and start again, or choose another -o folder")
-            shutil.rmtree(root)
-        elif root.exists() and (not root.is_dir() or any(root.iterdir())):
-            raise RunFolderError(f"{root} exists and is not a twinpages run folder (no {MARKER}); "
-                                 "choose a new or empty output folder")
-        root.mkdir(parents=True, exist_ok=True)
+            for p in root.iterdir():
+                if p.name != LOCK:
+                    shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
         (root / MARKER).write_text(json.dumps({"twinpages": __version__, "signature": signature}) + "\n",
                                    encoding="utf-8")
         return False
+
+    def _lock(self) -> None:
+        import fcntl
+        import os
+
+        f = open(self.root / LOCK, "a+")  # noqa: SIM115 (held open for the run: the lock lives with it)
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            holder = f.read().strip() or "another process"
+            f.close()
+            raise RunFolderError(f"{self.root} is in use by another twinpages run ({holder}); wait for it to "
+                                 "finish, or choose another -o folder") from None
+        f.seek(0)
+        f.truncate()
+        f.write(f"pid {os.getpid()}\n")
+        f.flush()
+        self._lock_file = f
+
+    def close(self) -> None:
+        """Release the folder (the lock file stays: removing it could let two runs lock two files)."""
+        f = getattr(self, "_lock_file", None)
+        if f is not None:
+            f.close()
+            self._lock_file = None
 
     def signature(self) -> str | None:
         try:

@@ -109,6 +109,8 @@ ERROR = Record("error", [
     Column("stage", "string", "the stage that failed: read, extract, langid, segment, analyse, ..."),
     Column("error", "string", "the error type (README: error types)"),
     Column("message", "string", "what happened, for a person"),
+    Column("severity", "string", "`error`: the document was dropped; `warning`: it was kept after a repair "
+           "that the message names"),
 ])
 
 RECORDS = {r.name: r for r in (DOCPAIR, BITEXT, ERROR)}

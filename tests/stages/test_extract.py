@@ -53,12 +53,22 @@ def test_a_page_with_no_prose_keeps_nothing(extractor):
 
 
 def test_deep_nesting_is_refused_and_real_nesting_is_not():
-    from twinpages.backends.html import PathologicalHTML, check_depth
+    from twinpages.backends.html import PathologicalHTML, check_complexity
 
     body = "<p>Ein Satz steht hier ganz allein, und er ist lang genug.</p>"
-    check_depth("<html><body>" + "<div>" * 300 + body + "</div>" * 300 + "</body></html>")
-    check_depth("<html><body>" + "<li><p>item" * 3000 + "</body></html>")  # unclosed items: not nesting
-    check_depth("<svg>" + "<path d='M0 0'/>" * 5000 + "</svg>")  # self-closing
+    check_complexity("<html><body>" + "<div>" * 300 + body + "</div>" * 300 + "</body></html>")
+    check_complexity("<html><body>" + "<li><p>item" * 3000 + "</body></html>")  # unclosed items: not nesting
+    check_complexity("<svg>" + "<path d='M0 0'/>" * 5000 + "</svg>")  # self-closing in SVG
+    check_complexity("<div>" + "<span>a</span></b>" * 5000 + "</div>")  # a stray end tag closes nothing
     for n in (800, 200_000):  # the exact check, and the linear pre-scan (before any parser sees it)
         with pytest.raises(PathologicalHTML, match="nested"):
-            check_depth("<html><body>" + "<div>" * n + body + "</div>" * n + "</body></html>")
+            check_complexity("<html><body>" + "<div>" * n + body + "</div>" * n + "</body></html>")
+    # what browsers nest although it looks closed: an end tag of nothing open, "/>" on an HTML element
+    for soup in ("<div></x>" * 100_000, "<div/>" * 100_000):
+        with pytest.raises(PathologicalHTML, match="nested") as e:
+            check_complexity(soup)
+        assert e.value.kind == "html_too_deep"
+    with pytest.raises(PathologicalHTML, match="elements") as e:
+        check_complexity("<span>a</span>" * 1_000, max_elements=999)
+    assert e.value.kind == "html_too_complex"
+    check_complexity("<span>a</span>" * 1_000, max_elements=1_000)

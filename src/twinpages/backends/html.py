@@ -12,50 +12,78 @@ shows what extraction removed, and the line-dump benchmark is built from it.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 EXTRACTORS = ("trafilatura", "resiliparse")
 MAX_DEPTH = 512  # browsers stop nesting elements here too (Chromium's HTML tree builder)
+MAX_ELEMENTS = 100_000  # see check_complexity; ExtractConfig.max_html_elements sets it per run
 
 
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>")
 # void elements, and elements whose end tag pages usually leave out
 _UNCLOSED = frozenset("area base br col embed hr img input link meta param source track wbr p li td th tr "
                       "option dd dt".split())
+_FOREIGN = frozenset(("svg", "math"))  # where "/>" closes an element
 
 
 class PathologicalHTML(ValueError):
-    kind = "html_too_deep"
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind  # html_too_deep, html_too_complex: the error type in errors.jsonl
 
 
-def check_depth(html: str, max_depth: int = MAX_DEPTH) -> None:
-    """Refuse pages nested deeper than ``max_depth`` elements: the extractors' time grows with the square
-    of the depth (100,000 nested divs take minutes), and no real page nests that deep. The parse is
-    lexbor's (fast at any depth); the walk stops at the first node past the limit."""
+def check_complexity(html: str, max_depth: int = MAX_DEPTH, max_elements: int = MAX_ELEMENTS) -> None:
+    """Refuse pages whose parse would cost far more than their size: nested deeper than ``max_depth``
+    elements (the extractors' time grows with the square of the depth: 100,000 nested divs take minutes,
+    and no real page nests that deep), or with more than ``max_elements`` elements (each costs about a
+    kilobyte in the extractors' trees: a million spans in 14 MB took 1.3 GB).
+
+    A linear scan of the tags first, keeping the stack of open elements the way a browser does: an end
+    tag closes up to its open element and is ignored when none is open (``<div></x>`` nests), and ``/>``
+    closes only in SVG and MathML (``<div/>`` nests). Tags the scan cannot tell from script text make it
+    count high, so between the limit and ten times it the page is parsed (lexbor: fast at moderate
+    depth) and the depth counted exactly."""
     from resiliparse.parse.html import HTMLTree
 
-    # Parsers slow down with depth too (lexbor: 19 s for 100,000 nested divs), so a linear scan of the
-    # tags first: open minus closed container tags bounds the depth from above on well-formed pages
-    # (most pages stop here), and 10x the limit leaves room for pages that never close their tags.
-    depth = peak = 0
+    stack: list[str] = []
+    open_count: Counter = Counter()
+    foreign = elements = peak = 0
     for m in _TAG.finditer(html):
         name = m.group(2).lower()
-        if name in _UNCLOSED or m.group(3):  # no end tag expected, or self-closing
+        if m.group(1):  # an end tag
+            if open_count[name]:
+                while stack:
+                    top = stack.pop()
+                    open_count[top] -= 1
+                    foreign -= top in _FOREIGN
+                    if top == name:
+                        break
             continue
-        depth += -1 if m.group(1) else 1
-        peak = max(peak, depth)
+        elements += 1
+        if elements > max_elements:
+            raise PathologicalHTML("html_too_complex", f"HTML with over {max_elements:,} elements "
+                                   "(--max-html-elements)")
+        if name in _UNCLOSED or (m.group(3) and (foreign or name in _FOREIGN)):
+            continue
+        stack.append(name)
+        open_count[name] += 1
+        foreign += name in _FOREIGN
+        if len(stack) > peak:
+            peak = len(stack)
+            if peak > 10 * max_depth:
+                raise PathologicalHTML("html_too_deep", f"HTML nested over {peak:,} elements deep "
+                                       f"(limit {max_depth})")
     if peak <= max_depth:
         return
-    if peak > 10 * max_depth:
-        raise PathologicalHTML(f"HTML nested about {peak:,} elements deep (limit {max_depth})")
     root = HTMLTree.parse(html).document
-    stack = [(root, 0)]
-    while stack:
-        node, depth = stack.pop()
+    walk = [(root, 0)]
+    while walk:
+        node, depth = walk.pop()
         if depth > max_depth:
-            raise PathologicalHTML(f"HTML nested more than {max_depth} elements deep")
+            raise PathologicalHTML("html_too_deep", f"HTML nested more than {max_depth} elements deep")
         child = node.first_child
         while child is not None:
-            stack.append((child, depth + 1))
+            walk.append((child, depth + 1))
             child = child.next
 
 

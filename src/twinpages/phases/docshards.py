@@ -110,12 +110,18 @@ def read_table(path: Path, columns: list[str] | None = None):
     return pq.read_table(path, columns=columns)
 
 
-def read_documents(path: Path) -> Iterator[Document]:
+def read_documents(path: Path, renames: dict[int, str] | None = None) -> Iterator[Document]:
+    """The shard's documents in order; ``renames``: row -> id, for ids made unique (ShardIndex.renames)."""
     import pyarrow.parquet as pq
 
+    row = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=512):
         for r in batch.to_pylist():
-            yield document_from_record(r)
+            doc = document_from_record(r)
+            if renames:
+                doc.id = renames.get(row, doc.id)
+            row += 1
+            yield doc
 
 
 # --- vectors ------------------------------------------------------------------------------------------
@@ -185,6 +191,7 @@ class ShardIndex:
 
     names: tuple[str, ...]
     bases: tuple[int, ...]  # len(names) + 1: bases[-1] is the number of documents
+    renamed: tuple[tuple[int, int, str], ...] = ()  # (shard position, row, id): repeated ids made unique (ids.py)
 
     @classmethod
     def from_counts(cls, names: Iterable[str], counts: Iterable[int]) -> ShardIndex:
@@ -201,6 +208,13 @@ class ShardIndex:
     def __len__(self) -> int:
         return self.bases[-1]
 
+    def renames(self) -> dict[int, dict[int, str]]:
+        """Per shard position: row -> the document's id in this run (where it is not the stored one)."""
+        out: dict[int, dict[int, str]] = {}
+        for k, row, new in self.renamed:
+            out.setdefault(k, {})[row] = new
+        return out
+
 
 class DocReader:
     """Documents by run-wide number, with their sentence vectors, for the workers that decide candidate
@@ -214,6 +228,7 @@ class DocReader:
         self._docs: OrderedDict[int, Document] = OrderedDict()
         self._vectors: dict[tuple[str, int], tuple | None] = {}
         self.n_tables, self.n_docs = tables, documents
+        self.renames = index.renames()
 
     def __getitem__(self, number: int) -> Document:
         doc = self._docs.get(number)
@@ -222,6 +237,7 @@ class DocReader:
             return doc
         k, row = self.index.locate(number)
         doc = document_from_record(self._table(k).slice(row, 1).to_pylist()[0])
+        doc.id = self.renames.get(k, {}).get(row, doc.id)
         for name in self.encoders:
             vectors = self._vector_files(name, k)
             if vectors is not None:

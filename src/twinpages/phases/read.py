@@ -107,6 +107,8 @@ class Analyse:
             if isinstance(item, DocError):
                 errors.append(item)
                 continue
+            errors += [DocError(item.id, item.source, "read", kind, message, "warning")
+                       for kind, message in item.warnings]
             key, group = content_key(item), group_of(item)
             result = pipe.analyse_one(item, repeats)
             if isinstance(result, Document):
@@ -118,8 +120,11 @@ class Analyse:
             langs[result.lang or "und"] += 1
         writer.close()
         atomic_lines(errors_path, (json.dumps(ERROR.row(e), ensure_ascii=False) + "\n" for e in errors))
-        stats = {"documents": writer.n, "failed": len(errors), "languages": dict(sorted(langs.items())),
-                 "failed_by_type": dict(sorted(Counter(e.error for e in errors).items()))}
+        failed = [e for e in errors if e.severity == "error"]
+        warned = [e for e in errors if e.severity == "warning"]
+        stats = {"documents": writer.n, "failed": len(failed), "languages": dict(sorted(langs.items())),
+                 "failed_by_type": dict(sorted(Counter(e.error for e in failed).items())),
+                 "warnings": len(warned), "warnings_by_type": dict(sorted(Counter(e.error for e in warned).items()))}
         save_stats(stats_path, stats)
         return stats
 

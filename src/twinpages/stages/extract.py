@@ -53,6 +53,9 @@ class ExtractConfig:
                                   help="HTML main-text extractor (resiliparse: fast mode, ~7x faster, "
                                        "lower precision)")
     repeated_min_docs: int = 3  # a line in this many documents of one site is boilerplate; 0: off
+    # a page with more elements is refused before the extractors build their trees (about 1 kB each)
+    max_html_elements: int = setting(100_000, flag="--max-html-elements",
+                                     help="largest HTML page extracted, in elements")
     mode: str = setting("auto", flag="--extract", choices=("auto", "none"),
                         help="none: text inputs are already clean main text (no boilerplate removal)")
 
@@ -185,9 +188,9 @@ def page_language(raw: str, lid, min_words: int = 8, max_lines: int = 400) -> st
 def extract_html(html: str, config: ExtractConfig = ExtractConfig()) -> tuple[str, list[Line]]:
     """(whole-page text, lines): the main-content paragraphs first, then the page's other lines,
     marked as removed, so a report can show what extraction dropped."""
-    from ..backends.html import check_depth, main_paragraphs, page_text
+    from ..backends.html import check_complexity, main_paragraphs, page_text
 
-    check_depth(html)
+    check_complexity(html, max_elements=config.max_html_elements)
     main = main_paragraphs(html, config.html_extractor)
     page = page_text(html)
     in_main = set(main)

@@ -22,6 +22,7 @@ MOSES_LANGS = frozenset(
 )
 _CJK_END = re.compile(r"(?<=[。！？!?])(?![」』”’）)])")
 # A sentence end before a closing quote that Moses leaves joined: „Wir kommen.“ Dann ...
+_PIECE_END = re.compile(r"[.!?。！？]\s+")
 _QUOTE_END = re.compile(r"(?<=[.!?…][“”»’\"'])\s+(?=[„“\"«»]?[A-ZÄÖÜÀ-ÝА-ЯΑ-Ω0-9])")
 
 
@@ -52,6 +53,19 @@ def split_sentences(text: str, lang: str | None) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+def _chunks(text: str, limit: int) -> Iterator[str]:
+    """A paragraph in pieces of at most ``limit`` characters, cut after a sentence end where there is one
+    in the piece's second half, else at a space: the splitter's rules take time that grows faster than
+    the text (a 2 MB line without punctuation took minutes), and no sentence is that long."""
+    while len(text) > limit:
+        window = text[limit // 2:limit]
+        ends = [m.end() for m in _PIECE_END.finditer(window)]
+        cut = limit // 2 + (ends[-1] if ends else (window.rfind(" ") + 1 or len(window)))
+        yield text[:cut]
+        text = text[cut:]
+    yield text
+
+
 def _cut(sentence: str, limit: int) -> list[str]:
     """Cut an over-long sentence at spaces so the encoder and aligner see bounded inputs."""
     if len(sentence) <= limit:
@@ -77,7 +91,8 @@ def segment_document(doc: Document, config: SegmentConfig = SegmentConfig()) -> 
         if start_line < 0:  # main_text was set by hand; fall back to searching from the start
             start_line = doc.main_text.find(line.text)
         cursor = max(start_line, 0)
-        for sent in split_sentences(line.text, doc.lang):
+        for sent in (s for chunk in _chunks(line.text, 10 * config.max_sentence_chars)
+                     for s in split_sentences(chunk, doc.lang)):
             for piece in _cut(sent, config.max_sentence_chars):
                 start = doc.main_text.find(piece, cursor)
                 if start < 0:

@@ -8,7 +8,10 @@ Anything that cannot be read becomes a DocError naming the document, and the run
 
 from __future__ import annotations
 
+import codecs
 import gzip
+import os
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -19,6 +22,7 @@ from ...runfolder import MARKER, is_run_folder
 from ...settings import setting
 
 FORMATS = ("txt", "html", "warc", "jsonl")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".warc": "warc", ".jsonl": "jsonl", ".json": "jsonl"}
 
 
@@ -33,6 +37,11 @@ class ReadConfig:
     # parts (blocks of records), at most max_parts, each of which decompresses the whole file.
     shard_bytes: int = setting(4_000_000, flag="--shard-bytes", help="input bytes per read shard")
     max_parts: int = 16
+    # the net under the per-stage limits (limits.py): one document's extraction, language ID and
+    # splitting past this many seconds becomes a too_slow error record. An execution limit, outside
+    # the run signature, like the runner's settings.
+    max_doc_seconds: float = setting(60.0, flag="--max-doc-seconds", signed=False,
+                                     help="time budget for analysing one document (0: none)")
 
 
 class ReadError(Exception):
@@ -63,23 +72,32 @@ def format_of(path: Path, head: bytes = b"") -> str | None:
     return None
 
 
+def shown(path: str | Path) -> str:
+    """A path as text that can be written anywhere (JSON, Parquet, a terminal): a file name that is not
+    UTF-8 keeps its bytes as ``\\xNN`` escapes instead of failing every writer downstream."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def list_files(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) -> list[tuple[Path, str]]:
     """(path, document id prefix) for every input file; ids are paths relative to the input argument.
     Directories contribute the files whose name gives a format; a named file is always read. A twinpages
-    run folder (runfolder.MARKER) is never read: named, it is an error; inside a directory, it is skipped."""
+    run folder (runfolder.MARKER) is never read: named, it is an error; inside a directory, it is skipped.
+    What cannot be listed is listed anyway, for the reader to report: a folder that cannot be opened, a
+    symbolic link to nothing. Nothing under an input goes missing without a record."""
     out = []
     for arg in inputs:
         root = Path(arg)
         if is_run_folder(root):
-            raise ValueError(f"{root} is a twinpages run folder (it has {MARKER}): its files are outputs, "
+            raise ValueError(f"{shown(root)} is a twinpages run folder (it has {MARKER}): its files are outputs, "
                              "never read as input")
         if root.is_dir():
-            runs = [p.parent for p in root.rglob(MARKER)]  # output folders inside an input folder
-            for p in sorted(root.rglob("*")):
-                if p.is_file() and (config.input_format or format_of(p)) and not any(r in p.parents for r in runs):
-                    out.append((p, p.relative_to(root).as_posix()))
+            found = []
+            for p in _walk(root):
+                if p.is_dir() or (p.is_symlink() and not p.exists()) or config.input_format or format_of(p):
+                    found.append((p.relative_to(root).as_posix(), p))
+            out += [(p, shown(rel)) for rel, p in sorted(found)]
         else:
-            out.append((root, root.name))
+            out.append((root, "stdin" if str(arg) == "-" else shown(root.name)))
     seen: dict[str, int] = {}
     unique = []
     for p, doc_id in out:  # the same relative name under two inputs: keep both, distinguishable
@@ -87,6 +105,56 @@ def list_files(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) 
         seen[doc_id] = n + 1
         unique.append((p, doc_id if n == 0 else f"{doc_id}#{n}"))
     return unique
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Files under ``root``, and the folders that could not be opened (as themselves), skipping run
+    folders. Symbolic links to folders are not followed (a link cycle must not hang a run)."""
+    failed: list[Path] = []
+    for folder, dirs, files in os.walk(root, onerror=lambda e: failed.append(Path(e.filename))):
+        if MARKER in files:  # an output folder inside an input folder
+            dirs.clear()
+            continue
+        dirs.sort()
+        here = Path(folder)
+        for name in files:
+            yield here / name
+    yield from failed
+
+
+def spool_streams(inputs: Iterable[str | Path], folder: Path) -> list[str | Path]:
+    """The inputs, with each stream (``-`` for standard input, a pipe such as ``<(zcat x.gz)``, a device)
+    copied to a file under ``folder`` first: a stream can be read once, and a run reads its inputs more
+    than once (site line counts, then documents; a resumed run again). The copy keeps the stream's name,
+    so its documents' ids are what they would be from a file of that name."""
+    import shutil
+    import stat
+    import sys
+
+    out: list[str | Path] = []
+    for k, arg in enumerate(inputs):
+        if str(arg) == "-":
+            source, name = sys.stdin.buffer, "stdin"
+        else:
+            try:
+                mode = os.stat(arg).st_mode
+            except OSError:
+                out.append(arg)  # missing or unreadable: the reader reports it
+                continue
+            if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+                out.append(arg)
+                continue
+            source, name = open(arg, "rb"), Path(arg).name  # noqa: SIM115 (closed below)
+        target = folder / f"{k:04d}" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        with open(tmp, "wb") as f:
+            shutil.copyfileobj(source, f, 1 << 20)
+        if source is not sys.stdin.buffer:
+            source.close()
+        os.replace(tmp, target)
+        out.append(target)
+    return out
 
 
 def read_bytes(path: Path, config: ReadConfig) -> bytes:
@@ -113,24 +181,89 @@ def _Bytes(data: bytes):
     return io.BytesIO(data)
 
 
-def decode(data: bytes, declared: str | None = None, strict_utf8: bool = False) -> str:
-    """Bytes to text: the declared charset if it works, else UTF-8, else a detected encoding.
-    Binary content (NUL bytes) is refused; with ``strict_utf8``, non-UTF-8 is refused too."""
-    if b"\x00" in data[:8192]:
+# Byte-order marks, longest first (UTF-32-LE's starts with UTF-16-LE's): a BOM decides the encoding
+# before anything else, as in browsers.
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"), (codecs.BOM_UTF8, "utf-8"),
+         (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+
+
+def html5_charset(declared: str | None, in_meta: bool = False) -> str | None:
+    """A declared charset as the WHATWG encoding standard maps it (``latin1`` -> cp1252, ...); None for
+    a label it does not know (``undefined``, ``rot13``: Python codecs no page means). A page's own meta
+    cannot declare UTF-16 (its bytes would not be readable as ASCII to declare it): browsers read UTF-8."""
+    if not declared:
+        return None
+    from resiliparse.parse.encoding import map_encoding_to_html5
+
+    name = map_encoding_to_html5(declared.strip(), fallback_utf8=False)
+    if name and name.startswith("utf-16") and in_meta:
+        return "utf-8"
+    return name
+
+
+def decode(data: bytes, declared: str | None = None, strict_utf8: bool = False) -> tuple[str, str | None]:
+    """Bytes to text, and a note when the text had to be repaired (else None).
+
+    Order: a byte-order mark; the declared charset (WHATWG labels only) when the bytes decode with it;
+    UTF-8; then, if some lines are good UTF-8 and others not (one stray byte, one Latin-1 line pasted
+    in), each line on its own: good UTF-8 lines stay as they are, the others are decoded with the
+    encoding detected for them, and the note says how many; else one encoding detected for the whole.
+    Binary content (NUL bytes outside UTF-16/32) is refused; with ``strict_utf8``, non-UTF-8 is refused."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(name, "replace"), None
+    name = html5_charset(declared)
+    nul = b"\x00" in data[:8192]
+    if name and name.startswith("utf-16"):
+        if nul:  # declared by an HTTP header, and the bytes look the part
+            return data.decode(name, "replace"), None
+        name = None  # UTF-16 without a BOM and without NUL bytes: the declaration is wrong
+    if nul:
         raise ReadError("binary", "binary content (NUL bytes), not text")
-    if declared:
+    if name and name != "utf-8":
         try:
-            return data.decode(declared)
-        except (LookupError, UnicodeDecodeError):
+            return data.decode(name), None
+        except UnicodeError:
             pass
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8"), None
     except UnicodeDecodeError as e:
         if strict_utf8:
             raise ReadError("decode", f"not valid UTF-8 ({e.reason} at byte {e.start})") from None
+    return _decode_mixed(data)
+
+
+def _decode_mixed(data: bytes) -> tuple[str, str | None]:
     from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
-    return bytes_to_str(data, detect_encoding(data))
+    lines = data.splitlines(keepends=True)
+    good, bad = [], []
+    for k, line in enumerate(lines):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            good.append(k)
+        except UnicodeDecodeError:
+            bad.append(k)
+    if not good:  # a document in one legacy encoding: nothing to repair
+        return bytes_to_str(data, detect_encoding(data)), None
+    out = []
+    for line in lines:
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            out.append(bytes_to_str(line, detect_encoding(line)))
+    where = ", ".join(str(k + 1) for k in bad[:5]) + (", ..." if len(bad) > 5 else "")
+    return "".join(out), (f"{len(bad)} of {len(lines)} lines were not UTF-8 (line {where}); "
+                          "they were decoded with a detected encoding, the other lines as UTF-8")
+
+
+def replace_surrogates(text: str) -> tuple[str, int]:
+    """Lone surrogates (from JSON ``\\udc00`` escapes) replaced by U+FFFD, and how many there were: no
+    UTF-8 writer accepts them, so one would otherwise fail every stage that writes the document."""
+    n = len(_SURROGATE.findall(text))
+    return (_SURROGATE.sub("\ufffd", text), n) if n else (text, 0)
 
 
 def read(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) -> Iterator[Document | DocError]:
@@ -161,13 +294,15 @@ def read_path(path: Path, doc_id: str, config: ReadConfig = ReadConfig(), part: 
             yield from readers[fmt](path, doc_id, config)
     except ReadError as e:
         if part == 0:
-            yield DocError(doc_id, str(path), "read", e.kind, str(e))
+            yield DocError(doc_id, shown(path), "read", e.kind, str(e))
     except FileNotFoundError:
         if part == 0:
-            yield DocError(doc_id, str(path), "read", "not_found", "no such file")
+            what = "a symbolic link to a file that does not exist" if path.is_symlink() else "no such file"
+            yield DocError(doc_id, shown(path), "read", "not_found", what)
     except OSError as e:
         if part == 0:
-            yield DocError(doc_id, str(path), "read", "unreadable", str(e))
+            what = "a folder that cannot be listed" if path.is_dir() else "a file that cannot be read"
+            yield DocError(doc_id, shown(path), "read", "unreadable", f"{what}: {e.strerror or e}")
 
 
 def _head(path: Path) -> bytes:

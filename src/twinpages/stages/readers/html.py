@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ...data import DocError, Document
-from .base import ReadConfig, ReadError, decode, read_bytes
+from .base import ReadConfig, ReadError, decode, html5_charset, read_bytes, shown
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
 _CANONICAL = re.compile(r"""<link[^>]+rel=["']canonical["'][^>]*href=["']([^"']+)""", re.IGNORECASE)
@@ -20,14 +20,19 @@ def declared_charset(data: bytes) -> str | None:
 
 def html_document(doc_id: str, source: str, data: bytes, url: str | None = None,
                   charset: str | None = None) -> Document:
-    html = decode(data, charset or declared_charset(data))
+    """A page's document; ``charset``: the HTTP header's, which outranks the page's own meta."""
+    declared = html5_charset(charset) or html5_charset(declared_charset(data), in_meta=True)
+    html, repaired = decode(data, declared)
     if not html.strip():
         raise ReadError("empty", "no content")
     if url is None:
         m = _CANONICAL.search(html[:20000])
         url = m.group(1) if m else None
-    return Document(id=doc_id, raw="", source=source, url=url, html=html)
+    doc = Document(id=doc_id, raw="", source=source, url=url, html=html)
+    if repaired:
+        doc.warnings.append(("decode_repaired", repaired))
+    return doc
 
 
 def read_file(path: Path, doc_id: str, config: ReadConfig) -> Iterator[Document | DocError]:
-    yield html_document(doc_id, str(path), read_bytes(path, config))
+    yield html_document(doc_id, shown(path), read_bytes(path, config))

@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ...data import DocError, Document
-from .base import ReadConfig, ReadError, decode
+from ..langid import language_tag
+from .base import ReadConfig, ReadError, decode, replace_surrogates, shown
 from .html import html_document
 
 _CHUNK = 1 << 20
@@ -41,7 +42,7 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
                 if len(line) > config.max_bytes and not line.endswith(b"\n"):
                     while (rest := f.readline(_CHUNK)) and not rest.endswith(b"\n"):
                         pass  # skip the rest of the oversized line
-                    yield DocError(f"{doc_id}:{k}", str(path), "read", "too_large",
+                    yield DocError(f"{doc_id}:{k}", f"{shown(path)}:{k}", "read", "too_large",
                                    f"line {k}: over {config.max_bytes:,} bytes (--max-bytes)")
                     continue
                 if line.strip():
@@ -52,23 +53,41 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
 
 def _record(line: bytes, path: Path, doc_id: str, k: int) -> Document | DocError:
     where = f"{doc_id}:{k}"
+    source = f"{shown(path)}:{k}"
     try:
-        rec = json.loads(decode(line))
+        text, repaired = decode(line)
+        rec = json.loads(text)
         if not isinstance(rec, dict):
             raise ReadError("malformed_jsonl", "a line must hold a JSON object")
-        rid = str(rec.get("id") or where)
-        if isinstance(rec.get("html"), str):
-            doc = html_document(rid, f"{path}:{k}", rec["html"].encode("utf-8"), url=rec.get("url"))
-        elif isinstance(rec.get("text"), str):
-            if not rec["text"].strip():
+        for name in ("url", "lang"):
+            if rec.get(name) is not None and not isinstance(rec[name], str):
+                raise ReadError("malformed_jsonl", f"'{name}' must be a string, not {type(rec[name]).__name__}")
+        if rec.get("id") is not None and not isinstance(rec["id"], str | int):
+            raise ReadError("malformed_jsonl", f"'id' must be a string or a number, not {type(rec['id']).__name__}")
+        warnings = [("decode_repaired", repaired)] if repaired else []
+        fields = {}
+        for name in ("id", "url", "lang", "text", "html"):  # JSON escapes can hold lone surrogates
+            value = rec.get(name)
+            if isinstance(value, str):
+                value, n = replace_surrogates(value)
+                if n:
+                    warnings.append(("decode_repaired", f"'{name}' held {n} lone surrogate escape(s) "
+                                                        "(not Unicode text); replaced by U+FFFD"))
+            fields[name] = value
+        rid = str(fields["id"]) if fields["id"] not in (None, "") else where
+        if isinstance(fields["html"], str):
+            doc = html_document(rid, source, fields["html"].encode("utf-8"), url=fields["url"])
+        elif isinstance(fields["text"], str):
+            if not fields["text"].strip():
                 raise ReadError("empty", "no text")
-            doc = Document(id=rid, raw=rec["text"], source=f"{path}:{k}", url=rec.get("url"))
+            doc = Document(id=rid, raw=fields["text"], source=source, url=fields["url"])
         else:
             raise ReadError("malformed_jsonl", "no 'text' or 'html' string")
-        if isinstance(rec.get("lang"), str) and rec["lang"]:
-            doc.lang = rec["lang"]
+        if fields["lang"]:
+            doc.lang = language_tag(fields["lang"])
+        doc.warnings[:0] = warnings
         return doc
     except json.JSONDecodeError as e:
-        return DocError(where, str(path), "read", "malformed_jsonl", f"line {k}: {e.msg} at column {e.colno}")
+        return DocError(where, source, "read", "malformed_jsonl", f"line {k}: {e.msg} at column {e.colno}")
     except ReadError as e:
-        return DocError(where, str(path), "read", e.kind, f"line {k}: {e}")
+        return DocError(where, source, "read", e.kind, f"line {k}: {e}")

@@ -6,11 +6,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ...data import DocError, Document
-from .base import ReadConfig, ReadError, decode, read_bytes
+from .base import ReadConfig, ReadError, decode, read_bytes, shown
 
 
 def read_file(path: Path, doc_id: str, config: ReadConfig) -> Iterator[Document | DocError]:
-    text = decode(read_bytes(path, config))
+    text, repaired = decode(read_bytes(path, config))
     if not text.strip():
         raise ReadError("empty", "no text")
-    yield Document(id=doc_id, raw=text, source=str(path))
+    doc = Document(id=doc_id, raw=text, source=shown(path))
+    if repaired:
+        doc.warnings.append(("decode_repaired", repaired))
+    yield doc

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ...data import DocError, Document
-from .base import ReadConfig, ReadError
+from .base import ReadConfig, ReadError, shown
 from .html import html_document
 
 _CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
@@ -30,9 +30,9 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
                 rec_id = f"{doc_id}#{record.record_id}"
                 url = record.headers.get("WARC-Target-URI")
                 try:
-                    yield _record_document(record, rec_id, str(path), url, config)
+                    yield _record_document(record, rec_id, shown(path), url, config)
                 except ReadError as e:
-                    yield DocError(rec_id, f"{path} {url}", "read", e.kind, str(e))
+                    yield DocError(rec_id, f"{shown(path)} {url}", "read", e.kind, str(e))
         except (OSError, ValueError, RuntimeError) as e:  # FastWARC's stream errors
             raise ReadError("truncated_warc", f"archive damaged after {n_records} records ({e})") from None
     if path.stat().st_size and n_records == 0 and not _looks_like_warc(path) and (keep is None or keep(0)):

@@ -1,0 +1,148 @@
+"""A hostile-input corpus, made by a script: every case of the adversarial pass (issue 13) as a small
+file, beside good documents whose output must come through intact.
+
+``make_corpus(folder)`` writes the files and returns what a correct run must report for each: the test
+counts the documents itself from this table, independently of the run's statistics. Cases that need
+a process around them (a pipe, a second concurrent run, a full disk, a non-root user) live in the tests
+themselves; the files they read come from here too.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SEEDS = REPO / "examples" / "seeds"
+EN_SEED, DE_SEED = "000_58abd7e94c42ac02.txt", "004_e9dbbdd4118222ca.txt"
+
+GERMAN = ("Die Bundesregierung hat am Mittwoch neue Maßnahmen für den Klimaschutz beschlossen. Die Pläne "
+          "sehen vor, dass die Emissionen bis zum Jahr 2030 deutlich sinken. Kritiker bemängeln jedoch, dass "
+          "die Schritte nicht weit genug gehen und zu spät kommen. Über die Finanzierung wird noch gestritten.")
+ENGLISH = ("The federal government adopted new climate protection measures on Wednesday. The plans foresee a "
+           "clear fall in emissions by the year 2030. Critics, however, say the steps do not go far enough and "
+           "come too late. The financing is still being argued over.")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One input and what a correct run says of it: ``kept`` documents, ``dropped`` error records (kind),
+    ``repaired`` warning records (kind, the document is kept), ``item``: the issue's item number."""
+
+    name: str
+    item: int | None
+    kept: int = 0
+    dropped: tuple[str, ...] = ()
+    repaired: tuple[str, ...] = ()
+    must_contain: str | None = None  # a string the kept document's main text must hold, exactly
+    must_not_contain: str | None = None
+
+
+# Lines repeated across a site's documents count as boilerplate (digits do not make them differ), so
+# each document's paragraph starts with a place of its own.
+PLACES = ("Aachen Bremen Chemnitz Dresden Erfurt Freiburg Giessen Hamburg Ingolstadt Jena Kassel Leipzig Mainz "
+          "Nuremberg Oldenburg Potsdam Regensburg Saarbruecken Trier Ulm Wuppertal Zwickau Bonn Kiel Essen Halle "
+          "Koblenz").split()
+
+
+def german(k: int) -> str:
+    return f"Aus {PLACES[k % len(PLACES)]} wird berichtet: {GERMAN}"
+
+
+def english(k: int) -> str:
+    return f"From {PLACES[k % len(PLACES)]} comes this report: {ENGLISH}"
+
+
+def _jsonl(records: list[dict]) -> bytes:
+    # ensure_ascii: lone surrogates survive as \udc00 escapes, the way other tools write them
+    return "".join(json.dumps(r) + "\n" for r in records).encode("ascii")
+
+
+def make_corpus(folder: Path) -> list[Case]:
+    """Write the corpus under ``folder`` (a directory: the run's one input) and return its cases."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cases: list[Case] = []
+
+    def add(name: str, data: bytes, case: Case) -> None:
+        (folder / name).write_bytes(data)
+        cases.append(case)
+
+    # good documents: the seed pair, whose sentence pairs must come out as without the hostile files
+    for seed in (EN_SEED, DE_SEED):
+        add(seed, (SEEDS / seed).read_bytes(), Case(seed, None, kept=1))
+
+    # 1. one stray byte in UTF-8; one Latin-1 line in a UTF-8 file: good UTF-8 must stay as it is
+    add("utf8_stray_byte.txt", (german(1) + "\n").encode() + b"Ein kaputtes Byte \xff steht hier, sonst ist "
+        b"alles gut.\n" + (german(1) + "\n").encode(),
+        Case("utf8_stray_byte.txt", 1, kept=1, repaired=("decode_repaired",), must_contain="Maßnahmen"))
+    add("latin1_line.txt", (german(2) + "\n").encode() + "Eine Zeile in Latin-1: Größe, Übermaß und Äpfel, "
+        "und sie ist so lang wie die anderen Zeilen auch.\n".encode("latin-1") + (german(2) + "\n").encode(),
+        Case("latin1_line.txt", 1, kept=1, repaired=("decode_repaired",), must_contain="Übermaß",
+             must_not_contain="Ã"))
+
+    # 3. the same id in two JSONL files, with different texts and sentence counts
+    add("ids_a.jsonl", _jsonl([{"id": "same", "lang": "de", "text": german(13)}]),
+        Case("ids_a.jsonl", 3, kept=1))
+    add("ids_b.jsonl", _jsonl([{"id": "same", "lang": "en", "text": english(14) + " One more sentence is here."}]),
+        Case("ids_b.jsonl", 3, kept=1, repaired=("duplicate_id",)))
+
+    # 5. an unreadable subdirectory (for a non-root user) and a dangling symlink
+    locked = folder / "locked"
+    locked.mkdir()
+    (locked / "inside.txt").write_text(english(15))
+    cases.append(Case("locked", 5, dropped=("unreadable",)))  # one record for the folder: its files are unknown
+    os.symlink(folder / "no-such-file.txt", folder / "dangling.txt")
+    cases.append(Case("dangling.txt", 5, dropped=("not_found",)))
+
+    # 6. an unknown codec in the page's meta
+    html = (f"<html><head><meta charset=\"undefined\"></head><body><article><p>{german(16)}</p></article>"
+            "</body></html>")
+    add("charset_undefined.html", html.encode(), Case("charset_undefined.html", 6, kept=1, must_contain="Maßnahmen"))
+
+    # 7. a URL that is a number; 8. lone surrogates in html and in text
+    add("url_number.jsonl", _jsonl([{"id": "url5", "url": 5, "text": english(17)}]),
+        Case("url_number.jsonl", 7, dropped=("malformed_jsonl",)))
+    page = f"<html><body><article><p>{german(18)} \udc00</p></article></body></html>"
+    add("surrogate_html.jsonl", _jsonl([{"id": "sur-html", "html": page}]),
+        Case("surrogate_html.jsonl", 8, kept=1, repaired=("decode_repaired",)))
+    add("surrogate_text.jsonl", _jsonl([{"id": "sur-text", "text": f"{english(19)} \udc00 end."}]),
+        Case("surrogate_text.jsonl", 8, kept=1, repaired=("decode_repaired",)))
+
+    # 9. a file name that is not UTF-8
+    bad_name = os.fsdecode(b"caf\xe9.txt")
+    add(bad_name, english(20).encode(), Case(bad_name, 9, kept=1))
+
+    # 11. tag soup that never nests deep but is quadratic for the parsers
+    add("unmatched_close.html", b"<html><body>" + b"<div></x>" * 100_000 + b"</body></html>",
+        Case("unmatched_close.html", 11, dropped=("html_too_deep",)))
+    add("self_closing.html", b"<html><body>" + b"<div/>" * 100_000 + b"</body></html>",
+        Case("self_closing.html", 11, dropped=("html_too_deep",)))
+
+    # 12. one 2 MB line of words without punctuation
+    words = " ".join(["wort", "und", "noch", "eins", "mehr"] * 80_000)
+    add("long_line.txt", words.encode(), Case("long_line.txt", 12, kept=1))
+
+    # 13. 14 MB of spans: one page must not take a hundred times its size in memory
+    add("many_spans.html", b"<html><body>" + b"<span>a</span>" * 1_000_000 + b"</body></html>",
+        Case("many_spans.html", 13, dropped=("html_too_complex",)))
+
+    # 15. UTF-16 text with a BOM; 16. a UTF-8 page that claims UTF-16
+    add("utf16.txt", (english(21) + "\n").encode("utf-16"), Case("utf16.txt", 15, kept=1, must_contain="climate"))
+    html = (f"<html><head><meta charset=\"utf-16\"></head><body><article><p>{german(22)}</p></article>"
+            "</body></html>")
+    add("claims_utf16.html", html.encode(), Case("claims_utf16.html", 16, kept=1, must_contain="Maßnahmen"))
+
+    # 17. an upper-case language tag, and a region subtag
+    add("lang_upper.jsonl", _jsonl([{"id": "upper", "lang": "DE", "text": german(23)},
+                                    {"id": "region", "lang": "en-GB", "text": english(24)}]),
+        Case("lang_upper.jsonl", 17, kept=2))
+
+    # and two ordinary failures, for the count: an empty file and a gzip cut short
+    add("empty.txt", b"", Case("empty.txt", None, dropped=("empty",)))
+    whole = gzip.compress(_jsonl([{"id": "cut", "text": english(25) + " " + german(26)}]))
+    add("cut.jsonl.gz", whole[:len(whole) // 2],
+        Case("cut.jsonl.gz", None, dropped=("truncated_gzip",)))
+    return cases
