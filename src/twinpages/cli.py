@@ -96,9 +96,13 @@ def build_config(args: argparse.Namespace):
 
 
 def cmd_mine(args) -> int:
-    result = mine(args.inputs, args.out, build_config(args), progress=not args.quiet,
-                  checkpoint_every=args.checkpoint_every, runner=dataclass_from_args(RunnerConfig, args, "runner"),
-                  clean=args.clean, until=args.until)
+    try:
+        result = mine(args.inputs, args.out, build_config(args), progress=not args.quiet,
+                      checkpoint_every=args.checkpoint_every, runner=dataclass_from_args(RunnerConfig, args, "runner"),
+                      clean=args.clean, until=args.until)
+    except OSError as e:  # a full disk, a folder gone: nothing a document did, and nothing finished is lost
+        raise OSError(f"{e}; the run stopped. What it finished is kept in {args.out}: "
+                      "rerun the same command to resume") from e
     s = result.stats
     print(f"documents read {s['documents_read']}, kept {s['documents_kept']}, failed {s['documents_failed']}"
           + (f" {s['failed_by_type']}" if s["failed_by_type"] else "")

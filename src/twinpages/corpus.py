@@ -106,7 +106,10 @@ class _Job:
     def run(self, inputs: list, clean: bool, keep_pairs: bool) -> MineResult:
         t0 = time.monotonic()
         self.folder.open(self.signature, clean)
-        inputs = spool_streams(inputs, self.folder.path("spool"))
+        spooled = spool_streams(inputs, self.folder.path("spool"))
+        if spooled != inputs:  # the copies of streams are this run's inputs: kept with its shards
+            self.written["spool"] = [Path(p) for p, q in zip(spooled, inputs, strict=True) if p is not q]
+        inputs = spooled
         shards = plan_shards(inputs, self.config.read)
         repeats = self.count_lines(shards)
         read_stats = self.analyse(shards, repeats)

@@ -15,7 +15,9 @@ Layout of ``OUT/shards/`` (each file written atomically; a file that exists is f
     repeats/NAME.npz                 per input shard: line-hash counts per site (stages/repeats.py)
     repeats.npz                      the merged table of site-boilerplate lines
     documents/NAME.parquet           per input shard: the prepared documents (phases/docshards.py)
-    errors/NAME.jsonl                per input shard: documents that could not be used
+    errors/NAME.jsonl                per input shard: documents that could not be used, and warnings
+    ids-DIGEST.json                  repeated document ids and their new names (phases/ids.py)
+    spool/K/NAME                     copies of the inputs that were streams (stdin, pipes)
     stats/PHASE/NAME.json            per task: its counts (written last: the task's completion mark)
     vectors/ENCODER/NAME.npy         sentence vectors of a shard's documents (float32, one row a sentence)
     vectors/ENCODER/NAME.offsets.npy where each document's sentences start (int64, documents + 1)
