@@ -152,3 +152,82 @@ def test_a_20_mb_page_is_refused_by_default_without_reading_it(tmp_path: Path):
         f.write(b"<p>word </p>" * (21_000_000 // 12))
     (err,) = read([page])
     assert isinstance(err, DocError) and err.error == "too_large" and "--max-bytes" in err.message
+
+
+# --- encodings as browsers read them (issue 13) ------------------------------------------------------------
+
+def test_a_stray_byte_or_a_latin1_line_leaves_the_good_utf8_alone():
+    from twinpages.stages.readers.base import decode
+
+    good = "Größe und Übermaß, schön.\n".encode()
+    text, note = decode(good + b"one stray \xff byte\n" + good)
+    assert text.count("Größe und Übermaß, schön.") == 2 and "Ã" not in text
+    assert note and "1 of 3 lines" in note and "line 2" in note
+    text, note = decode(good + "Zeile: Größe.\n".encode("latin-1"))
+    assert text == "Größe und Übermaß, schön.\nZeile: Größe.\n" and note
+    # a document wholly in one legacy encoding is no repair
+    assert decode("Größe\nschön\n".encode("cp1252")) == ("Größe\nschön\n", None)
+
+
+def test_byte_order_marks_and_declared_charsets():
+    from twinpages.stages.readers.base import ReadError, decode, html5_charset
+
+    assert decode("Grüße".encode("utf-16")) == ("Grüße", None)  # a BOM, and NUL bytes: still text
+    assert decode(b"\xef\xbb\xbfGr\xc3\xbc\xc3\x9fe") == ("Grüße", None)
+    assert decode("Grüße".encode("utf-32")) == ("Grüße", None)
+    with pytest.raises(ReadError, match="NUL"):
+        decode(b"\x00\x01binary")
+    assert html5_charset("undefined") is None and html5_charset("rot13") is None
+    assert html5_charset("latin1") == "cp1252" and html5_charset("utf-16", in_meta=True) == "utf-8"
+    assert decode("Grüße".encode(), declared="undefined") == ("Grüße", None)
+    assert decode("Grüße".encode(), declared="utf-16") == ("Grüße", None)  # no NULs: not UTF-16 after all
+    assert decode("Grüße".encode("cp1252"), declared="latin1") == ("Grüße", None)
+
+
+def test_declared_languages_are_normalised(tmp_path: Path):
+    from twinpages.stages.langid import language_tag
+
+    assert [language_tag(t) for t in ("DE", "de-AT", "en_GB", "zh-Hant-TW", "deu", "fre", "iw", "xx")] == \
+        ["de", "de", "en", "zh", "de", "fr", "he", "xx"]
+    path = tmp_path / "d.jsonl"
+    path.write_text(json.dumps({"id": "a", "lang": "DE", "text": "Ein Satz."}) + "\n", encoding="utf-8")
+    assert [d.lang for d in read([path])] == ["de"]
+
+
+def test_jsonl_fields_of_the_wrong_type_are_named(tmp_path: Path):
+    path = tmp_path / "d.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in (
+        {"id": "a", "url": 5, "text": "x"}, {"id": "b", "lang": ["de"], "text": "x"}, {"id": {}, "text": "x"},
+        {"id": 7, "text": "Seven is a number, and a fine id."})), encoding="utf-8")
+    items = list(read([path]))
+    assert [type(i).__name__ for i in items] == ["DocError", "DocError", "DocError", "Document"]
+    assert "'url' must be a string" in items[0].message and "'lang'" in items[1].message
+    assert items[3].id == "7"
+
+
+def test_lone_surrogates_are_replaced_and_reported(tmp_path: Path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"id": "s\\udc00", "text": "Text \\ud800 here."}\n', encoding="utf-8")
+    (doc,) = read([path])
+    assert doc.id == "s\ufffd" and doc.raw == "Text \ufffd here."
+    assert [k for k, _ in doc.warnings] == ["decode_repaired", "decode_repaired"]
+
+
+def test_folders_that_cannot_be_listed_and_links_to_nothing_are_reported(tmp_path: Path):
+    import os
+
+    (tmp_path / "a.txt").write_text("A text.", encoding="utf-8")
+    os.symlink(tmp_path / "gone.txt", tmp_path / "link.txt")
+    os.symlink(tmp_path, tmp_path / "loop")  # a link back up: not followed
+    items = {getattr(i, "id", None) or i.doc_id: i for i in read([tmp_path])}
+    assert set(items) == {"a.txt", "link.txt"}
+    assert items["link.txt"].error == "not_found" and "symbolic link" in items["link.txt"].message
+
+
+def test_file_names_that_are_not_utf8_keep_their_bytes_visibly(tmp_path: Path):
+    import os
+
+    (tmp_path / os.fsdecode(b"caf\xe9.txt")).write_text("Un texte.", encoding="utf-8")
+    (doc,) = read([tmp_path])
+    assert doc.id == "caf\\xe9.txt" and doc.source.endswith("caf\\xe9.txt")
+    doc.id.encode("utf-8")  # writable anywhere

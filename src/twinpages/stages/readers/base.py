@@ -92,8 +92,9 @@ def list_files(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) 
                              "never read as input")
         if root.is_dir():
             found = []
-            for p in _walk(root):
-                if p.is_dir() or (p.is_symlink() and not p.exists()) or config.input_format or format_of(p):
+            for p in _walk(root):  # sockets and pipes inside a folder are not documents: skipped
+                dangling = p.is_symlink() and not p.exists()
+                if p.is_dir() or dangling or (p.is_file() and (config.input_format or format_of(p))):
                     found.append((p.relative_to(root).as_posix(), p))
             out += [(p, shown(rel)) for rel, p in sorted(found)]
         else:
