@@ -3,6 +3,8 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# the tools users read the outputs with (pyproject's "clients" extra), in an environment of their own
+CLIENTS := .venv-clients
 
 .PHONY: demo test lint clean
 
@@ -17,10 +19,16 @@ demo: $(BIN)/.installed
 	$(BIN)/twinpages mine examples/seeds -o demo-out
 	$(BIN)/twinpages report demo-out -o demo-out/report
 	@echo "--- demo-out/docpairs.jsonl"; cat demo-out/docpairs.jsonl
-	@echo "--- demo-out/bitext.tsv (first 3 of $$(wc -l < demo-out/bitext.tsv) sentence pairs)"; head -n 3 demo-out/bitext.tsv
+	@echo "--- demo-out/bitext/en-de.tsv (first 3 of $$(wc -l < demo-out/bitext/en-de.tsv) sentence pairs)"; head -n 3 demo-out/bitext/en-de.tsv
 	@echo "--- report: demo-out/report/index.html"
 
-test: $(BIN)/.installed
+$(CLIENTS)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(CLIENTS)
+	$(CLIENTS)/bin/python -m pip install --quiet --upgrade pip
+	$(CLIENTS)/bin/python -m pip install --quiet $$($(PYTHON) -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["clients"]))')
+	@touch $@
+
+test: $(BIN)/.installed $(CLIENTS)/.installed
 	$(BIN)/ruff check src tests benchmarks
 	@# the report's browser test drives Debian's Chromium (never a downloaded browser); it skips if none
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
@@ -32,4 +40,4 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff check src tests benchmarks
 
 clean:
-	rm -rf $(VENV) demo-out .pytest_cache
+	rm -rf $(VENV) $(CLIENTS) demo-out .pytest_cache

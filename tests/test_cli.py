@@ -52,7 +52,7 @@ def test_mine_seed_pair_matches_gold(mined, gold, seed_dir):
     assert p["direction"] == "en->de"
     assert 0.4 <= p["src_coverage"] <= 0.6
     assert p["tgt_coverage"] >= 0.9
-    with open(mined / "bitext.tsv", encoding="utf-8", newline="") as f:
+    with open(mined / "bitext" / "en-de.tsv", encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
     assert all(len(r) == 5 for r in rows)  # url1 url2 src trg score
     aligned = [(r[2], r[3]) for r in rows]
@@ -65,7 +65,7 @@ def test_mine_seed_pair_matches_gold(mined, gold, seed_dir):
 def test_mine_writes_run_record(mined):
     run = json.loads((mined / "run.json").read_text(encoding="utf-8"))
     assert run["stats"]["documents_read"] == 2 and run["stats"]["documents_failed"] == 0
-    assert "|emb:auto|" in run["label"] and run["signature"].startswith("v0.1.0-")
+    assert "|emb:auto|" in run["label"] and run["signature"].startswith("v0.2.0-")
     assert run["stats"]["encoders"] == {"usem3": 2}  # en-de: USE-m3 covers both
     assert (mined / "errors.jsonl").read_text(encoding="utf-8") == ""
 
@@ -98,7 +98,7 @@ def test_unrelated_documents_yield_no_pair(tmp_path, seed_dir):
     proc = run_cli("mine", str(tmp_path), "-o", str(out), "--quiet")
     assert proc.returncode == 0, proc.stderr
     assert (out / "docpairs.jsonl").read_text(encoding="utf-8") == ""
-    assert (out / "bitext.tsv").read_text(encoding="utf-8") == ""
+    assert not (out / "bitext").exists()  # no language pair found, none asked for: no bitext files
 
 
 def test_bad_document_is_reported_and_run_goes_on(tmp_path, seed_dir):

@@ -104,7 +104,7 @@ def test_one_run_over_every_hostile_case(hostile_run):
     assert same["same#1"]["main_text"].endswith("One more sentence is here.")
     assert {d["id"]: d["lang"] for d in kept if d["id"] in ("upper", "region")} == {"upper": "de", "region": "en"}
     # outputs are UTF-8 throughout, and the mojibake of item 1 is nowhere
-    for name in ("bitext.tsv", "documents.jsonl", "docpairs.jsonl"):
+    for name in ("bitext/en-de.tsv", "documents.jsonl", "docpairs.jsonl"):
         text = (out / name).read_bytes().decode("utf-8")
         assert "Ã¶" not in text and "Ã¼" not in text
 
@@ -119,9 +119,9 @@ def test_good_documents_come_out_as_without_the_hostile_ones(hostile_run, tmp_pa
         return [(Path(r[0]).name, Path(r[1]).name, *r[2:]) for r in rows
                 if Path(r[0]).name in (EN_SEED, DE_SEED) and Path(r[1]).name in (EN_SEED, DE_SEED)]
 
-    expected = seed_rows(clean / "bitext.tsv")
+    expected = seed_rows(clean / "bitext" / "en-de.tsv")
     assert len(expected) >= 10
-    assert seed_rows(base / "out" / "bitext.tsv") == expected
+    assert seed_rows(base / "out" / "bitext" / "en-de.tsv") == expected
 
 
 def test_streams_are_read_once_and_whole(tmp_path):

@@ -30,7 +30,7 @@ def test_pipeline_pickles_without_models(pipeline, seed_docs):
 
 
 def test_label_names_the_parts():
-    assert PipelineConfig().label() == "lid:fasttext|emb:auto|cand:top4|da:0.35q|sa:bead4|v:0.1.0"
+    assert PipelineConfig().label() == "lid:fasttext|emb:auto|cand:top4|da:0.35q|sa:bead4|v:0.2.0"
 
 
 def test_encoder_is_chosen_by_language():
@@ -67,7 +67,7 @@ def test_same_input_gives_identical_outputs(tmp_path, seed_dir):
     for run in ("a", "b"):
         out = tmp_path / run
         mine([seed_dir / EN_SEED, seed_dir / DE_SEED], out)
-        outs.append({name: (out / name).read_bytes() for name in ("docpairs.jsonl", "bitext.tsv", "run.json")})
+        outs.append({name: (out / name).read_bytes() for name in ("docpairs.jsonl", "bitext/en-de.tsv", "run.json")})
     assert outs[0] == outs[1]
 
 
@@ -85,22 +85,24 @@ def test_second_run_with_a_cache_embeds_nothing(tmp_path, seed_dir):
     second = mine([seed_dir / EN_SEED, seed_dir / DE_SEED], tmp_path / "b", config)
     assert first.stats["sentences_embedded"] == 22 + 12
     assert second.stats["sentences_embedded"] == 0
-    for name in ("docpairs.jsonl", "bitext.tsv"):
+    for name in ("docpairs.jsonl", "bitext/en-de.tsv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
 def test_same_site_keeps_cross_site_pairs_out(tmp_path, seed_dir):
-    """The seeds come from two different sites (here: two folders, as they have no URL)."""
+    """Without URLs a site is the folder named as input: two input folders are two sites, and one site
+    saved as en/ and de/ folders is one."""
     import shutil
     from dataclasses import replace
 
-    for sub, name in (("site-a", EN_SEED), ("site-b", DE_SEED)):
+    for sub, name in (("en", EN_SEED), ("de", DE_SEED)):
         (tmp_path / sub).mkdir()
         shutil.copy(seed_dir / name, tmp_path / sub / name)
     config = PipelineConfig()
-    assert len(mine([tmp_path]).pairs) == 1
     same_site = replace(config, candidates=replace(config.candidates, same_site=True))
-    assert mine([tmp_path], None, same_site).pairs == []
+    assert len(mine([tmp_path / "en", tmp_path / "de"]).pairs) == 1
+    assert mine([tmp_path / "en", tmp_path / "de"], None, same_site).pairs == []
+    assert len(mine([tmp_path], None, same_site).pairs) == 1  # the site's en/ and de/ folders
 
 
 def test_seed_pair_is_found_in_a_pool_without_false_partner():
@@ -134,7 +136,7 @@ def test_workers_give_the_same_outputs(tmp_path, seed_dir):
     one = mine([inp], tmp_path / "one")
     two = mine([inp], tmp_path / "two", workers=2)
     assert [e.doc_id for e in two.errors] == [e.doc_id for e in one.errors] == ["broken.txt"]
-    for name in ("docpairs.jsonl", "bitext.tsv", "documents.jsonl", "run.json"):
+    for name in ("docpairs.jsonl", "bitext/en-de.tsv", "documents.jsonl", "run.json"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
 
 
@@ -154,6 +156,7 @@ def test_parallel_alignment_gives_the_same_outputs(tmp_path):
     two = mine([corpus], tmp_path / "two", config, workers=2, checkpoint_every=10)
     assert one.stats["candidates"] > 30  # several batches went to the workers
     found = [json.loads(x) for x in (tmp_path / "two" / "docpairs.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert two.pairs == [] and len({frozenset((p["src_id"], p["tgt_id"])) for p in found} & gold) >= 50
-    for name in ("docpairs.jsonl", "bitext.tsv", "alignments.jsonl", "documents.jsonl", "run.json"):
+    assert len(two.pairs) == len(found) and [p.src_id for p in two.pairs] == [p["src_id"] for p in found]
+    assert len({frozenset((p["src_id"], p["tgt_id"])) for p in found} & gold) >= 50
+    for name in ("docpairs.jsonl", "bitext/en-fr.tsv", "alignments.jsonl", "documents.jsonl", "run.json"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name

@@ -33,13 +33,17 @@ def report(tmp_path_factory, seed_dir):
 
 
 def test_report_files_are_self_contained(report):
+    import re
+
     _, rep = report
     pages = sorted(p.name for p in rep.iterdir())
     assert pages == ["index.html", "pair-00001.html"]
     for page in rep.iterdir():
         html = page.read_text(encoding="utf-8")
-        assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
-        assert "<link" not in html and "src=" not in html.replace("src=x", "")
+        # nothing is loaded from elsewhere: no stylesheet, script, image or frame source
+        assert "<link" not in html and not re.search(r"<(script|img|iframe)[^>]*\ssrc=", html)
+        for href in re.findall(r'href="([^"]*)"', html):  # links: other report pages, passages, the originals
+            assert href.startswith(("pair-", "index.html", "#", "file://", "http://", "https://")), href
 
 
 def test_hostile_text_is_escaped(report):
@@ -70,7 +74,7 @@ def test_seed_pair_page_in_a_real_browser(report, gold, seed_dir):
         page.goto((rep / "pair-00001.html").as_uri())
         rows = page.locator("#beads tr.aligned")
         assert rows.count() == 12
-        aligned = [(rows.nth(k).locator("td").nth(0).inner_text(), rows.nth(k).locator("td").nth(1).inner_text())
+        aligned = [(rows.nth(k).locator("td").nth(0).text_content(), rows.nth(k).locator("td").nth(1).text_content())
                    for k in range(12)]
         assert gold_pairs_found(gold, aligned) == 12
         boilerplate = {normalise(t) for t in (seed_dir / EN_SEED).read_text(encoding="utf-8").splitlines()
@@ -81,16 +85,38 @@ def test_seed_pair_page_in_a_real_browser(report, gold, seed_dir):
         assert page.locator("details summary").first.inner_text().startswith("Removed boilerplate")
         assert not page.locator("details").first.evaluate("d => d.open")
         assert page.title() != "pwned" and dialogs == []
-        assert page.locator("#src-text mark.aligned").count() == 12
+        assert page.locator("#src-text mark").count() == 12 and page.locator("#tgt-text mark").count() == 12
+        # direction in plain words, coverage in words, links to both original pages
+        assert "The English page is the original; the German page is its translation." in page.inner_text("body")
+        assert "of the English page appears in the German page" in page.inner_text("body")
+        assert page.locator("h2:has-text('English page — the original') + p a").get_attribute("href") \
+            .startswith("file://")
+        # numbered passages, coloured alike on both sides; a click on a number jumps to its counterpart
+        n = page.locator("#src-text a.num-link").count()
+        assert n >= 1 and page.locator("#tgt-text a.num-link").count() == n
+        last = page.locator(f"#tgt-p{n}")
+        assert last.get_attribute("class") == page.locator(f"#src-p{n}").get_attribute("class")
+        page.evaluate("window.scrollTo(0, 0)")
+        page.locator(f"#src-p{n} a.num-link").click()
+        assert page.evaluate("location.hash") == f"#tgt-p{n}"
+        top = last.evaluate("e => e.getBoundingClientRect().top")
+        assert -2 <= top < page.evaluate("innerHeight"), top  # scrolled into view
+        assert last.evaluate("e => getComputedStyle(e).outlineStyle") == "solid"  # the target is outlined
+        # printable: collapsed parts open before printing
+        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+        assert page.locator("details").first.evaluate("d => d.open")
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report-seed-pair.png"))
-        # index: the filter box hides rows that do not match
+        # index: stories; the filter box hides the ones that do not match
         page.goto((rep / "index.html").as_uri())
-        assert page.locator("#pairs tbody tr").count() == 1
+        assert page.locator("section.story").count() == 1
+        assert "original" in page.locator("section.story tr").nth(1).inner_text()
         page.fill("#filter", "no such page")
-        assert page.locator("#pairs tbody tr").first.is_hidden()
-        page.fill("#filter", "en->de")
-        assert page.locator("#pairs tbody tr").first.is_visible()
+        assert page.locator("section.story").first.is_hidden()
+        page.fill("#filter", "german")
+        assert page.locator("section.story").first.is_visible()
+        page.locator("a:has-text('compare side by side')").click()
+        assert page.url.endswith("pair-00001.html")
         browser.close()
 
 
@@ -105,3 +131,74 @@ def test_mine_output_carries_what_the_report_needs(report):
     assert sorted(d["id"] for d in docs) == [EN_SEED, DE_SEED]
     for d in docs:
         assert all(d["main_text"][s:e] for s, e, _ in d["sentences"])
+
+
+def _story_folder(folder: Path) -> Path:
+    """A mine output written by hand: an English original with German and French translations, and a
+    de-fr pair whose direction is unknown (the translations of one story, paired with each other)."""
+    def doc(doc_id, lang, sentences):
+        text = " ".join(sentences)
+        spans, pos = [], 0
+        for s in sentences:
+            spans.append([text.index(s, pos), text.index(s, pos) + len(s), 1])
+            pos = spans[-1][1]
+        return {"id": doc_id, "url": f"https://{lang}.example/story", "lang": lang, "main_text": text,
+                "lines": [[1, text, True, "HTML main content"], [2, "Menu", False, "boilerplate"]],
+                "sentences": spans}
+
+    docs = [doc("en", "en", ["Storm hits the coast.", "Many roads are closed."]),
+            doc("de", "de", ["Sturm trifft die Küste.", "Viele Straßen sind gesperrt."]),
+            doc("fr", "fr", ["La tempête frappe la côte.", "Bonjour."])]
+
+    def pair(a, b, direction, cov_a, cov_b, score, beads):
+        return ({"src_id": a, "tgt_id": b, "src_url": f"https://{a}.example/story",
+                 "tgt_url": f"https://{b}.example/story", "src_lang": a, "tgt_lang": b, "score": score,
+                 "direction": direction, "direction_evidence": ["the de text keeps untranslated fragments"]
+                 if direction != "unknown" else [], "src_coverage": cov_a, "tgt_coverage": cov_b},
+                {"src_id": a, "tgt_id": b, "beads": beads})
+
+    pairs = [pair("en", "de", "en->de", 1.0, 1.0, 0.8, [[[0], [0], 0.6], [[1], [1], 0.5]]),
+             pair("en", "fr", "en->fr", 0.5, 0.5, 0.5, [[[0], [0], 0.6], [[1], [], 0.0], [[], [1], 0.0]]),
+             pair("de", "fr", "unknown", 0.5, 0.5, 0.45, [[[0], [0], 0.5]])]
+    folder.mkdir()
+    (folder / "documents.jsonl").write_text("".join(json.dumps(d) + "\n" for d in docs), encoding="utf-8")
+    (folder / "docpairs.jsonl").write_text("".join(json.dumps(p) + "\n" for p, _ in pairs), encoding="utf-8")
+    (folder / "alignments.jsonl").write_text("".join(json.dumps(a) + "\n" for _, a in pairs), encoding="utf-8")
+    return folder
+
+
+def test_a_story_groups_its_versions_and_says_who_translated_whom(tmp_path):
+    import re
+
+    out = _story_folder(tmp_path / "out")
+    rep = tmp_path / "report"
+    rep.mkdir()
+    (rep / "pair-00009.html").write_text("from an earlier report", encoding="utf-8")
+    write_report(out, rep)
+    assert sorted(p.name for p in rep.iterdir()) == ["index.html", "pair-00001.html", "pair-00002.html",
+                                                      "pair-00003.html"]  # the stale page is gone
+    index = (rep / "index.html").read_text(encoding="utf-8")
+    assert index.count('<section class="story">') == 1  # three pages, one story
+    roles = re.findall(r"<tr><td>(\w+)</td><td>(\w+)</td>", index)
+    assert roles == [("English", "original"), ("German", "translation"), ("French", "translation")]
+    assert "50% of the English page appears in the French page." in index
+    assert "Which page is the original is not known" in index  # the de-fr pair
+    assert 'href="https://en.example/story"' in index
+    de_fr = (rep / "pair-00003.html").read_text(encoding="utf-8")
+    assert "German ↔ French" in de_fr and "— the original" not in de_fr and "— the translation" not in de_fr
+    en_de = (rep / "pair-00001.html").read_text(encoding="utf-8")
+    assert "English → German" in en_de and "English page — the original" in en_de
+    assert "The English page is the original; the German page is its translation." in en_de
+    # both sentences follow each other on both sides: one passage, numbered 1 on both sides
+    assert en_de.count('href="#tgt-p1"') == 1 and en_de.count('href="#src-p1"') == 1
+    assert 'href="#tgt-p2"' not in en_de
+
+
+def test_links_to_originals_are_only_web_or_file_addresses(tmp_path):
+    from twinpages.report import _href
+
+    assert _href("https://a.example/x?y=1") == "https://a.example/x?y=1"
+    assert _href("javascript:alert(1)") is None and _href("data:text/html,x") is None
+    page = tmp_path / "p.html"
+    page.write_text("x", encoding="utf-8")
+    assert _href(str(page)) == page.resolve().as_uri() and _href(f"{page}:3") == page.resolve().as_uri()

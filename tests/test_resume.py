@@ -15,8 +15,8 @@ import pytest
 from conftest import shared_path
 from twinpages.eval.docalign_f1 import read_gold, subset
 
-OUTPUTS = ("docpairs.jsonl", "docpairs.parquet", "bitext.tsv", "bitext.tmx", "bitext.jsonl", "bitext.parquet",
-           "alignments.jsonl", "documents.jsonl", "errors.jsonl", "run.json", "manifest.json")
+OUTPUTS = ("docpairs.jsonl", "docpairs.parquet", "bitext/en-fr.tsv", "bitext/en-fr.tmx", "bitext/en-fr.jsonl",
+           "bitext/en-fr.parquet", "alignments.jsonl", "documents.jsonl", "errors.jsonl", "run.json", "manifest.json")
 
 
 @pytest.fixture(scope="module")

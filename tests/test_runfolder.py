@@ -34,7 +34,7 @@ def test_a_run_folder_has_a_marker_and_a_manifest(seeds, tmp_path):
     listed = {e["path"] for files in manifest["phases"].values() for e in files}
     on_disk = {p.relative_to(out).as_posix() for p in (out / "shards").rglob("*") if p.is_file()}
     assert listed == on_disk  # every shard file is accounted for, and nothing else is left
-    assert {e["path"] for e in manifest["outputs"]} >= {"docpairs.jsonl", "bitext.tsv", "run.json"}
+    assert {e["path"] for e in manifest["outputs"]} >= {"docpairs.jsonl", "bitext/en-de.tsv", "run.json"}
 
 
 def test_a_rerun_resumes_and_other_settings_are_refused_unless_clean(seeds, tmp_path):
@@ -56,7 +56,7 @@ def test_other_output_formats_rewrite_only_the_outputs(seeds, tmp_path):
     tsv_only = replace(PipelineConfig(), output=replace(PipelineConfig().output, formats=("tsv",)))
     result = mine([seeds], out, tsv_only)
     assert result.stats["sentences_embedded"] == 0  # same signature: the shards were reused
-    assert (out / "bitext.tsv").exists() and not (out / "bitext.tmx").exists()
+    assert (out / "bitext/en-de.tsv").exists() and not (out / "bitext" / "en-de.tmx").exists()
     assert not (out / "docpairs.parquet").exists()  # no stale file of the earlier formats
 
 
@@ -103,7 +103,7 @@ def test_parquet_schemas_are_the_records(seeds, tmp_path):
     out = tmp_path / "out"
     mine([seeds], out)
     assert pq.read_schema(out / "docpairs.parquet").remove_metadata() == DOCPAIR.arrow_schema()
-    assert pq.read_schema(out / "bitext.parquet").remove_metadata() == BITEXT.arrow_schema()
+    assert pq.read_schema(out / "bitext" / "en-de.parquet").remove_metadata() == BITEXT.arrow_schema()
     row = json.loads((out / "docpairs.jsonl").read_text().splitlines()[0])
     assert list(row) == DOCPAIR.names
 

@@ -1,10 +1,10 @@
 """twinpages: find translated twins in multilingual web text."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from .config import PipelineConfig  # noqa: E402
-from .corpus import MineResult, mine  # noqa: E402
+from .corpus import MineResult, extract, mine  # noqa: E402
 from .pipeline import Pipeline, align_files  # noqa: E402
 from .runners import RunnerConfig  # noqa: E402
 
-__all__ = ["MineResult", "Pipeline", "PipelineConfig", "RunnerConfig", "align_files", "mine", "__version__"]
+__all__ = ["MineResult", "Pipeline", "PipelineConfig", "RunnerConfig", "align_files", "extract", "mine", "__version__"]

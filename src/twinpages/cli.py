@@ -8,7 +8,7 @@ import sys
 
 from . import __version__
 from .config import add_dataclass_flags, add_flags, config_from_args, dataclass_from_args
-from .corpus import DECIDE_BATCH, PHASES, mine
+from .corpus import DECIDE_BATCH, PHASES, extract, mine
 from .pipeline import align_files
 from .runfolder import RunFolderError
 from .runners import RunnerConfig
@@ -16,31 +16,57 @@ from .stages.docalign import is_translation
 from .stages.writers.bitext import bitext_rows
 from .stages.writers.files import docpair_record
 
-EXIT_OK, EXIT_DOC_ERRORS, EXIT_FAILED = 0, 3, 2
+EXIT_OK, EXIT_DOC_ERRORS, EXIT_FAILED, EXIT_INTERRUPTED = 0, 3, 2, 130
 
 # which configuration sections' flags each command takes (the flags themselves come from config.py)
-DOCUMENT_SECTIONS = ("read", "extract", "langid", "segment", "embed")
-MINE_SECTIONS = DOCUMENT_SECTIONS + ("candidates", "docalign", "select", "output")
+DOCUMENT_SECTIONS = ("read", "extract", "langid", "segment")
+MINE_SECTIONS = DOCUMENT_SECTIONS + ("embed", "candidates", "docalign", "select", "output")
+INPUTS_HELP = ("files or folders: line dumps (.txt), HTML pages, WARC archives, JSONL records {id, text|html, "
+               "url?, lang?}, each optionally gzipped; pages with other names are recognised by their first "
+               "bytes; - reads standard input")
+
+MINE_EXAMPLES = """examples:
+  twinpages mine crawl/ -o out                      every language pair found in crawl/
+  twinpages mine site/ -o out -l en-de,en-fr        only these pairs; English in the first column
+  twinpages mine crawl.warc.gz -o out --workers 2 --one-to-one --compress
+  zcat docs.jsonl.gz | twinpages mine - -o out --json
+  twinpages report out -o out/report
+
+The run folder OUT keeps every phase's shards: rerunning the same command after a crash or Ctrl-C
+resumes. Exit codes: 0 finished; 3 finished, some documents dropped (OUT/errors.jsonl); 2 could not run."""
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="twinpages", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"twinpages {__version__}")
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(prog="twinpages", description="Find translated twins in multilingual web "
+                                     "text.", epilog=MINE_EXAMPLES, formatter_class=formatter)
+    parser.add_argument("-V", "--version", action="version", version=f"twinpages {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("mine", help="find translated document pairs among the inputs and align them")
-    p.add_argument("inputs", nargs="+", help="files or directories (.txt, .html, .warc, .jsonl, optionally .gz)")
+    p = sub.add_parser("mine", help="find translated document pairs among the inputs and align them",
+                       description=_wrap("Find the document pairs that are translations of each other, align "
+                                         "their sentences, and write bitext per language pair "
+                                         "(OUT/bitext/L1-L2.*), document pairs, and the files `twinpages report` "
+                                         "reads."),
+                       epilog=MINE_EXAMPLES, formatter_class=formatter)
+    p.add_argument("inputs", nargs="+", help=INPUTS_HELP)
     p.add_argument("-o", "--out", required=True, help="the run folder: shards, then the output files")
     _add_run_flags(p)
     add_flags(p, MINE_SECTIONS)
 
-    p = sub.add_parser("align", help="align the sentences of two given documents")
+    p = sub.add_parser("align", help="align the sentences of two given documents",
+                       description=_wrap("Align the sentences of two documents given by path; the bitext goes "
+                                         "to stdout (TSV: url1 url2 src trg score, or JSONL), a summary to "
+                                         "stderr."),
+                       epilog="example:\n  twinpages align article.en.txt artikel.de.txt --format jsonl",
+                       formatter_class=formatter)
     p.add_argument("src")
     p.add_argument("tgt")
-    p.add_argument("--format", choices=["tsv", "jsonl"], default="tsv")
-    add_flags(p, DOCUMENT_SECTIONS + ("docalign",))
+    p.add_argument("--format", choices=["tsv", "jsonl"], default="tsv", help="(default: tsv)")
+    add_flags(p, DOCUMENT_SECTIONS + ("embed", "docalign"))
 
-    p = sub.add_parser("report", help="static HTML report of a `mine` output folder")
+    p = sub.add_parser("report", help="static HTML report of a `mine` output folder",
+                       epilog="example:\n  twinpages report out -o out/report", formatter_class=formatter)
     p.add_argument("out", help="the folder `twinpages mine` wrote")
     p.add_argument("-o", "--report", required=True, help="folder for index.html and the pair pages")
 
@@ -64,17 +90,41 @@ def parse_args(argv=None) -> argparse.Namespace:
     e.add_argument("--gold", required=True, help="gold pairs, one 'id<TAB>id' per line")
     e.add_argument("--gold-pairs", type=int, default=None, help="evaluate on this many gold pairs only...")
     e.add_argument("--distractors", type=int, default=0, help="...plus this many other documents (seeded)")
-    e.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    e.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
     add_dataclass_flags(e, RunnerConfig, "runner")
     add_flags(e, MINE_SECTIONS)
 
-    p = sub.add_parser("extract", help="write the main text of each input document")
-    p.add_argument("inputs", nargs="+", help="files or directories (.txt, .html, .warc, .jsonl, optionally .gz)")
-    p.add_argument("-o", "--out", required=True, help="output directory (documents.jsonl, errors.jsonl)")
-    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    p = sub.add_parser("extract", help="write the main text of each input document",
+                       description=_wrap("Read, extract the main text, identify languages and split sentences; "
+                                         "write OUT/documents.jsonl ({id, url, lang, text}) and OUT/errors.jsonl. "
+                                         "OUT is a run folder: `mine` with the same settings into it carries on "
+                                         "from there."),
+                       epilog="examples:\n  twinpages extract pages/ -o extracted --workers 2\n"
+                              "  twinpages extract dump.txt -o extracted --extract none",
+                       formatter_class=formatter)
+    p.add_argument("inputs", nargs="+", help=INPUTS_HELP)
+    p.add_argument("-o", "--out", required=True, help="output folder (a run folder: documents.jsonl, errors.jsonl)")
+    p.add_argument("--clean", action="store_true",
+                   help="remove an earlier run with other settings from the output folder first")
+    _add_output_flags(p)
+    add_dataclass_flags(p, RunnerConfig, "runner")
     add_flags(p, DOCUMENT_SECTIONS)
     return parser.parse_args(argv)
+
+
+def _wrap(text: str) -> str:
+    import textwrap
+
+    return textwrap.fill(text, 100)
+
+
+def _add_output_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="also print time and peak memory per phase, and every count, on stderr")
+    p.add_argument("--json", action="store_true",
+                   help="print the run's summary as one JSON object, the last line on stdout")
 
 
 def _add_run_flags(p: argparse.ArgumentParser) -> None:
@@ -82,48 +132,94 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
                    help="start from the configuration in a run's run.json (flags given override it)")
     p.add_argument("--clean", action="store_true",
                    help="remove an earlier run with other settings from the output folder first")
-    p.add_argument("--checkpoint-every", type=int, default=None, metavar="N",
+    p.add_argument("--checkpoint-every", type=_positive, default=None, metavar="N",
                    help="candidate pairs per decide task: the unit of resume and of parallel work "
                         f"(default: {DECIDE_BATCH})")
-    p.add_argument("--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--until", choices=PHASES, default=None,
                    help="stop after this phase (the run folder keeps its shards; rerun without it to go on)")
+    _add_output_flags(p)
     add_dataclass_flags(p, RunnerConfig, "runner")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {text}")
+    return value
 
 
 def build_config(args: argparse.Namespace):
     return config_from_args(args)
 
 
-def cmd_mine(args) -> int:
-    try:
-        result = mine(args.inputs, args.out, build_config(args), progress=not args.quiet,
-                      checkpoint_every=args.checkpoint_every, runner=dataclass_from_args(RunnerConfig, args, "runner"),
-                      clean=args.clean, until=args.until)
-    except OSError as e:  # a full disk, a folder gone: nothing a document did, and nothing finished is lost
-        raise OSError(f"{e}; the run stopped. What it finished is kept in {args.out}: "
-                      "rerun the same command to resume") from e
-    s = result.stats
-    print(f"documents read {s['documents_read']}, kept {s['documents_kept']}, failed {s['documents_failed']}"
-          + (f" {s['failed_by_type']}" if s["failed_by_type"] else "")
-          + (f"; warnings {s['warnings_by_type']} (kept after a repair)" if s["warnings_by_type"] else ""),
-          file=sys.stderr)
-    print(f"document pairs {s['document_pairs']}, sentence pairs {s['sentence_pairs']} -> {args.out}",
-          file=sys.stderr)
+def _counts(by_type: dict) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(by_type.items()))
+
+
+def summary_lines(s: dict, out: str, pairs: bool = True) -> list[str]:
+    """The run's summary for a person: what was read, kept, dropped and repaired, and what was found."""
+    failed, warned = s["failed_by_type"], s.get("warnings_by_type")
+    lines = [f"documents read {s['documents_read']:,}, kept {s['documents_kept']:,}, "
+             f"failed {s['documents_failed']:,}" + (f" ({_counts(failed)})" if failed else "")
+             + (f"; warnings {sum(warned.values()):,} ({_counts(warned)}), documents kept after a repair"
+                if warned else "")]
+    if pairs:
+        lines.append(f"document pairs {s['document_pairs']:,}, sentence pairs {s['sentence_pairs']:,} -> {out}")
+    else:
+        lines.append(f"-> {out}")
     peak = s["peak_rss_mb"]
     workers = peak["workers"]
-    print(f"peak memory (MB): driver {peak['driver']:,}"
-          + (f", workers {', '.join(f'{v:,}' for v in workers.values())}" if workers else "")
-          + f"; {s['seconds']:,.0f} s", file=sys.stderr)
-    return EXIT_DOC_ERRORS if any(e.severity == "error" for e in result.errors) else EXIT_OK
+    lines.append(f"{s['seconds']:,.0f} s; peak memory (MB): driver {peak['driver']:,}"
+                 + (f", workers {', '.join(f'{v:,}' for v in workers.values())}" if workers else ""))
+    return lines
+
+
+def _report(result, args) -> int:
+    s = result.stats
+    for line in summary_lines(s, args.out, pairs=args.command == "mine" and args.until in (None, "select")):
+        print(line, file=sys.stderr)
+    if args.verbose:
+        print("seconds per phase: " + _counts(s.get("stage_seconds", {})), file=sys.stderr)
+        print(json.dumps(s, ensure_ascii=False, indent=1, sort_keys=True), file=sys.stderr)
+    failed = any(e.severity == "error" for e in result.errors)
+    if args.json:
+        print(json.dumps({"out": str(args.out), "exit_code": EXIT_DOC_ERRORS if failed else EXIT_OK, **s},
+                         ensure_ascii=False, sort_keys=True))
+    return EXIT_DOC_ERRORS if failed else EXIT_OK
+
+
+def _resumable(fn, out: str):
+    """Run ``fn``; an OSError (a full disk, a folder gone) or Ctrl-C ends with what to do next: nothing
+    a finished task wrote is lost, and rerunning the same command resumes."""
+    try:
+        return fn()
+    except OSError as e:
+        raise OSError(f"{e}; the run stopped. What it finished is kept in {out}: "
+                      "rerun the same command to resume") from e
+    except KeyboardInterrupt:
+        raise Interrupted(f"interrupted. What the run finished is kept in {out}: rerun the same command to "
+                          "resume") from None
+
+
+class Interrupted(Exception):
+    pass
+
+
+def cmd_mine(args) -> int:
+    config = build_config(args)
+    runner = dataclass_from_args(RunnerConfig, args, "runner")
+    result = _resumable(lambda: mine(args.inputs, args.out, config, progress=not args.quiet,
+                                     checkpoint_every=args.checkpoint_every, runner=runner, clean=args.clean,
+                                     until=args.until), args.out)
+    return _report(result, args)
 
 
 def cmd_align(args) -> int:
     config = build_config(args)
     pair = align_files(args.src, args.tgt, config)
     if args.format == "tsv":
-        for r in bitext_rows([pair], dedup=False):
-            sys.stdout.write("\t".join((r.url1, r.url2, r.src, r.trg, f"{r.score:.4f}")) + "\n")
+        for r in bitext_rows([pair], dedup=False, preferred=[(pair.src_lang, pair.tgt_lang)]):
+            sys.stdout.write("\t".join((r.src_url, r.tgt_url, r.src, r.tgt, f"{r.score:.4f}")) + "\n")
     else:
         for b in pair.pairs:
             if b.src_idx and b.tgt_idx:
@@ -160,13 +256,11 @@ def cmd_eval(args) -> int:
 
 
 def cmd_extract(args) -> int:
-    from .pipeline import extract_documents
-
     config = build_config(args)
-    kept, errors = extract_documents(args.inputs, args.out, config, progress=not args.quiet)
-    failed = sum(e.severity == "error" for e in errors)
-    print(f"documents kept {kept}, failed {failed}, warnings {len(errors) - failed} -> {args.out}", file=sys.stderr)
-    return EXIT_DOC_ERRORS if failed else EXIT_OK
+    runner = dataclass_from_args(RunnerConfig, args, "runner")
+    result = _resumable(lambda: extract(args.inputs, args.out, config, progress=not args.quiet, runner=runner,
+                                        clean=args.clean), args.out)
+    return _report(result, args)
 
 
 def cmd_report(args) -> int:
@@ -186,3 +280,6 @@ def main(argv=None) -> int:
     except (ValueError, OSError, RunFolderError) as e:
         print(f"twinpages: error: {e}", file=sys.stderr)
         return EXIT_FAILED
+    except (Interrupted, KeyboardInterrupt) as e:
+        print(f"twinpages: {e or 'interrupted'}", file=sys.stderr)
+        return EXIT_INTERRUPTED

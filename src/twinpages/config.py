@@ -22,7 +22,7 @@ from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 
 from . import __version__
-from .settings import comma_list, setting  # noqa: F401  (re-exported)
+from .settings import check_ranges, comma_list, setting  # noqa: F401  (re-exported)
 from .stages.candidates import CandidatesConfig
 from .stages.docalign import DocAlignConfig, SelectConfig
 from .stages.embed import EmbedConfig
@@ -46,6 +46,10 @@ class PipelineConfig:
     docalign: DocAlignConfig = field(default_factory=DocAlignConfig)
     select: SelectConfig = field(default_factory=SelectConfig)
     output: OutputConfig = field(default_factory=OutputConfig)
+
+    def __post_init__(self):
+        for f in fields(self):
+            check_ranges(getattr(self, f.name))
 
     def signature(self) -> str:
         """``v<version>-<hash>``: the hash of every setting that changes results and of the record schemas."""
@@ -145,13 +149,34 @@ def _add_flag(parser: argparse.ArgumentParser, prefix: str, f) -> None:
     dest = f"{prefix}.{f.name}"
     shown = ",".join(default) if isinstance(default, tuple) else default
     help_text = meta["help"] if "default" in meta["help"] else f"{meta['help']} (default: {shown})".lstrip()
+    flags = meta["flag"] if isinstance(meta["flag"], tuple) else (meta["flag"],)
     if isinstance(default, bool):
-        parser.add_argument(meta["flag"], dest=dest, action="store_const", const=not default,
+        parser.add_argument(*flags, dest=dest, action="store_const", const=not default,
                             default=argparse.SUPPRESS, help=meta["help"])
         return
     kind = meta.get("parse") or (type(default) if default is not None and not isinstance(default, tuple) else str)
-    parser.add_argument(meta["flag"], dest=dest, type=kind, choices=meta.get("choices"), metavar=f.name.upper()
-                        if not meta.get("choices") else None, default=argparse.SUPPRESS, help=help_text)
+    parser.add_argument(*flags, dest=dest, type=_checked(kind, f), choices=meta.get("choices"),
+                        metavar=f.name.upper() if not meta.get("choices") else None, default=argparse.SUPPRESS,
+                        help=help_text)
+
+
+def _checked(kind, f):
+    """The flag's parser, refusing values out of the field's range with argparse's own error (exit 2)."""
+    low, high = f.metadata.get("low"), f.metadata.get("high")
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e) or f"invalid value {text!r}") from None
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = (f"from {low} to {high}" if low is not None and high is not None
+                      else f"at least {low}" if low is not None else f"at most {high}")
+            raise argparse.ArgumentTypeError(f"must be {bounds}, not {text}")
+        return value
+
+    parse.__name__ = getattr(kind, "__name__", "value")  # argparse names the type in its messages
+    return parse
 
 
 def config_from_args(args: argparse.Namespace, base: PipelineConfig | None = None) -> PipelineConfig:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 import time
 from collections.abc import Iterable
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from .config import PipelineConfig, to_dict
 from .data import DocError, DocPair, Document
-from .io import read_lines
+from .io import atomic_lines, read_lines
 from .phases.base import add_stats, load_stats, save_stats
 from .phases.candidates import FindCandidates, read_candidates
 from .phases.decide import Decide, DecideTask
@@ -39,12 +40,15 @@ from .runners.base import peak_rss_mb
 from .schemas import ERROR, error_from_dict
 from .stages.embed import encoders_for
 from .stages.readers.base import spool_streams
-from .stages.writers.outputs import output_files, write_outputs
+from .stages.writers.outputs import write_outputs
 
 
 @dataclass(slots=True)
 class MineResult:
-    pairs: list[DocPair]  # when mine() wrote no output folder; else empty (see OUT/docpairs.jsonl)
+    """What a run found. ``pairs``: a list when mine() had no output folder; with one, the run folder's
+    selected pairs, read back lazily each time they are iterated (a crawl's pairs need not fit in memory)."""
+
+    pairs: list[DocPair] | SelectedPairs
     errors: list[DocError]
     stats: dict
 
@@ -66,14 +70,36 @@ def mine(inputs: Iterable[str | Path], out_dir: str | Path | None = None,
     ``until``: stop after this phase (one of PHASES; a later run without it carries on from there)."""
     if until is not None and until not in PHASES:
         raise ValueError(f"unknown phase {until!r}; choose from {PHASES}")
+    inputs = _paths(inputs)  # a str is one path, not the characters of one
+    missing = [str(p) for p in inputs if str(p) != "-" and not os.path.lexists(p)]
+    if missing:  # a typo, not a document that went missing: nothing is run
+        raise ValueError(f"no such file or folder: {', '.join(missing)}")
+    return _run(inputs, out_dir, config, progress, workers, checkpoint_every, runner, clean, until)
+
+
+def extract(inputs: Iterable[str | Path], out_dir: str | Path, config: PipelineConfig = PipelineConfig(),
+            progress: bool = False, workers: int = 1, runner: Runner | RunnerConfig | None = None,
+            clean: bool = False) -> MineResult:
+    """Read, extract and label the inputs (the read phase of ``mine``, with its runners and resume) and
+    write ``OUT/documents.jsonl`` ({id, url, lang, text}, run order) and ``OUT/errors.jsonl``. OUT is a
+    run folder: a later ``mine`` with the same settings into it carries on from the read phase."""
+    return _run(_paths(inputs), out_dir, config, progress, workers, None, runner, clean, "read", extract_only=True)
+
+
+def _paths(inputs) -> list:
+    return [inputs] if isinstance(inputs, str | Path) else list(inputs)
+
+
+def _run(inputs, out_dir, config, progress, workers, checkpoint_every, runner, clean, until,
+         extract_only: bool = False) -> MineResult:
     tmp = tempfile.TemporaryDirectory() if out_dir is None else None
     folder = RunFolder(Path(tmp.name) / "run" if tmp else out_dir)
     owned = not isinstance(runner, Runner)
     if owned:
         runner = make_runner(runner if isinstance(runner, RunnerConfig) else RunnerConfig(workers=workers))
     try:
-        job = _Job(folder, config, runner, progress, checkpoint_every or DECIDE_BATCH, until)
-        return job.run(list(inputs), clean, keep_pairs=tmp is not None)
+        job = _Job(folder, config, runner, progress, checkpoint_every or DECIDE_BATCH, until, extract_only)
+        return job.run(inputs, clean, keep_pairs=tmp is not None)
     finally:
         folder.close()
         if owned:
@@ -91,9 +117,9 @@ DECIDE_BATCH = 500
 
 class _Job:
     def __init__(self, folder: RunFolder, config: PipelineConfig, runner: Runner, progress: bool, batch: int,
-                 until: str | None = None):
+                 until: str | None = None, extract_only: bool = False):
         self.folder, self.config, self.runner, self.progress, self.batch = folder, config, runner, progress, batch
-        self.until = until
+        self.until, self.extract_only = until, extract_only
         self.signature = config.signature()
         # the encoder threads are shared out among the workers: more BLAS threads than cores slows all
         threads = max(1, config.embed.threads // runner.workers)
@@ -111,6 +137,10 @@ class _Job:
             self.written["spool"] = [Path(p) for p, q in zip(spooled, inputs, strict=True) if p is not q]
         inputs = spooled
         shards = plan_shards(inputs, self.config.read)
+        if not shards:
+            raise ValueError(f"no input documents in {', '.join(map(str, inputs))}: folders are searched for "
+                             ".txt, .html, .warc, .jsonl files (optionally .gz) and for pages whose first bytes "
+                             "are HTML or WARC")
         repeats = self.count_lines(shards)
         read_stats = self.analyse(shards, repeats)
         errors = [error_from_dict(json.loads(line)) for s in shards
@@ -118,10 +148,13 @@ class _Job:
         renamed, duplicates = self.unique_ids(shards)
         errors += duplicates
         self.n_duplicates = len(duplicates)
-        if self.until == "read":
-            return self._partial(t0, errors, self.stats(read_stats))
         index = ShardIndex.from_counts([s.name for s in shards], [st["documents"] for st in read_stats])
         index = replace(index, renamed=renamed)
+        if self.extract_only:
+            outputs = self.write_extracted(index, errors)
+            self.folder.write_manifest(self.signature, self.written, outputs, {})
+        if self.until == "read":
+            return self._partial(t0, errors, self.stats(read_stats))
         embed_stats = self.embed(index, read_stats)
         if self.until == "embed":
             return self._partial(t0, errors, self.stats(read_stats, embed_stats))
@@ -135,21 +168,22 @@ class _Job:
         pairs = SelectedPairs(pairs_path)
         stats = self.stats(read_stats, embed_stats, n_candidates, select_stats)
         if self.until == "select":
-            return self._partial(t0, errors, stats)
+            return self._partial(t0, errors, stats, pairs)
         if keep_pairs:  # no output folder asked for: the pairs are the result
             return self._partial(t0, errors, stats, list(pairs))
         t_write = time.monotonic()
         outputs = self.write(pairs, index, errors, stats)
         self.seconds["write"] = round(time.monotonic() - t_write, 1)
         self.folder.write_manifest(self.signature, self.written, outputs, to_dict(self.config.output))
-        return self._partial(t0, errors, stats)
+        return self._partial(t0, errors, stats, pairs)
 
-    def _partial(self, t0: float, errors: list[DocError], stats: dict, pairs: list | None = None) -> MineResult:
+    def _partial(self, t0: float, errors: list[DocError], stats: dict,
+                 pairs: list | SelectedPairs | None = None) -> MineResult:
         stats["stage_seconds"] = self.seconds
         stats["seconds"] = round(time.monotonic() - t0, 2)
         stats["peak_rss_mb"] = {"driver": peak_rss_mb(),
                                 "workers": dict(sorted(self.runner.worker_peak_rss_mb.items()))}
-        return MineResult(pairs or [], errors, stats)
+        return MineResult(pairs if pairs is not None else [], errors, stats)
 
     # --- phases ---------------------------------------------------------------------------------------
 
@@ -281,14 +315,10 @@ class _Job:
         out = self.folder.root
         settings = to_dict(self.config.output)
         previous = self.folder.manifest() or {}
-        current = output_files(out, self.config.output)
+        before = [out / entry["path"] for entry in previous.get("outputs", [])]
         if previous.get("signature") == self.signature and previous.get("output_settings") == settings \
-                and all(p.exists() for p in current):
-            return current  # finished before, with these settings: nothing to write
-        for entry in previous.get("outputs", []):  # files of other formats than this run's
-            p = out / entry["path"]
-            if p not in current:
-                p.unlink(missing_ok=True)
+                and before and all(p.exists() for p in before):
+            return before  # finished before, with these settings: nothing to write
         # run.json holds what the inputs and settings determine: not timings, not what a resumed run
         # found already done, not how it was executed
         varying = ("sentences_embedded",)
@@ -296,20 +326,39 @@ class _Job:
                       "stats": {k: v for k, v in stats.items() if k not in varying}}
         in_pairs = {i for p in pairs for i in (p.src_id, p.tgt_id)}
         docs = _documents(self.folder, index, in_pairs)
-        write_outputs(out, pairs, docs, errors, run_record, self.config.output)
-        return current
+        written = write_outputs(out, pairs, docs, errors, run_record, self.config.output,
+                                self.config.candidates.langs)
+        for p in set(before) - set(written):  # files of formats or language pairs this run did not write
+            p.unlink(missing_ok=True)
+        if (out / "bitext").is_dir() and not any((out / "bitext").iterdir()):
+            (out / "bitext").rmdir()
+        return written
 
 
-def _documents(folder: RunFolder, index: ShardIndex, ids: set[str]) -> Iterable[Document]:
-    """The documents with these ids, in run order, reading only the shards' id column for the others."""
+    def write_extracted(self, index: ShardIndex, errors: list[DocError]) -> list[Path]:
+        """`twinpages extract`'s files: each kept document's main text, in run order, and the errors."""
+        from .stages.writers.files import write_errors
+
+        out = self.folder.root
+        records = (json.dumps({"id": d.id, "url": d.url, "lang": d.lang, "text": d.main_text},
+                              ensure_ascii=False) + "\n" for d in _documents(self.folder, index, None))
+        atomic_lines(out / "documents.jsonl", records)
+        write_errors(out / "errors.jsonl", errors)
+        return [out / "documents.jsonl", out / "errors.jsonl"]
+
+
+def _documents(folder: RunFolder, index: ShardIndex, ids: set[str] | None) -> Iterable[Document]:
+    """The documents with these ids (None: all), in run order, reading only the shards' id column for
+    the others."""
     renames = index.renames()
     for k, name in enumerate(index.names):
         path = folder.path("documents", f"{name}.parquet")
-        shard_ids = read_table(path, ["id"]).column("id").to_pylist()
-        for row, new in renames.get(k, {}).items():
-            shard_ids[row] = new
-        if not ids.intersection(shard_ids):
-            continue
+        if ids is not None:
+            shard_ids = read_table(path, ["id"]).column("id").to_pylist()
+            for row, new in renames.get(k, {}).items():
+                shard_ids[row] = new
+            if not ids.intersection(shard_ids):
+                continue
         for doc in read_documents(path, renames.get(k)):
-            if doc.id in ids:
+            if ids is None or doc.id in ids:
                 yield doc

@@ -150,18 +150,6 @@ class Pipeline:
 
 
 
-def count_repeats(inputs: list, config: PipelineConfig) -> RepeatedLines | None:
-    """First pass: count the corpus's lines per site (reading is cheap next to embedding)."""
-    if not config.extract.repeated_min_docs or config.extract.mode == "none":  # clean text: nothing to count
-        return None
-    repeats = RepeatedLines(config.extract.repeated_min_docs)
-    for doc in readers.read(inputs, config.read):
-        if isinstance(doc, Document):
-            repeats.add(doc)
-    repeats.finish()
-    return repeats
-
-
 def load_documents(paths: Iterable[str | Path], config: PipelineConfig = PipelineConfig(),
                    pipe: Pipeline | None = None) -> tuple[list[Document], list[DocError]]:
     pipe = pipe or Pipeline(config)
@@ -179,35 +167,3 @@ def align_files(src: str | Path, tgt: str | Path, config: PipelineConfig = Pipel
         e = errors[0]
         raise ValueError(f"{e.source}: {e.error}: {e.message}")
     return pipe.align_pair(docs[0], docs[1], orient=False)
-
-
-def extract_documents(inputs: Iterable[str | Path], out_dir: str | Path, config: PipelineConfig = PipelineConfig(),
-                      progress: bool = False) -> tuple[int, list[DocError]]:
-    """Read, extract and label the inputs; write OUT/documents.jsonl ({id, url, lang, text}) and
-    OUT/errors.jsonl. Returns (documents kept, errors)."""
-    import json
-    import tempfile
-
-    from .stages.writers.files import atomic_lines, write_errors
-
-    spool = tempfile.TemporaryDirectory()  # streams (stdin, pipes) are read twice: copied here first
-    inputs = readers.spool_streams(inputs, Path(spool.name))
-    pipe = Pipeline(config, progress=progress)
-    errors: list[DocError] = []
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    kept = 0
-
-    def records():
-        nonlocal kept
-        for d in pipe.analyse(readers.read(inputs, config.read), errors, repeats=count_repeats(inputs, config)):
-            kept += 1
-            record = {"id": d.id, "url": d.url, "lang": d.lang, "text": d.main_text}
-            yield json.dumps(record, ensure_ascii=False) + "\n"
-
-    try:
-        atomic_lines(out / "documents.jsonl", records())
-    finally:
-        spool.cleanup()
-    write_errors(out / "errors.jsonl", errors)
-    return kept, errors

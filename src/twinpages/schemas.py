@@ -73,14 +73,14 @@ DOCPAIR = Record("docpair", [
     Column("tgt_url", "string", "URL, else path", lambda p: p.tgt_name),
     Column("src_lang", "string", "ISO 639-1"),
     Column("tgt_lang", "string", "ISO 639-1"),
-    Column("score", "float32", "document-pair score: mean cosine of the confident beads x the larger coverage",
+    Column("score", "float64", "document-pair score: mean cosine of the confident beads x the larger coverage",
            digits=4),
     Column("direction", "string", "`en->de` (original -> translation) or `unknown`"),
     Column("direction_evidence", "list<string>", "why"),
-    Column("src_coverage", "float32", "share of the source's main-text sentences in confident beads", digits=4),
-    Column("tgt_coverage", "float32", "the same for the target", digits=4),
+    Column("src_coverage", "float64", "share of the source's main-text sentences in confident beads", digits=4),
+    Column("tgt_coverage", "float64", "the same for the target", digits=4),
     Column("n_aligned", "int32", "beads with both sides (rows of the raw bitext)"),
-    Column("candidate_score", "float32", "margin of the document vectors that made it a candidate", digits=4),
+    Column("candidate_score", "float64", "margin of the document vectors that made it a candidate", digits=4),
     Column("src_spans", "list<list<int64>>", "aligned passages: `[start, end)` character offsets in the "
            "source main text (PAN-style)", lambda p: [list(s) for s in p.src_spans]),
     Column("tgt_spans", "list<list<int64>>", "the same in the target main text",
@@ -88,18 +88,20 @@ DOCPAIR = Record("docpair", [
 ])
 
 BITEXT = Record("bitext", [
-    Column("url1", "string", "source document URL, else its path"),
-    Column("url2", "string", "target document URL, else its path"),
-    Column("src_lang", "string", "ISO 639-1 language of the source side"),
-    Column("tgt_lang", "string", "ISO 639-1 language of the target side"),
-    Column("src", "string", "source sentence(s) of the bead, joined with a space"),
-    Column("trg", "string", "target sentence(s) of the bead"),
-    Column("score", "float32", "bead score: normalised similarity on USE-m3's scale (~0 unrelated, ~0.5 "
+    Column("src_url", "string", "the `l1` side's document: its URL, else its path"),
+    Column("tgt_url", "string", "the `l2` side's document"),
+    Column("src_lang", "string", "`l1`, the first language of the file's pair (ISO 639-1)"),
+    Column("tgt_lang", "string", "`l2`"),
+    Column("src", "string", "the `l1` sentence(s) of the bead, joined with a space"),
+    Column("tgt", "string", "the `l2` sentence(s) of the bead"),
+    Column("score", "float64", "bead score: normalised similarity on USE-m3's scale (~0 unrelated, ~0.5 "
            "translation)", digits=4),
-    Column("cosine", "float32", "the encoder's raw cosine of the two sides", digits=4),
-    Column("src_idx", "list<int32>", "indices of the source sentences in the document's main text"),
-    Column("tgt_idx", "list<int32>", "indices of the target sentences"),
-    Column("doc_score", "float32", "the document pair's score", digits=4),
+    Column("cosine", "float64", "the encoder's raw cosine of the two sides", digits=4),
+    Column("src_idx", "list<int32>", "indices of the `l1` sentences in its document's main text"),
+    Column("tgt_idx", "list<int32>", "indices of the `l2` sentences"),
+    Column("doc_score", "float64", "the document pair's score", digits=4),
+    Column("direction", "string", "the document pair's direction, `en->de` (original -> translation) or "
+           "`unknown`"),
     Column("count", "int32", "occurrences of this (normalised) pair in the run; 1 without deduplication"),
 ])
 

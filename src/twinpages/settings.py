@@ -8,11 +8,13 @@ from __future__ import annotations
 from dataclasses import MISSING, field
 
 
-def setting(default=MISSING, *, flag: str | None = None, help: str = "", choices=None, parse=None,
-            signed: bool = True, default_factory=MISSING):
-    """A config field. ``flag``: its command-line option; ``signed=False``: it does not change results
-    (threads, cache paths), so it stays out of the run signature; ``parse``: str -> value for the flag."""
-    meta = {"flag": flag, "help": help, "choices": choices, "parse": parse, "signed": signed}
+def setting(default=MISSING, *, flag: str | tuple[str, ...] | None = None, help: str = "", choices=None,
+            parse=None, signed: bool = True, low=None, high=None, default_factory=MISSING):
+    """A config field. ``flag``: its command-line option(s); ``signed=False``: it does not change results
+    (threads, cache paths), so it stays out of the run signature; ``parse``: str -> value for the flag;
+    ``low``/``high``: the range a value must lie in (``check_ranges``)."""
+    meta = {"flag": flag, "help": help, "choices": choices, "parse": parse, "signed": signed, "low": low,
+            "high": high}
     if default_factory is not MISSING:
         return field(default_factory=default_factory, metadata=meta)
     return field(default=default, metadata=meta)
@@ -20,3 +22,36 @@ def setting(default=MISSING, *, flag: str | None = None, help: str = "", choices
 
 def comma_list(text: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in text.split(",") if x.strip())
+
+
+def check_ranges(config) -> None:
+    """Raise ValueError naming the flag when a field of ``config`` (a dataclass) is out of its range."""
+    from dataclasses import fields
+
+    for f in fields(config):
+        low, high, value = f.metadata.get("low"), f.metadata.get("high"), getattr(config, f.name)
+        if value is None or (low is None and high is None):
+            continue
+        flag = f.metadata.get("flag") or f.name
+        name = flag[-1] if isinstance(flag, tuple) else flag
+        if (low is not None and value < low) or (high is not None and value > high):
+            bounds = (f"from {low} to {high}" if low is not None and high is not None
+                      else f"at least {low}" if low is not None else f"at most {high}")
+            raise ValueError(f"{name} must be {bounds}, not {value}")
+
+
+def language_pairs(text: str) -> tuple[tuple[str, str], ...]:
+    """``en-de,en-fr`` -> (("en", "de"), ("en", "fr")); tags normalised (``EN-de_AT`` is en-de)."""
+    from .stages.langid import language_tag
+
+    out = []
+    for item in comma_list(text):
+        parts = item.split("-")
+        if len(parts) < 2:
+            raise ValueError(f"{item!r} is not a language pair: write L1-L2, such as en-de")
+        # region subtags may follow each language with "_" (en_GB-de_AT); "-" separates the two
+        a, b = language_tag(parts[0]), language_tag(parts[-1] if len(parts) == 2 else parts[1])
+        if a == b:
+            raise ValueError(f"{item!r} names one language twice")
+        out.append((a, b))
+    return tuple(out)

@@ -54,8 +54,10 @@ class FindCandidates:
         del meta
         by_encoder: dict[str, set[tuple[str, str]]] = {}
         present = sorted({lang for lang in langs if lang})
+        wanted = {tuple(sorted(lp)) for lp in self.config.candidates.langs}
         for a, b in combinations(present, 2):
-            by_encoder.setdefault(pair_encoder(self.config.embed, a, b), set()).add((a, b))
+            if not wanted or (a, b) in wanted:
+                by_encoder.setdefault(pair_encoder(self.config.embed, a, b), set()).add((a, b))
         found = []
         for name, lang_pairs in sorted(by_encoder.items()):
             members, vectors = self._vectors(root, name, langs)

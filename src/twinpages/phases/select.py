@@ -1,6 +1,7 @@
 """The select phase, one global step: the decided batches merged into one file in output order, with
-``--one-to-one`` applied over all accepted pairs at once. Memory: one line per batch while merging;
-for one-to-one, the small key of every accepted pair (scores and ids)."""
+``--one-to-one`` applied over all accepted pairs of each language pair at once (a story's de-fr pair
+must not take the place of its English original's pairs). Memory: one line per batch while merging;
+for one-to-one, the small key of every accepted pair (scores, ids, languages)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class PairKey(NamedTuple):
     tgt_id: str
     batch: int
     line: int
+    languages: tuple[str, str]
 
 
 def select(decided: list[Path], output: Path, one_to_one_only: bool) -> dict:
@@ -32,9 +34,13 @@ def select(decided: list[Path], output: Path, one_to_one_only: bool) -> dict:
     work = output.with_name(output.name + ".parts")
     sources = decided
     if one_to_one_only:
-        keys = [PairKey(d["score"], d["candidate_score"], d["src_id"], d["tgt_id"], b, n)
-                for b, path in enumerate(decided) for n, d in enumerate(_records(path))]
-        keep = {(k.batch, k.line) for k in one_to_one(keys)}
+        by_languages: dict[tuple[str, str], list[PairKey]] = {}
+        for b, path in enumerate(decided):
+            for n, d in enumerate(_records(path)):
+                languages = tuple(sorted((d["src_lang"], d["tgt_lang"])))
+                by_languages.setdefault(languages, []).append(
+                    PairKey(d["score"], d["candidate_score"], d["src_id"], d["tgt_id"], b, n, languages))
+        keep = {(k.batch, k.line) for keys in by_languages.values() for k in one_to_one(keys)}
         sources = []
         for b, path in enumerate(decided):
             part = work / f"{b:06d}.jsonl"
@@ -58,10 +64,22 @@ def _records(path: Path) -> Iterator[dict]:
 
 
 class SelectedPairs:
-    """The selected pairs, read from their file each time they are iterated (the writers stream them)."""
+    """The selected pairs, read from their file each time they are iterated (the writers stream them,
+    and MineResult hands them to the caller this way)."""
 
     def __init__(self, path: Path):
         self.path = path
+
+    def __repr__(self) -> str:
+        return f"SelectedPairs({str(self.path)!r}: {len(self)} pairs)"
+
+    def __getitem__(self, k: int) -> DocPair:
+        if k < 0:
+            k += len(self)
+        for n, pair in enumerate(self):
+            if n == k:
+                return pair
+        raise IndexError(k)
 
     def __iter__(self) -> Iterator[DocPair]:
         for d in _records(self.path):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..settings import setting
+from ..settings import check_ranges, setting
 from .base import Runner, TaskOutcome
 
 RUNNERS = ("local", "ray")
@@ -24,7 +24,7 @@ class RunnerConfig:
 
     runner: str = setting("local", flag="--runner", choices=RUNNERS, signed=False,
                           help="local: this process (--workers 1) or a pool of processes; ray: Ray workers")
-    workers: int = setting(1, flag="--workers", signed=False,
+    workers: int = setting(1, flag="--workers", signed=False, low=1,
                            help="worker processes (local) or Ray workers (ray)")
     address: str | None = setting(None, flag="--address", signed=False,
                                   help="Ray cluster to join (e.g. HEAD:6379, or 'auto'); default: start a "
@@ -32,8 +32,7 @@ class RunnerConfig:
 
 
 def make_runner(config: RunnerConfig = RunnerConfig()) -> Runner:
-    if config.workers < 1:
-        raise ValueError(f"--workers must be at least 1 (got {config.workers})")
+    check_ranges(config)
     if config.runner == "ray":
         from .ray import RayRunner
 

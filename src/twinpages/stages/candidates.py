@@ -15,13 +15,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..data import Candidates
-from ..settings import setting
+from ..settings import language_pairs, setting
 
 
 @dataclass(frozen=True, slots=True)
 class CandidatesConfig:
     k: int = 4  # neighbours per document (and the margin's neighbourhood)
     min_cosine: float = 0.3  # below this, documents share too little for any translated passage
+    # only these language pairs are searched; their order is also the bitext's column order (-l en-de:
+    # English first). Empty: every pair of languages present.
+    langs: tuple[tuple[str, str], ...] = setting((), flag=("-l", "--langs"), parse=language_pairs,
+                                                 help="language pairs to mine, comma-separated (en-de,en-fr); "
+                                                      "also the column order of their bitext")
     same_site: bool = setting(False, flag="--same-site",
                               help="pair only documents of one site (ParaCrawl's setting)")
     # Keep a pair only when its margin is at least this share of the best margin of each of its two

@@ -35,7 +35,8 @@ class DocAlignConfig:
     # 0.44-0.66, same-story news sentences at most 0.40). Coverage counts the sentences of such beads only.
     min_bead_score: float = 0.4
     min_coverage: float = 0.3  # the better-covered side must be at least this much aligned
-    min_score: float = setting(0.35, flag="--min-score", help="document-pair score threshold (see score_pair)")
+    min_score: float = setting(0.35, flag="--min-score", low=0.0, high=1.0,
+                               help="document-pair score threshold (see score_pair)")
     asymmetry: float = 0.75  # coverage ratio below which the less covered side is taken as the original
     # Short documents (a product blurb, a package description) have too few sentences for coverage to
     # say much. A document-vector margin this high (DDTP: 1 % of gold pairs below 1.08, 1 % of other

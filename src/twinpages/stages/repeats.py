@@ -25,12 +25,16 @@ _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def group_of(doc: Document) -> str:
+    """The document's site: its URL's host; without a URL, the folder named as input that it was found in
+    (a site saved as en/ de/ fr/ folders is one site), else the folder of its file or archive."""
     if doc.url:
         host = urlsplit(doc.url).hostname
         if host:
             return host.lower().removeprefix("www.")
-    # a WARC record's source is "archive url"; a file's its path
-    return str(Path(doc.source.split(" ")[0]).parent)
+    path = doc.source.split(" ")[0]  # a WARC record's source is "archive url"; a file's its path
+    if doc.id and path.endswith("/" + doc.id):  # found in an input folder: the id is the path below it
+        return path[:-len(doc.id) - 1]
+    return str(Path(path).parent)
 
 
 def line_hash(text: str) -> int:

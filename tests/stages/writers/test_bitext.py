@@ -1,3 +1,5 @@
+import gzip
+import json
 import xml.etree.ElementTree as ET
 
 import pyarrow.parquet as pq
@@ -6,20 +8,20 @@ import pytest
 from twinpages.data import DocPair, SentPair
 from twinpages.stages.writers.bitext import (
     BITEXT_SCHEMA_DOC,
+    BitextRows,
     bitext_rows,
+    language_pair,
     normalised_hash,
-    write_jsonl,
-    write_parquet,
-    write_tmx,
-    write_tsv,
+    write_bitext,
 )
 from twinpages.stages.writers.outputs import OutputConfig
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
-def pair(beads, src="https://a.example/en?x=1&y=2", tgt="https://b.example/de"):
-    return DocPair("a", "b", "en", "de", 0.8, 1.0, 1.0, "en->de", pairs=beads, src_name=src, tgt_name=tgt)
+def pair(beads, src="https://a.example/en?x=1&y=2", tgt="https://b.example/de", langs=("en", "de"),
+         direction="en->de"):
+    return DocPair("a", "b", *langs, 0.8, 1.0, 1.0, direction, pairs=beads, src_name=src, tgt_name=tgt)
 
 
 HOSTILE = [
@@ -28,41 +30,77 @@ HOSTILE = [
     SentPair((2,), (), "unaligned", "", 0.0),
     SentPair((3, 4), (2,), "Two. Sentences.", "Ein Satz.", 0.6, 0.9),
 ]
+BEAD = SentPair((0,), (0,), "Bonjour tout le monde.", "Hello, world.", 0.5, 0.8)
+
+
+def write(tmp_path, pairs, formats=("tsv", "tmx", "jsonl", "parquet"), preferred=(), **kw):
+    rows = BitextRows(pairs, preferred=preferred)
+    return write_bitext(tmp_path / "bitext", rows, formats, preferred, **kw)
+
+
+def test_language_order_is_fixed_per_pair():
+    assert language_pair("fr", "en") == ("en", "fr") and language_pair("en", "fr") == ("en", "fr")
+    assert language_pair("fr", "de") == ("de", "fr")
+    assert language_pair("en", "de", [("de", "en")]) == ("de", "en")  # as the user asked (-l de-en)
+
+
+def test_every_row_of_a_language_pair_has_the_same_orientation(tmp_path):
+    """A French original (fr->en) and an English one (en->fr): English is in the third column for both."""
+    fr_first = pair([BEAD], src="fr.html", tgt="en.html", langs=("fr", "en"), direction="fr->en")
+    en_first = pair([SentPair((0,), (0,), "Good night.", "Bonne nuit.", 0.5, 0.8)], src="en2.html", tgt="fr2.html",
+                    langs=("en", "fr"), direction="unknown")
+    write(tmp_path, [fr_first, en_first])
+    rows = [line.split("\t") for line in (tmp_path / "bitext" / "en-fr.tsv").read_text(encoding="utf-8").splitlines()]
+    assert [(r[0], r[2]) for r in rows] == [("en.html", "Hello, world."), ("en2.html", "Good night.")]
+    records = [json.loads(x) for x in (tmp_path / "bitext" / "en-fr.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["src_lang"], r["tgt"], r["direction"]) for r in records] == [
+        ("en", "Bonjour tout le monde.", "fr->en"), ("en", "Bonne nuit.", "unknown")]
+
+
+def test_one_file_set_per_language_pair(tmp_path):
+    written = write(tmp_path, [pair(HOSTILE), pair([BEAD], langs=("fr", "en"), direction="unknown")])
+    assert sorted(p.name for p in written) == sorted(
+        f"{lp}.{ext}" for lp in ("en-de", "en-fr") for ext in ("tsv", "tmx", "jsonl", "parquet"))
 
 
 def test_tmx_is_valid_xml_with_languages_and_escaping(tmp_path):
-    rows = bitext_rows([pair(HOSTILE)])
-    write_tmx(tmp_path / "b.tmx", rows)
-    root = ET.parse(tmp_path / "b.tmx").getroot()  # a real XML parser: fails on invalid XML
+    write(tmp_path, [pair(HOSTILE)], formats=("tmx",))
+    root = ET.parse(tmp_path / "bitext" / "en-de.tmx").getroot()  # a real XML parser: fails on invalid XML
     assert root.tag == "tmx" and root.get("version") == "1.4"
-    assert root.find("header").get("srclang") == "en"
+    assert root.find("header").get("srclang") == "en"  # every unit's original is English
     tus = root.findall("body/tu")
     assert len(tus) == 3  # the unaligned sentence is not bitext
-    langs = [[tuv.get(XML_LANG) for tuv in tu.findall("tuv")] for tu in tus]
-    assert langs == [["en", "de"]] * 3
+    assert [[tuv.get(XML_LANG) for tuv in tu.findall("tuv")] for tu in tus] == [["en", "de"]] * 3
+    assert {tu.get("srclang") for tu in tus} == {"en"}
     segs = [[tuv.find("seg").text for tuv in tu.findall("tuv")] for tu in tus]
     assert segs[0] == ["Tom & Jerry <b>bold</b> column", "Tom & Jerry <b>fett</b>"]
     assert segs[1][0] == "Control char and here."  # control characters cannot be XML: replaced
     props = {p.get("type"): p.text for p in tus[0].findall("prop")}
     assert props["source-document"] == "https://a.example/en?x=1&y=2" and float(props["score"]) == 0.5
+    assert props["direction"] == "en->de"
 
 
-def test_tmx_with_several_source_languages_says_all(tmp_path):
-    bead = SentPair((0,), (0,), "Bonjour.", "Guten Tag.", 0.5, 0.8)
-    p2 = DocPair("c", "d", "fr", "de", 0.7, 1, 1, "unknown", pairs=[bead], src_name="c", tgt_name="d")
-    write_tmx(tmp_path / "b.tmx", bitext_rows([pair(HOSTILE), p2]))
-    assert ET.parse(tmp_path / "b.tmx").getroot().find("header").get("srclang") == "*all*"
+def test_tmx_srclang_is_all_unless_the_original_is_known(tmp_path):
+    """An en-de pair whose direction is unknown: no unit claims a source language."""
+    write(tmp_path, [pair([BEAD], langs=("de", "en"), direction="unknown")], formats=("tmx",))
+    root = ET.parse(tmp_path / "bitext" / "en-de.tmx").getroot()
+    assert root.find("header").get("srclang") == "*all*"
+    (tu,) = root.findall("body/tu")
+    assert tu.get("srclang") is None and {p.get("type"): p.text for p in tu.findall("prop")}["direction"] == "unknown"
+    assert [tuv.get(XML_LANG) for tuv in tu.findall("tuv")] == ["en", "de"]
 
 
-def test_tsv_keeps_bitextor_columns_and_optional_extras(tmp_path):
-    rows = bitext_rows([pair(HOSTILE)])
-    write_tsv(tmp_path / "plain.tsv", rows)
-    write_tsv(tmp_path / "extra.tsv", rows, extra=True)
-    plain = [line.split("\t") for line in (tmp_path / "plain.tsv").read_text(encoding="utf-8").splitlines()]
-    extra = [line.split("\t") for line in (tmp_path / "extra.tsv").read_text(encoding="utf-8").splitlines()]
-    assert [len(r) for r in plain] == [5, 5, 5] and [len(r) for r in extra] == [10, 10, 10]
+def test_tsv_keeps_bitextor_columns_with_optional_header_extras_and_gzip(tmp_path):
+    write(tmp_path / "plain", [pair(HOSTILE)], formats=("tsv",))
+    write(tmp_path / "extra", [pair(HOSTILE)], formats=("tsv",), tsv_extra=True, tsv_header=True, compress=True)
+    plain = [x.split("\t") for x in (tmp_path / "plain/bitext/en-de.tsv").read_text(encoding="utf-8").splitlines()]
+    with gzip.open(tmp_path / "extra/bitext/en-de.tsv.gz", "rt", encoding="utf-8") as f:
+        extra = [x.split("\t") for x in f.read().splitlines()]
+    assert [len(r) for r in plain] == [5, 5, 5] and [len(r) for r in extra] == [11] * 4
+    assert extra[0] == ["url1", "url2", "src", "trg", "score", "src_lang", "tgt_lang", "bead", "doc_score", "count",
+                        "direction"]
     assert plain[0][:2] == ["https://a.example/en?x=1&y=2", "https://b.example/de"]
-    assert extra[2][5:9] == ["en", "de", "2-1", "0.8000"]
+    assert extra[3][5:11] == ["en", "de", "2-1", "0.8000", "1", "en->de"]
 
 
 def test_dedup_counts_normalised_duplicates():
@@ -75,18 +113,23 @@ def test_dedup_counts_normalised_duplicates():
     assert normalised_hash("Ça  va?", "x") == normalised_hash("ça va", "X")
 
 
-def test_parquet_and_jsonl_round_trip(tmp_path):
-    import json
-
-    rows = bitext_rows([pair(HOSTILE)])
-    write_parquet(tmp_path / "b.parquet", rows)
-    write_jsonl(tmp_path / "b.jsonl", rows)
-    table = pq.read_table(tmp_path / "b.parquet")
+def test_parquet_and_jsonl_carry_the_same_values(tmp_path):
+    write(tmp_path, [pair(HOSTILE)], formats=("jsonl", "parquet"), metadata={"signature": "v-test"})
+    table = pq.read_table(tmp_path / "bitext" / "en-de.parquet")
     assert table.schema.names == list(BITEXT_SCHEMA_DOC)  # the documented schema is the written one
-    assert table.column("src_idx").to_pylist() == [[0], [1], [3, 4]]
-    assert table.column("trg").to_pylist()[0] == "Tom & Jerry <b>fett</b>"
-    back = [json.loads(x) for x in (tmp_path / "b.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert [r["count"] for r in back] == [1, 1, 1] and back[2]["tgt_idx"] == [2]
+    meta = table.schema.metadata
+    assert meta[b"signature"] == b"v-test" and meta[b"language_pair"] == b"en-de"
+    back = [json.loads(x) for x in (tmp_path / "bitext" / "en-de.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert table.to_pylist() == back  # same names, same values, same precision (0.45, not 0.449999988)
+    assert back[1]["score"] == 0.45 and back[2]["tgt_idx"] == [2] and back[0]["tgt"] == "Tom & Jerry <b>fett</b>"
+
+
+def test_asked_for_language_pairs_get_files_even_when_empty(tmp_path):
+    write(tmp_path, [], preferred=[("en", "de")])
+    folder = tmp_path / "bitext"
+    assert (folder / "en-de.tsv").read_text(encoding="utf-8") == ""
+    assert ET.parse(folder / "en-de.tmx").getroot().findall("body/tu") == []
+    assert pq.read_table(folder / "en-de.parquet").num_rows == 0
 
 
 def test_unknown_format_is_refused():

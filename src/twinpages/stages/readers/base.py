@@ -22,25 +22,30 @@ from ...runfolder import MARKER, is_run_folder
 from ...settings import setting
 
 FORMATS = ("txt", "html", "warc", "jsonl")
+SNIFF_BYTES = 1024
+# what a crawl or a mirror holds besides pages: not opened to sniff
+_NOT_DOCUMENTS = frozenset(".css .js .mjs .png .jpg .jpeg .gif .webp .svg .ico .pdf .zip .woff .woff2 .ttf .eot "
+                           ".mp3 .mp4 .webm .avi .mov .md .py .csv .tsv .xml .rss .atom .map .lock".split())
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".warc": "warc", ".jsonl": "jsonl", ".json": "jsonl"}
+_SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html", ".xht": "html",
+             ".warc": "warc", ".jsonl": "jsonl", ".json": "jsonl"}
 
 
 @dataclass(frozen=True, slots=True)
 class ReadConfig:
     # larger documents are reported, not read: no page is that long
-    max_bytes: int = setting(20_000_000, flag="--max-bytes", help="largest input document read, in bytes")
+    max_bytes: int = setting(20_000_000, flag="--max-bytes", low=1, help="largest input document read, in bytes")
     input_format: str | None = setting(None, flag="--input-format", choices=FORMATS,
                                        help="read every input as this format (default: detect from names and bytes)")
     # Input shards: files are grouped, or a large archive split, into shards of about this many bytes (as
     # stored); each shard is one task of the read phase. A compressed archive is split into interleaved
     # parts (blocks of records), at most max_parts, each of which decompresses the whole file.
-    shard_bytes: int = setting(4_000_000, flag="--shard-bytes", help="input bytes per read shard")
+    shard_bytes: int = setting(4_000_000, flag="--shard-bytes", low=1, help="input bytes per read shard")
     max_parts: int = 16
     # the net under the per-stage limits (limits.py): one document's extraction, language ID and
     # splitting past this many seconds becomes a too_slow error record. An execution limit, outside
     # the run signature, like the runner's settings.
-    max_doc_seconds: float = setting(60.0, flag="--max-doc-seconds", signed=False,
+    max_doc_seconds: float = setting(60.0, flag="--max-doc-seconds", signed=False, low=0,
                                      help="time budget for analysing one document (0: none)")
 
 
@@ -62,12 +67,15 @@ def format_of(path: Path, head: bytes = b"") -> str | None:
         return _SUFFIXES[suffix]
     if head.startswith(b"\x1f\x8b"):
         return None  # compressed without a telling name: the caller sniffs the decompressed bytes
-    start = head.lstrip()[:16].lower()
+    start = head.removeprefix(codecs.BOM_UTF8).lstrip().lower()
     if start.startswith(b"warc/"):
         return "warc"
     if start.startswith(b"{"):
         return "jsonl"
     if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body")):
+        return "html"
+    # an XML declaration or a comment before the page (XHTML, pages saved by wget)
+    if start.startswith((b"<?xml", b"<!--", b"<!doctype")) and b"<html" in start[:SNIFF_BYTES]:
         return "html"
     return None
 
@@ -94,7 +102,7 @@ def list_files(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) 
             found = []
             for p in _walk(root):  # sockets and pipes inside a folder are not documents: skipped
                 dangling = p.is_symlink() and not p.exists()
-                if p.is_dir() or dangling or (p.is_file() and (config.input_format or format_of(p))):
+                if p.is_dir() or dangling or (p.is_file() and (config.input_format or _sniffed(p))):
                     found.append((p.relative_to(root).as_posix(), p))
             out += [(p, shown(rel)) for rel, p in sorted(found)]
         else:
@@ -106,6 +114,19 @@ def list_files(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) 
         seen[doc_id] = n + 1
         unique.append((p, doc_id if n == 0 else f"{doc_id}#{n}"))
     return unique
+
+
+def _sniffed(path: Path) -> str | None:
+    """The format of a file found in a folder: from its name, else from its first bytes (a mirror made
+    by wget has pages named ``article.php?id=17`` or ``artikel``); None for what is not a document."""
+    fmt = format_of(path)
+    if fmt or path.suffix.lower() in _NOT_DOCUMENTS:
+        return fmt
+    try:
+        with open(path, "rb") as f:
+            return format_of(Path("x"), f.read(SNIFF_BYTES))
+    except OSError:
+        return "txt"  # listed, so that the reader reports why it cannot be read
 
 
 def _walk(root: Path) -> Iterator[Path]:

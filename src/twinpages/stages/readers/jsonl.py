@@ -26,6 +26,9 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
     """The file's documents; with ``keep``, only lines whose 0-based number it accepts are parsed."""
     with open(path, "rb") as raw:
         gzipped = raw.read(2) == b"\x1f\x8b"
+    if _is_json_document(path, gzipped):
+        yield from _json_document(path, doc_id, config, gzipped, keep)
+        return
     k = 0
     with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as f:
         try:
@@ -49,6 +52,45 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
                     yield _record(line, path, doc_id, k)
         except (EOFError, gzip.BadGzipFile, zlib.error) as e:
             raise ReadError("truncated_gzip", f"gzip data is damaged or cut short after line {k} ({e})") from None
+
+
+def _is_json_document(path: Path, gzipped: bool) -> bool:
+    """A ``.json`` file that is one JSON document (pretty-printed, an array), not JSON Lines."""
+    name = path.name.lower().removesuffix(".gz")
+    if not name.endswith(".json"):
+        return False
+    with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as f:
+        first = f.readline(_CHUNK).strip()
+    if not first.startswith(b"{"):
+        return True
+    try:
+        return not isinstance(json.loads(first), dict)
+    except ValueError:
+        return True
+
+
+def _json_document(path: Path, doc_id: str, config: ReadConfig, gzipped: bool,
+                   keep: Callable[[int], bool] | None) -> Iterator[Document | DocError]:
+    """An array of records is read as records (``FILE:N``, 1-based); any other JSON is one error for the
+    file, not one per line (a stray gold.json or package.json in an input folder)."""
+    if keep is not None and not keep(0):
+        return  # the whole file is part 0's
+    try:
+        with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as f:
+            data = f.read(config.max_bytes + 1)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+        raise ReadError("truncated_gzip", f"gzip data is damaged or cut short ({e})") from None
+    if len(data) > config.max_bytes:
+        raise ReadError("too_large", f"a JSON document over {config.max_bytes:,} bytes (--max-bytes)")
+    try:
+        doc = json.loads(decode(data)[0])
+    except ValueError as e:
+        raise ReadError("malformed_json", f"neither JSON Lines nor a JSON document ({e})") from None
+    if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
+        raise ReadError("not_documents", "a JSON document that is not an array of records "
+                                         "({\"id\", \"text\" | \"html\", ...}): nothing to read")
+    for k, rec in enumerate(doc, 1):
+        yield _record(json.dumps(rec).encode(), path, doc_id, k)
 
 
 def _record(line: bytes, path: Path, doc_id: str, k: int) -> Document | DocError:

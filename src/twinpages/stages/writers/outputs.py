@@ -1,8 +1,8 @@
 """Everything `mine` writes, chosen by OutputConfig.
 
 Always: docpairs.jsonl, errors.jsonl, run.json, and the report's inputs (alignments.jsonl, documents.jsonl
-for the documents in pairs). By ``formats``: bitext.tsv, bitext.tmx, bitext.jsonl, and the Parquet
-tables bitext.parquet and docpairs.parquet.
+for the documents in pairs). By ``formats``: the bitext of each language pair under ``bitext/``
+(bitext.py: ``{l1}-{l2}.tsv``, ``.tmx``, ``.jsonl``, ``.parquet``) and docpairs.parquet.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ... import __version__
 from ...data import DocError, DocPair, Document
 from ...settings import comma_list, setting
 from . import bitext, files
@@ -25,7 +26,10 @@ class OutputConfig:
     # one row per normalised (source, target), with its count
     dedup: bool = setting(True, flag="--raw-bitext", help="keep duplicate sentence pairs (default: deduplicate)")
     tsv_extra: bool = setting(False, flag="--tsv-extra",
-                              help="add src_lang tgt_lang bead doc_score count after Bitextor's five TSV columns")
+                              help="append src_lang tgt_lang bead doc_score count direction after Bitextor's "
+                                   "five TSV columns")
+    tsv_header: bool = setting(False, flag="--tsv-header", help="write a header line in the TSV files")
+    compress: bool = setting(False, flag="--compress", help="gzip the TSV files (bitext/L1-L2.tsv.gz)")
 
     def __post_init__(self):
         unknown = set(self.formats) - set(FORMATS)
@@ -33,34 +37,28 @@ class OutputConfig:
             raise ValueError(f"unknown output format(s) {sorted(unknown)}; choose from {list(FORMATS)}")
 
 
-def output_files(out: Path, config: OutputConfig = OutputConfig()) -> list[Path]:
-    """The files ``write_outputs`` writes with this configuration."""
-    names = ["docpairs.jsonl", "alignments.jsonl", "documents.jsonl", "errors.jsonl"]
-    names += [f"bitext.{ext}" for fmt, ext in (("tsv", "tsv"), ("tmx", "tmx"), ("jsonl", "jsonl"),
-                                                 ("parquet", "parquet")) if fmt in config.formats]
-    if "parquet" in config.formats:
-        names.append("docpairs.parquet")
-    return [out / n for n in names + ["run.json"]]
-
-
 def write_outputs(out: Path, pairs: Iterable[DocPair], docs: Iterable[Document], errors: list[DocError],
-                  run_record: dict, config: OutputConfig = OutputConfig()) -> None:
-    """Write the run's files. ``pairs`` is read several times: a list, or a store's re-iterable view;
-    ``docs`` is read once."""
+                  run_record: dict, config: OutputConfig = OutputConfig(),
+                  language_pairs: Iterable[tuple[str, str]] = ()) -> list[Path]:
+    """Write the run's files and return their paths. ``pairs`` is read several times: a list, or a
+    store's re-iterable view; ``docs`` is read once. ``language_pairs``: the pairs the user asked for
+    (``-l``), in their order: their bitext files are written even when empty."""
     out.mkdir(parents=True, exist_ok=True)
+    written = [out / n for n in ("docpairs.jsonl", "alignments.jsonl", "documents.jsonl", "errors.jsonl")]
     files.write_docpairs(out / "docpairs.jsonl", pairs)
     files.write_alignments(out / "alignments.jsonl", pairs)
     in_pairs = {i for p in pairs for i in (p.src_id, p.tgt_id)}
     files.write_documents(out / "documents.jsonl", (d for d in docs if d.id in in_pairs))
     files.write_errors(out / "errors.jsonl", errors)
-    rows = bitext.BitextRows(pairs, dedup=config.dedup)  # streamed again for each format
-    if "tsv" in config.formats:
-        bitext.write_tsv(out / "bitext.tsv", rows, extra=config.tsv_extra)
-    if "tmx" in config.formats:
-        bitext.write_tmx(out / "bitext.tmx", rows)
-    if "jsonl" in config.formats:
-        bitext.write_jsonl(out / "bitext.jsonl", rows)
+    metadata = {"twinpages": __version__, "signature": run_record.get("signature", "")}
+    rows = bitext.BitextRows(pairs, dedup=config.dedup, preferred=language_pairs)
+    formats = [f for f in FORMATS if f in config.formats]
+    if formats:
+        written += bitext.write_bitext(out / "bitext", rows, formats, language_pairs, config.compress,
+                                       config.tsv_header, config.tsv_extra, metadata)
     if "parquet" in config.formats:
-        bitext.write_parquet(out / "bitext.parquet", rows)
-        files.write_docpairs_parquet(out / "docpairs.parquet", pairs)
-    files.write_json(out / "run.json", run_record | {"bitext_rows": len(rows)})
+        files.write_docpairs_parquet(out / "docpairs.parquet", pairs, metadata)
+        written.append(out / "docpairs.parquet")
+    files.write_json(out / "run.json", run_record | {
+        "bitext_rows": {f"{a}-{b}": n for (a, b), n in sorted(rows.rows.items())}})
+    return written + [out / "run.json"]
