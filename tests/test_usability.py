@@ -198,3 +198,32 @@ def test_a_report_folder_and_run_folders_are_never_inputs(tmp_path):
     again = mine([site], tmp_path / "again")
     assert again.stats["documents_read"] == 2 and len(again.pairs) == 1
 
+
+
+def test_pages_that_name_each_other_are_candidates_and_evidence_never_proof(tmp_path):
+    """hreflang alternates: the seed pair's pages name each other (found, marked `linked`); the English
+    page also names an unrelated German page as its Austrian version (a candidate, not a pair)."""
+    from html import escape
+
+    def page(lines, lang, url, links):
+        heads = "".join(f'<link rel="alternate" hreflang="{h}" href="{u}">' for h, u in links)
+        body = "".join(f"<p>{escape(x)}</p>" for x in lines if x.strip())
+        return (f'<!DOCTYPE html><html lang="{lang}"><head><link rel="canonical" href="{url}">{heads}</head>'
+                f"<body><article>{body}</article></body></html>")
+
+    en = (EXAMPLES / EN_SEED).read_text(encoding="utf-8").splitlines()
+    de = (EXAMPLES / DE_SEED).read_text(encoding="utf-8").splitlines()
+    other = ["Die Gemeinde Hallstatt hat am Montag einen neuen Bürgermeister gewählt, der sein Amt im Mai antritt.",
+             "Er will sich vor allem um den Verkehr und die vielen Touristen im Ort kümmern, sagte er am Abend.",
+             "Die Wahlbeteiligung lag bei 71 Prozent und damit etwas höher als bei der letzten Wahl vor sechs Jahren."]
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "en.html").write_text(page(en, "en", "https://news.example/en/austin", [
+        ("de", "https://news.example/de/austin"), ("de-AT", "https://news.example/at/wahl")]), encoding="utf-8")
+    (site / "de.html").write_text(page(de, "de", "https://news.example/de/austin", [
+        ("en", "/en/austin")]), encoding="utf-8")
+    (site / "at.html").write_text(page(other, "de", "https://news.example/at/wahl", []), encoding="utf-8")
+    result = mine(site, tmp_path / "out")
+    assert result.stats["linked_candidates"] == 2
+    pairs = [json.loads(x) for x in (tmp_path / "out" / "docpairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(p["src_id"], p["tgt_id"], p["linked"]) for p in pairs] == [("en.html", "de.html", True)]

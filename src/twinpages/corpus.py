@@ -128,6 +128,7 @@ class _Job:
         self.written: dict[str, list[Path]] = {}
         self.seconds: dict[str, float] = {}
         self.n_duplicates = 0
+        self.n_linked = 0  # candidate pairs from pages that name each other (hreflang, canonical)
 
     def run(self, inputs: list, clean: bool, keep_pairs: bool) -> MineResult:
         t0 = time.monotonic()
@@ -262,7 +263,9 @@ class _Job:
             search = FindCandidates(self.work_config, self.root, index, str(path), self.config.embed.threads)
             self._map("candidates", search, [None], "searches")
         self.written["candidates"] = [path, stats_path]
-        return path, load_stats(stats_path)["candidates"]
+        found = load_stats(stats_path)
+        self.n_linked = found.get("linked_candidates", 0)
+        return path, found["candidates"]
 
     def decide(self, index: ShardIndex, cand_path: Path, encoders: tuple[str, ...]) -> list[Path]:
         cands = read_candidates(cand_path)
@@ -308,7 +311,8 @@ class _Job:
             "languages": read.get("languages", {}),
             "encoders": embed_stats.get("encoders", {}),
             "sentences_embedded": embed_stats.get("sentences_embedded", 0),
-            "candidates": n_candidates, **(select_stats or {"document_pairs": 0, "sentence_pairs": 0}),
+            "candidates": n_candidates, "linked_candidates": self.n_linked,
+            **(select_stats or {"document_pairs": 0, "sentence_pairs": 0}),
         }
 
     def write(self, pairs: SelectedPairs, index: ShardIndex, errors: list[DocError], stats: dict) -> list[Path]:

@@ -51,6 +51,9 @@ class Document:
     metadata: dict[str, Any] = field(default_factory=dict)
     # what was repaired to read it (kind, message): reported as warnings, the document is kept
     warnings: list[tuple[str, str]] = field(default_factory=list)
+    # the page's other language versions, as it declares them (hreflang alternates, a canonical URL
+    # other than its own), normalised (urls.normalise_url): candidates and evidence, never proof
+    alternates: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -150,6 +153,7 @@ class DocPair:
     # aligned passages, PAN-style: [start, end) character offsets into each side's main text
     src_spans: list[tuple[int, int]] = field(default_factory=list)
     tgt_spans: list[tuple[int, int]] = field(default_factory=list)
+    linked: bool = False  # one page names the other as a language version of itself (hreflang, canonical)
 
     @property
     def n_aligned(self) -> int:

@@ -25,6 +25,7 @@ from .stages.extract import Extractor
 from .stages.langid import LanguageIdentifier
 from .stages.repeats import RepeatedLines
 from .stages.segment import segment_document
+from .urls import names_each_other
 
 
 class Pipeline:
@@ -114,7 +115,9 @@ class Pipeline:
         encoding them (sentalign.mean_runs): ~10x cheaper, for deciding which candidates to keep."""
         name, da = self.docalign_config(a, b)
         overlaps = None if quick else partial(self._runs, name)
-        return align_documents(a, b, name, overlaps, da, candidate_score, orient)
+        pair = align_documents(a, b, name, overlaps, da, candidate_score, orient)
+        pair.linked = names_each_other(a, b)
+        return pair
 
     def decide(self, a: Document, b: Document, candidate_score: float = 0.0) -> DocPair | None:
         """The aligned pair when it is a translation, else None. Most candidates are not: a quick

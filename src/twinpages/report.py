@@ -222,6 +222,8 @@ def render_pair(pair: dict, beads: list, src: dict, tgt: dict) -> str:
                     f'<td class="num score">{f"{score:.2f}" if aligned else ""}</td></tr>')
     said, sure = verdict(pair)
     evidence = "".join(f"<li>{escape(e)}</li>" for e in pair["direction_evidence"])
+    if pair.get("linked"):
+        evidence += "<li>the pages name each other as language versions (hreflang or canonical link)</li>"
     src_name, tgt_name = language_name(pair["src_lang"]), language_name(pair["tgt_lang"])
     arrow = "→" if original_of(pair) else "↔"
     first, second = (tgt_name, src_name) if original_of(pair) == "tgt" else (src_name, tgt_name)

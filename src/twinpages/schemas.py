@@ -85,6 +85,8 @@ DOCPAIR = Record("docpair", [
            "source main text (PAN-style)", lambda p: [list(s) for s in p.src_spans]),
     Column("tgt_spans", "list<list<int64>>", "the same in the target main text",
            lambda p: [list(s) for s in p.tgt_spans]),
+    Column("linked", "bool", "one page names the other as a language version of itself (hreflang alternate, "
+           "canonical link): evidence beside the text, never the only proof"),
 ])
 
 BITEXT = Record("bitext", [

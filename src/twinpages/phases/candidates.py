@@ -17,6 +17,7 @@ import numpy as np
 from ..data import Candidates
 from ..stages.candidates import find_candidates
 from ..stages.embed import pair_encoder
+from ..urls import normalise_url, url_hash
 from .base import save_stats
 from .docshards import ShardIndex, read_table, vector_paths
 
@@ -66,11 +67,49 @@ class FindCandidates:
                                 lang_pairs=lang_pairs)
             found.append(Candidates(members[c.src], members[c.tgt], c.score))
             del vectors  # the largest thing in memory: gone before the next encoder's is read
-        cands = Candidates.concat(found).by_score().by_pair()
+        searched = {lp for pairs in by_encoder.values() for lp in pairs}
+        linked = self._linked(root, langs, groups, searched)
+        cands = _union(Candidates.concat(found), linked).by_score().by_pair()
         _write(Path(self.output), cands)
-        stats = {"candidates": len(cands)}
+        stats = {"candidates": len(cands), "linked_candidates": len(linked)}
         save_stats(Path(self.output).with_suffix(".json"), stats)
         return stats
+
+    def _linked(self, root: Path, langs: np.ndarray, groups: np.ndarray, searched: set) -> Candidates:
+        """Pairs whose pages name each other as language versions (hreflang, canonical): candidates
+        whatever their vectors say, to be decided like any other. Pages are matched by normalised URL
+        hashes (8 bytes a page in memory)."""
+        own: list[tuple[int, int]] = []  # (url hash, document number)
+        named: list[tuple[int, int]] = []  # (document number, hash of a URL it names)
+        for k, name in enumerate(self.index.names):
+            table = read_table(root / "documents" / f"{name}.parquet", ["url", "alternates"])
+            base = self.index.bases[k]
+            for row, (url, alts) in enumerate(zip(table.column("url").to_pylist(),
+                                                  table.column("alternates").to_pylist(), strict=True)):
+                u = normalise_url(url) if url else None
+                if u:
+                    own.append((url_hash(u), base + row))
+                named += [(base + row, url_hash(a)) for a in alts or ()]
+        if not named or not own:
+            return Candidates.empty()
+        hashes = np.array([h for h, _ in own], np.uint64)
+        numbers = np.array([n for _, n in own], np.int64)
+        order = np.argsort(hashes, kind="stable")
+        hashes, numbers = hashes[order], numbers[order]
+        pairs = set()
+        same_site = self.config.candidates.same_site
+        for n, h in named:
+            j = int(np.searchsorted(hashes, np.uint64(h)))
+            while j < len(hashes) and hashes[j] == h:
+                m = int(numbers[j])
+                j += 1
+                a, b = (n, m) if str(langs[n]) < str(langs[m]) else (m, n)
+                if langs[a] and langs[b] and (langs[a], langs[b]) in searched and \
+                        (not same_site or groups[a] == groups[b]):
+                    pairs.add((a, b))
+        ordered = sorted(pairs)
+        return Candidates(np.array([a for a, _ in ordered], np.int64), np.array([b for _, b in ordered], np.int64),
+                          np.zeros(len(ordered), np.float32))
 
     def _vectors(self, root: Path, encoder: str, langs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(run-wide numbers, vectors) of the documents this encoder embedded, ordered by language then
@@ -98,6 +137,15 @@ class FindCandidates:
             mine = rows >= 0
             out[rows[mine]] = np.load(docs, mmap_mode="r")[np.flatnonzero(mine)]
         return members, out
+
+
+def _union(found: Candidates, linked: Candidates) -> Candidates:
+    """The vector candidates, and the linked pairs they lack (margin 0: not found by the vectors)."""
+    if not len(linked):
+        return found
+    have = set(zip(found.src.tolist(), found.tgt.tolist(), strict=True))
+    new = np.array([(s, t) not in have for s, t in zip(linked.src.tolist(), linked.tgt.tolist(), strict=True)])
+    return Candidates.concat([found, linked[new]])
 
 
 def _write(path: Path, cands: Candidates) -> None:

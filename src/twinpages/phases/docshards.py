@@ -42,7 +42,8 @@ def _schema():
                           ("line", pa.int32()), ("lang", pa.string())])
     return pa.schema([("key", pa.string()), ("id", pa.string()), ("source", pa.string()), ("url", pa.string()),
                       ("lang", pa.string()), ("lang_score", pa.float64()), ("group", pa.string()),
-                      ("main_text", pa.string()), ("lines", pa.list_(line)), ("sentences", pa.list_(sentence))])
+                      ("main_text", pa.string()), ("lines", pa.list_(line)), ("sentences", pa.list_(sentence)),
+                      ("alternates", pa.list_(pa.string()))])
 
 
 def document_record(doc: Document, key: str, group: str) -> dict:
@@ -51,7 +52,8 @@ def document_record(doc: Document, key: str, group: str) -> dict:
             "lines": [{"number": x.number, "text": x.text, "is_main": x.is_main, "reason": x.reason}
                       for x in doc.lines],
             "sentences": [{"text": s.text, "start": s.start, "end": s.end, "line": s.line, "lang": s.lang}
-                          for s in doc.sentences]}
+                          for s in doc.sentences],
+            "alternates": doc.alternates}
 
 
 def document_from_record(r: dict) -> Document:
@@ -60,7 +62,7 @@ def document_from_record(r: dict) -> Document:
                     lines=[Line(x["number"], x["text"], x["is_main"], x["reason"]) for x in r["lines"]],
                     main_text=r["main_text"],
                     sentences=[Sentence(s["text"], s["start"], s["end"], s["line"], s["lang"])
-                               for s in r["sentences"]])
+                               for s in r["sentences"]], alternates=r["alternates"] or [])
 
 
 class DocumentsWriter:

@@ -7,10 +7,29 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ...data import DocError, Document
+from ...urls import normalise_url
 from .base import ReadConfig, ReadError, decode, html5_charset, read_bytes, shown
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
 _CANONICAL = re.compile(r"""<link[^>]+rel=["']canonical["'][^>]*href=["']([^"']+)""", re.IGNORECASE)
+_LINK = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
+_ATTR = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
+
+
+def alternates(html: str, url: str | None) -> list[str]:
+    """The page's language versions as it declares them: ``<link rel="alternate" hreflang="..">`` (not
+    x-default), and its canonical URL when that is another page; normalised, without the page itself."""
+    own = normalise_url(url) if url else None
+    found: list[str] = []
+    for tag in _LINK.findall(html[:100_000]):
+        attrs = {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or "" for m in _ATTR.finditer(tag)}
+        rel = attrs.get("rel", "").lower().split()
+        wanted = ("alternate" in rel and attrs.get("hreflang") and attrs["hreflang"].lower() != "x-default") \
+            or "canonical" in rel
+        target = normalise_url(attrs.get("href", ""), url) if wanted else None
+        if target and target != own and target not in found:
+            found.append(target)
+    return found
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -28,7 +47,7 @@ def html_document(doc_id: str, source: str, data: bytes, url: str | None = None,
     if url is None:
         m = _CANONICAL.search(html[:20000])
         url = m.group(1) if m else None
-    doc = Document(id=doc_id, raw="", source=source, url=url, html=html)
+    doc = Document(id=doc_id, raw="", source=source, url=url, html=html, alternates=alternates(html, url))
     if repaired:
         doc.warnings.append(("decode_repaired", repaired))
     return doc
