@@ -73,6 +73,10 @@ document.getElementById('filter').addEventListener('input', function (e) {
 """
 
 
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
 def language_name(code: str) -> str:
     return LANGUAGES.get(code, code)
 
@@ -235,7 +239,7 @@ def render_pair(pair: dict, beads: list, src: dict, tgt: dict) -> str:
         + "<p>" + "<br>".join(escape(x) for x in coverage_words(pair)) + "</p>"
         f'<p class="legend">Pair score {pair["score"]:.2f} (0 to 1: how closely the matched sentences '
         f"translate each other, times the share of the page they cover; pairs from 0.35 up are reported). "
-        f"{len(found)} matched passages, numbered alike on both sides: click a number to see its "
+        f"{_n(len(found), 'matched passage')}, numbered alike on both sides: click a number to see its "
         "counterpart.</p>"
         f'<div class="cols"><div>{_side_heading(pair, src, "src")}</div>'
         f'<div>{_side_heading(pair, tgt, "tgt")}</div></div>'
@@ -318,9 +322,9 @@ def render_index(pairs: list[dict], docs: dict, shares: dict[str, float]) -> str
             f"<h3>Pairs</h3><table><thead><tr><th></th><th>languages</th><th>direction</th><th>coverage</th>"
             f"<th>score</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>")
     n_docs = len({i for p in pairs for i in (p["src_id"], p["tgt_id"])})
-    body = (f"<h1>Translated pages: {len(sections)} stories</h1>"
-            f'<p class="meta">{len(pairs)} pairs of pages that translate each other, among {n_docs} pages · '
-            f"twinpages {__version__}</p>"
+    body = (f"<h1>Translated pages: {_n(len(sections), 'story', 'stories')}</h1>"
+            f'<p class="meta">{_n(len(pairs), "pair")} of pages that translate each other, among '
+            f"{_n(n_docs, 'page')} · twinpages {__version__}</p>"
             '<p class="legend">A story is a page and its translations. "Reused text" is the share of a page\'s '
             "main text found in another language in this story. The score of a pair goes from 0 to 1 (how "
             "closely the matched sentences translate each other, times the share of the page they cover); "
