@@ -26,7 +26,7 @@ from .data import DocError, DocPair, Document
 from .io import atomic_lines, read_lines
 from .phases.base import add_stats, load_stats, save_stats
 from .phases.candidates import FindCandidates, read_candidates
-from .phases.decide import Decide, DecideTask
+from .phases.decide import Decide, DecideTask, errors_path, pair_costs, sentence_counts
 from .phases.docshards import ShardIndex, read_documents, read_table, vector_paths
 from .phases.embed import Embed, release_embedders
 from .phases.ids import find_duplicates
@@ -109,10 +109,16 @@ def _run(inputs, out_dir, config, progress, workers, checkpoint_every, runner, c
 
 
 PHASES = ("read", "embed", "candidates", "decide", "select")
-# Candidate pairs per decide task: the unit of resume and of parallel work. Small enough that a killed
-# run loses little and two workers share a small corpus; large enough that a task's overhead (reading
-# its documents' shards) stays small next to the alignments.
+# Candidate pairs per decide task, at most: the unit of resume and of parallel work. Small enough that a
+# killed run loses little and two workers share a small corpus; large enough that a task's overhead
+# (reading its documents' shards) stays small next to the alignments.
 DECIDE_BATCH = 500
+# Decide tasks are also cut by cost (phases/decide.py: pair_costs, about n x m sentence pairs compared):
+# at most TASK_COST a task (about half a minute of one core on documentation pages), and at least
+# MIN_TASKS tasks when there are enough candidates, so that a 100-page site keeps several workers busy.
+# Neither depends on the number of workers: the tasks, and so the shards, are the same under any runner.
+TASK_COST = 4_000_000
+MIN_TASKS = 8
 
 
 class _Job:
@@ -127,6 +133,7 @@ class _Job:
         self.root = str(folder.shards)
         self.written: dict[str, list[Path]] = {}
         self.seconds: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}  # per phase: CPU seconds of its tasks (all processes)
         self.n_duplicates = 0
         self.n_linked = 0  # candidate pairs from pages that name each other (hreflang, canonical)
 
@@ -163,6 +170,8 @@ class _Job:
         if self.until == "candidates":
             return self._partial(t0, errors, self.stats(read_stats, embed_stats, n_candidates))
         decided = self.decide(index, cand_path, tuple(sorted(embed_stats.get("encoders", {}))))
+        errors += [error_from_dict(json.loads(line)) for path in decided if errors_path(path).exists()
+                   for line in read_lines(errors_path(path))]
         if self.until == "decide":
             return self._partial(t0, errors, self.stats(read_stats, embed_stats, n_candidates))
         pairs_path, select_stats = self.select(cand_path, decided)
@@ -181,6 +190,7 @@ class _Job:
     def _partial(self, t0: float, errors: list[DocError], stats: dict,
                  pairs: list | SelectedPairs | None = None) -> MineResult:
         stats["stage_seconds"] = self.seconds
+        stats["cpu_seconds"] = self.cpu
         stats["seconds"] = round(time.monotonic() - t0, 2)
         stats["peak_rss_mb"] = {"driver": peak_rss_mb(),
                                 "workers": dict(sorted(self.runner.worker_peak_rss_mb.items()))}
@@ -188,18 +198,20 @@ class _Job:
 
     # --- phases ---------------------------------------------------------------------------------------
 
-    def _map(self, label: str, fn, tasks: list, unit: str, size=lambda task: 1, items=None) -> list:
+    def _map(self, label: str, fn, tasks: list, unit: str, size=lambda task: 1, items=None,
+             items_unit: str = "documents") -> list:
         """Run the tasks not done yet; progress in ``unit`` with an ETA, and ``items`` per result."""
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), self.runner.cpu_seconds
         total = sum(size(t) for t in tasks)
         bar = Progress(label, total, enabled=self.progress and bool(tasks), unit=unit,
-                       items_unit="documents" if items else None)
+                       items_unit=items_unit if items else None)
         results = []
         for task, result in zip(tasks, self.runner.map(fn, tasks), strict=True):
             bar.update(size(task), items(result) if items else 0)
             results.append(result)
         bar.close()
         self.seconds[label] = round(self.seconds.get(label, 0) + time.monotonic() - t0, 1)
+        self.cpu[label] = round(self.cpu.get(label, 0) + self.runner.cpu_seconds - cpu0, 1)
         return results
 
     def count_lines(self, shards: list[InputShard]) -> tuple[str, ...] | None:
@@ -269,18 +281,22 @@ class _Job:
 
     def decide(self, index: ShardIndex, cand_path: Path, encoders: tuple[str, ...]) -> list[Path]:
         cands = read_candidates(cand_path)
-        tag = _digest(cand_path.name, self.batch)
+        cost = pair_costs(cands, sentence_counts(self.folder.path("vectors"), index, encoders))
+        bounds = cost_batches(cost, self.batch)
+        tag = _digest(cand_path.name, self.batch, "cost", TASK_COST, MIN_TASKS)
         tasks = []
-        for k, start in enumerate(range(0, len(cands), self.batch)):
-            part = cands[start:start + self.batch]
+        for k, (start, end) in enumerate(bounds):
+            part = cands[start:end]
             out = self.folder.path("decided", f"{k:06d}-{tag}.jsonl")
-            tasks.append(DecideTask(k, part.src, part.tgt, part.score, str(out)))
+            tasks.append(DecideTask(k, part.src, part.tgt, part.score, str(out), int(cost[start:end].sum())))
         todo = [t for t in tasks if not Path(t.output).exists()]
         self.folder.path("decided").mkdir(parents=True, exist_ok=True)
-        self._map("aligned", Decide(self.work_config, self.root, index, encoders), todo, "candidate pairs",
-                  lambda t: len(t.src))
-        self.written["decide"] = [Path(t.output) for t in tasks]
-        return self.written["decide"]
+        # progress and ETA by cost (sentence pairs compared), not by candidates: on long pages one
+        # candidate can cost what a thousand short ones do
+        self._map("aligned", Decide(self.work_config, self.root, index, encoders), todo, "sentence pairs",
+                  lambda t: t.cost, items=lambda st: st["candidates_decided"], items_unit="candidate pairs")
+        self.written["decide"] = [Path(t.output) for t in tasks] + [errors_path(t.output) for t in tasks]
+        return [Path(t.output) for t in tasks]
 
     def select(self, cand_path: Path, decided: list[Path]) -> tuple[Path, dict]:
         one_to_one = self.config.select.one_to_one
@@ -349,6 +365,25 @@ class _Job:
         atomic_lines(out / "documents.jsonl", records)
         write_errors(out / "errors.jsonl", errors)
         return [out / "documents.jsonl", out / "errors.jsonl"]
+
+
+def cost_batches(cost, most: int) -> list[tuple[int, int]]:
+    """[start, end) ranges of consecutive candidates: at most ``most`` candidates and about TASK_COST
+    each, and at least MIN_TASKS ranges when there are that many candidates."""
+    import numpy as np
+
+    n = len(cost)
+    if n == 0:
+        return []
+    target = max(1.0, min(TASK_COST, float(cost.sum()) / MIN_TASKS))
+    bounds, start, acc = [], 0, 0.0
+    for k in range(n):
+        acc += float(cost[k])
+        if k + 1 - start >= most or acc >= target or k == n - 1:
+            bounds.append((start, k + 1))
+            start, acc = k + 1, 0.0
+    assert bounds[-1][1] == n and np.all(np.diff([b for b, _ in bounds]) > 0)
+    return bounds
 
 
 def _documents(folder: RunFolder, index: ShardIndex, ids: set[str] | None) -> Iterable[Document]:

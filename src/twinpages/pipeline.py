@@ -13,13 +13,15 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
+import numpy as np
+
 from .backends.encoders import encode_overlaps
 from .config import PipelineConfig
-from .data import DocError, DocPair, Document
+from .data import DocError, DocPair, Document, SentPair
 from .limits import time_budget
 from .progress import Progress
 from .stages import readers
-from .stages.docalign import DocAlignConfig, align_documents, is_translation
+from .stages.docalign import DocAlignConfig, align_documents, is_translation, may_be_translation
 from .stages.embed import Embedder, covers, encoders_for, pair_encoder
 from .stages.extract import Extractor
 from .stages.langid import LanguageIdentifier
@@ -110,12 +112,21 @@ class Pipeline:
         return name, da
 
     def align_pair(self, a: Document, b: Document, candidate_score: float = 0.0, orient: bool = True,
-                   quick: bool = False) -> DocPair:
+                   quick: bool = False, guide: DocPair | None = None) -> DocPair:
         """Align two documents. ``quick`` approximates multi-sentence runs by mean vectors instead of
-        encoding them (sentalign.mean_runs): ~10x cheaper, for deciding which candidates to keep."""
+        encoding them (sentalign.mean_runs): ~10x cheaper, for deciding which candidates to keep.
+        ``guide``: a quick alignment of the same two documents; the exact pass then encodes runs only
+        where it was not 1-1 and searches near its path (sentalign.align)."""
         name, da = self.docalign_config(a, b)
-        overlaps = None if quick else partial(self._runs, name)
-        pair = align_documents(a, b, name, overlaps, da, candidate_score, orient)
+        overlaps = None
+        if not quick:
+            overlaps = partial(self._runs, name)
+            overlaps.windowed = True  # sentalign may ask for the runs of some ranges only
+        beads = None
+        if guide is not None:  # the guide's beads as a -> b (it may have been turned to put the original first)
+            beads = guide.pairs if guide.src_id == a.id else [
+                SentPair(p.tgt_idx, p.src_idx, p.tgt_text, p.src_text, p.score, p.cosine) for p in guide.pairs]
+        pair = align_documents(a, b, name, overlaps, da, candidate_score, orient, beads)
         pair.linked = names_each_other(a, b)
         return pair
 
@@ -123,12 +134,15 @@ class Pipeline:
         """The aligned pair when it is a translation, else None. Most candidates are not: a quick
         alignment (approximate runs) rejects those first. An accepted pair is aligned again with
         encoded runs unless its quick alignment is already all 1-1 beads covering both sides."""
+        name, da = self.docalign_config(a, b)
+        if not may_be_translation(a.embeddings[name], b.embeddings[name], candidate_score, da):
+            return None
         quick = self.config.docalign.quick_first
         pair = self.align_pair(a, b, candidate_score, quick=quick)
         if not self.is_translation(pair, a, b):
             return None
         if quick and not all(len(p.src_idx) == 1 and len(p.tgt_idx) == 1 for p in pair.pairs):
-            pair = self.align_pair(a, b, candidate_score)
+            pair = self.align_pair(a, b, candidate_score, guide=pair if self.config.docalign.guided else None)
             if not self.is_translation(pair, a, b):
                 return None
         return pair
@@ -136,17 +150,43 @@ class Pipeline:
     def is_translation(self, pair: DocPair, a: Document, b: Document) -> bool:
         return is_translation(pair, len(a.sentences), len(b.sentences), self.docalign_config(a, b)[1])
 
-    def _runs(self, name: str, sentences, sizes) -> dict:
-        """Run vectors of a document's sentences, cached: a document is a candidate in several pairs."""
-        key = (name, tuple(sentences), tuple(sizes))
-        if key in self._run_cache:
+    def _runs(self, name: str, sentences, sizes, windows=None) -> dict:
+        """Run vectors of a document's sentences (with ``windows``: only the runs inside those ranges;
+        the others stay NaN), cached run by run: a document is a candidate in several pairs, and what
+        one pair encoded the next need not encode again."""
+        key = (name, tuple(sentences))
+        cached = self._run_cache.get(key)
+        if cached is None:
+            cached = self._run_cache[key] = {}
+            if len(self._run_cache) > self.run_cache_size:
+                self._run_cache.popitem(last=False)
+        else:
             self._run_cache.move_to_end(key)
-            return self._run_cache[key]
-        runs = encode_overlaps(self.embedder.encoder(name), sentences, sizes)
-        self._run_cache[key] = runs
-        if len(self._run_cache) > self.run_cache_size:
-            self._run_cache.popitem(last=False)
-        return runs
+        dim = self.embedder.encoder(name).dim
+        for k in sizes:
+            if k not in cached:
+                count = max(len(sentences) - k + 1, 0)
+                cached[k] = (np.full((count, dim), np.nan, np.float32), np.zeros(count, bool))
+        encoder = self.embedder.encoder(name)
+        shortcut_only = windows is not None and not self.config.docalign.encode_short_runs
+        if shortcut_only and hasattr(encoder, "encode_overlaps"):
+            # the shortcut assembles every run from one pass of token features over the document: the
+            # whole document at once costs less than window after window
+            windows = None
+        for lo, hi in windows if windows is not None else [(0, len(sentences))]:
+            # the runs inside [lo, hi) that no pair has encoded yet: one encoder call for their span
+            missing = [(k, i) for k in sizes for i in range(lo, hi - k + 1) if not cached[k][1][i]]
+            if not missing:
+                continue
+            start = min(i for _, i in missing)
+            end = max(i + k for k, i in missing)
+            encoded = encode_overlaps(encoder, sentences[start:end], [k for k in sizes if k <= end - start],
+                                      shortcut_only=shortcut_only)
+            for k, vectors in encoded.items():
+                todo = ~cached[k][1][start:start + len(vectors)]
+                cached[k][0][start:start + len(vectors)][todo] = vectors[todo]
+                cached[k][1][start:start + len(vectors)] = True
+        return {k: cached[k][0] for k in sizes}
 
     def __getstate__(self):  # the cache holds arrays that a worker can recompute
         return {k: v for k, v in self.__dict__.items() if k != "_run_cache"} | {"_run_cache": OrderedDict()}

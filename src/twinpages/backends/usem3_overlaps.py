@@ -114,7 +114,8 @@ class OverlapEncoder:
     # --- overlaps ----------------------------------------------------------------------------------
     def encode_overlaps(self, sentences: Sequence[str], sizes: Sequence[int], direct) -> dict[int, np.ndarray]:
         """Vectors of every run of k consecutive sentences, for each k in ``sizes``; k = 1 included.
-        ``direct`` encodes texts the ordinary way, for runs with a sentence too short for the shortcut."""
+        ``direct`` encodes texts the ordinary way, for runs with a sentence too short for the shortcut;
+        None leaves those runs NaN (the caller approximates them)."""
         n = len(sentences)
         toks = [self.tokenize(s) for s in sentences]
         lens = np.array([len(t) for t in toks], dtype=np.float32)
@@ -146,6 +147,6 @@ class OverlapEncoder:
             if k > 1:  # runs touching a short sentence: encode them directly
                 bad = [i for i in starts if short[i:i + k].any()]
                 if bad:
-                    vecs[bad] = direct([" ".join(sentences[i:i + k]) for i in bad])
+                    vecs[bad] = direct([" ".join(sentences[i:i + k]) for i in bad]) if direct else np.nan
             out[k] = vecs
         return out

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data import DocError
 from ..io import atomic_lines
-from ..schemas import pair_to_dict
+from ..limits import DocumentTimeout, time_budget
+from ..schemas import ERROR, pair_to_dict
 from .base import pipeline_for
 from .docshards import DocReader, ShardIndex
 
@@ -25,11 +27,35 @@ class DecideTask:
     tgt: np.ndarray
     margin: np.ndarray
     output: str
+    cost: int = 0  # pair_costs summed: what progress and the split into tasks go by
 
 
 def output_key(d: dict) -> tuple:
     """The order of the output files: best score first, then the ids."""
     return (-d["score"], d["src_id"], d["tgt_id"])
+
+
+def sentence_counts(vectors: Path, index: ShardIndex, encoders: tuple[str, ...]) -> np.ndarray:
+    """Sentences of every document, by run-wide number, from the vectors' offsets (a few bytes a
+    document: the driver never opens a document to plan the decide tasks)."""
+    from .docshards import vector_paths
+
+    counts = np.zeros(len(index), np.int64)
+    for k, name in enumerate(index.names):
+        for encoder in encoders:
+            offsets = vector_paths(vectors, encoder, name)[1]
+            if offsets.exists():
+                part = np.diff(np.load(offsets))
+                lo = index.bases[k]
+                counts[lo:lo + len(part)] = np.maximum(counts[lo:lo + len(part)], part)
+    return counts
+
+
+def pair_costs(cands, counts: np.ndarray) -> np.ndarray:
+    """What deciding each candidate costs, about: the sentence pairs its alignment compares (n x m), plus
+    a per-sentence share for the rest (reading, encoding runs)."""
+    n, m = counts[cands.src], counts[cands.tgt]
+    return n * m + 64 * (n + m)
 
 
 @lru_cache(maxsize=2)
@@ -47,11 +73,26 @@ class Decide:
     def __call__(self, task: DecideTask) -> dict:
         pipe = pipeline_for(self.config)
         docs = _reader(self.root, self.index, self.encoders)
-        accepted = []
+        budget = self.config.docalign.max_pair_seconds
+        accepted, failed = [], []
         for s, t, m in zip(task.src.tolist(), task.tgt.tolist(), task.margin.tolist(), strict=True):
-            pair = pipe.decide(docs[s], docs[t], m)
+            a, b = docs[s], docs[t]
+            try:
+                with time_budget(budget, "--max-pair-seconds"):
+                    pair = pipe.decide(a, b, m)
+            except DocumentTimeout as e:  # recorded, and the batch goes on: never a stall
+                failed.append(DocError(f"{a.id} | {b.id}", f"{a.name} | {b.name}", "decide", e.kind,
+                                       f"the candidate pair was not decided: {e}"))
+                continue
             if pair is not None:
                 accepted.append(pair_to_dict(pair))
         accepted.sort(key=output_key)
+        # the errors first: the pairs file marks the task as done
+        atomic_lines(errors_path(task.output), (json.dumps(ERROR.row(e), ensure_ascii=False) + "\n" for e in failed))
         atomic_lines(Path(task.output), (json.dumps(d, ensure_ascii=False) + "\n" for d in accepted))
-        return {"candidates_decided": len(task.src), "accepted": len(accepted)}
+        return {"candidates_decided": len(task.src), "accepted": len(accepted), "timed_out": len(failed)}
+
+
+def errors_path(output: str | Path) -> Path:
+    """A decide task's record of the candidate pairs it could not decide (beside its pairs file)."""
+    return Path(str(output).removesuffix(".jsonl") + ".errors.jsonl")

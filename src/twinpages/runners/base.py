@@ -21,12 +21,13 @@ class TaskOutcome:
     pid: int
     peak_rss_mb: int
     seconds: float
+    cpu_seconds: float = 0.0  # the process's CPU time (all its threads) while it ran the task
 
 
 def call(fn: Callable, task) -> TaskOutcome:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     value = fn(task)
-    return TaskOutcome(value, os.getpid(), peak_rss_mb(), time.perf_counter() - t0)
+    return TaskOutcome(value, os.getpid(), peak_rss_mb(), time.perf_counter() - t0, time.process_time() - c0)
 
 
 def peak_rss_mb() -> int:
@@ -43,6 +44,7 @@ class Runner:
     def __init__(self) -> None:
         self.worker_peak_rss_mb: dict[int, int] = {}  # pid -> MB, every process that ran a task
         self.task_seconds = 0.0
+        self.cpu_seconds = 0.0  # CPU time of all tasks so far: over a phase's wall time, how busy the cores were
 
     def map(self, fn: Callable, tasks: Iterable) -> Iterator:
         """``fn(task)`` for each task, results in task order. ``fn`` must pickle (its models load lazily,
@@ -51,6 +53,7 @@ class Runner:
             peaks = self.worker_peak_rss_mb
             peaks[outcome.pid] = max(outcome.peak_rss_mb, peaks.get(outcome.pid, 0))
             self.task_seconds += outcome.seconds
+            self.cpu_seconds += outcome.cpu_seconds
             yield outcome.value
 
     def _map(self, fn: Callable, tasks: Iterable) -> Iterator[TaskOutcome]:

@@ -50,6 +50,24 @@ class DocAlignConfig:
     # accepted pairs (pipeline.Pipeline.decide). On 2,000 DDTP candidates the decision differed from
     # the encoded-runs one in 22 cases (0.3 % of gold pairs lost, 1 % more false ones rejected).
     quick_first: bool = True
+    # The exact pass of an accepted pair encodes runs only where the quick pass was not 1-1 and searches
+    # a band around its path (sentalign.align's guide): BENCHMARKS.md, "Long pages".
+    guided: bool = True
+    # In the guided pass, runs the encoder's shortcut cannot assemble (USE-m3: a run touching a sentence
+    # of under 8 tokens: headings, commands, list items) are encoded one by one, which costs more than
+    # embedding the documents did; False approximates them by their sentences' mean vector.
+    encode_short_runs: bool = False
+    # The cheap first verdict (anchored_share): a candidate whose sentences have too few mutual nearest
+    # neighbours running in order is rejected before any alignment. An anchor is a mutual nearest pair
+    # at least anchor_level above the pair's means (USE-m3's scale); a pair needs monotone anchors for
+    # anchor_share of the coverage that acceptance requires of its shorter side. Pairs that the margin
+    # path may accept (short documents, candidate margin >= min_margin) skip it.
+    prefilter: bool = True
+    anchor_level: float = 0.2
+    anchor_share: float = 0.25
+    # one candidate pair's alignment past this ends in a too_slow record (an execution limit: unsigned)
+    max_pair_seconds: float = setting(120.0, flag="--max-pair-seconds", signed=False, low=0,
+                                      help="time budget for deciding one candidate pair (0: none)")
     sentalign: SentAlignConfig = field(default_factory=SentAlignConfig)
 
 
@@ -142,13 +160,14 @@ def infer_direction(pair_beads: list[SentPair], lang_a: str, lang_b: str,
 
 def align_documents(a: Document, b: Document, encoder: str, overlaps: OverlapFn,
                     config: DocAlignConfig = DocAlignConfig(), candidate_score: float = 0.0,
-                    orient: bool = True) -> DocPair:
+                    orient: bool = True, guide: list[SentPair] | None = None) -> DocPair:
     """Align two documents' sentences and describe the pair (whether or not it is a translation).
 
     With ``orient`` the pair is turned so that ``src`` is the original when the direction is known;
-    without it, ``a`` stays the source side as given."""
+    without it, ``a`` stays the source side as given. ``guide``: a first alignment of ``a`` to ``b``
+    (sentalign.align)."""
     al = align([s.text for s in a.sentences], [s.text for s in b.sentences],
-               a.embeddings[encoder], b.embeddings[encoder], overlaps, config.sentalign)
+               a.embeddings[encoder], b.embeddings[encoder], overlaps, config.sentalign, guide)
     evidence_beads = confident(al.beads, config.min_bead_score)
     cov_a = coverage(evidence_beads, len(a.sentences), "src_idx")
     cov_b = coverage(evidence_beads, len(b.sentences), "tgt_idx")
@@ -169,6 +188,50 @@ def align_documents(a: Document, b: Document, encoder: str, overlaps: OverlapFn,
                    src_coverage=cov_a, tgt_coverage=cov_b, direction=direction, direction_evidence=evidence,
                    pairs=beads, src_name=a.name, tgt_name=b.name, candidate_score=candidate_score,
                    src_spans=spans_a, tgt_spans=spans_b)
+
+
+def monotone_anchors(src_emb: np.ndarray, tgt_emb: np.ndarray, config: SentAlignConfig, level: float) -> int:
+    """How many mutual nearest neighbours, at least ``level`` above the pair's means on USE-m3's scale,
+    run in order on both sides (the longest increasing chain): the backbone of any alignment."""
+    n, m = len(src_emb), len(tgt_emb)
+    if n == 0 or m == 0:
+        return 0
+    sim = src_emb @ tgt_emb.T
+    # the aligner's normalisation (sentalign.align_runs), for single sentences
+    w, prior = config.prior_weight, config.prior_cosine * config.prior_weight
+    src_mu = (sim.mean(axis=1) * m + prior) / (m + w)
+    tgt_mu = (sim.mean(axis=0) * n + prior) / (n + w)
+    sim = config.similarity_scale * (sim - (src_mu[:, None] + tgt_mu[None, :]) / 2)
+    best_j = sim.argmax(axis=1)
+    best_i = sim.argmax(axis=0)
+    rows = np.flatnonzero((best_i[best_j] == np.arange(n)) & (sim[np.arange(n), best_j] >= level))
+    return _longest_increasing(best_j[rows].tolist())
+
+
+def _longest_increasing(values: list[int]) -> int:
+    import bisect
+
+    tails: list[int] = []
+    for v in values:
+        k = bisect.bisect_left(tails, v)
+        if k == len(tails):
+            tails.append(v)
+        else:
+            tails[k] = v
+    return len(tails)
+
+
+def may_be_translation(a_emb: np.ndarray, b_emb: np.ndarray, candidate_score: float,
+                       config: DocAlignConfig) -> bool:
+    """The cheap first verdict: False when the pair cannot have the aligned sentences a translation
+    needs (``is_translation``), judged from the sentence-similarity matrix alone; then no alignment runs."""
+    if not config.prefilter:
+        return True
+    if config.margin_bead_cosine is not None and candidate_score >= config.min_margin:
+        return True  # the margin path judges short pairs by one bead: leave them to the aligner
+    shorter = min(len(a_emb), len(b_emb))
+    needed = max(1, int(config.anchor_share * config.min_coverage * shorter))
+    return monotone_anchors(a_emb, b_emb, config.sentalign, config.anchor_level) >= needed
 
 
 def is_translation(pair: DocPair, n_src: int, n_tgt: int, config: DocAlignConfig = DocAlignConfig()) -> bool:

@@ -43,6 +43,7 @@ class SentAlignConfig:
     similarity_scale: float = 1.0
     gap_open: float = 0.4  # cost of a run of unaligned sentences inside an alignment (affine gaps)
     band_blocks: int = 3  # half-width of the fine search band around the coarse path, in coarse blocks
+    guide_width: int = 8  # an exact pass guided by a first alignment searches this many sentences around it
     normalise: bool = True  # subtract each text's mean similarity to the other side (Vecalign's idea)
     # That mean is shrunk towards the encoder's cosine between unrelated texts, as if the other side had
     # ``prior_weight`` more unrelated sentences: a side of one or two sentences is mostly the text's own
@@ -93,13 +94,29 @@ def mean_runs(emb: np.ndarray, sizes: list[int]) -> dict[int, np.ndarray]:
     return out
 
 
-def _runs(sentences: Sequence[str], emb: np.ndarray | None, sizes: list[int], overlaps: OverlapFn | None):
-    """Vectors of the runs of each size; the single sentences' from ``emb`` when given."""
+def _runs(sentences: Sequence[str], emb: np.ndarray | None, sizes: list[int], overlaps: OverlapFn | None,
+          windows: list[tuple[int, int]] | None = None):
+    """Vectors of the runs of each size; the single sentences' from ``emb`` when given. With ``windows``,
+    runs are encoded only inside those ranges and approximated (``mean_runs``) elsewhere."""
     if overlaps is None:
         return mean_runs(emb, sizes)
     if emb is None:
         return overlaps(sentences, sizes)
-    return {**overlaps(sentences, [k for k in sizes if k > 1]), 1: emb}
+    multi = [k for k in sizes if k > 1]
+    if windows is None:
+        return {**overlaps(sentences, multi), 1: emb}
+    out = mean_runs(emb, sizes)
+    if getattr(overlaps, "windowed", False):  # encodes only the windows' runs itself (NaN elsewhere)
+        encoded = overlaps(sentences, multi, windows)
+        for k, vectors in encoded.items():
+            done = ~np.isnan(vectors[:, 0])
+            out[k][done] = vectors[done]
+        return out
+    for lo, hi in windows:
+        encoded = overlaps(sentences[lo:hi], [k for k in multi if k <= hi - lo])
+        for k, vectors in encoded.items():
+            out[k][lo:lo + len(vectors)] = vectors
+    return out
 
 
 def align(
@@ -109,28 +126,98 @@ def align(
     tgt_emb: np.ndarray | None,
     overlaps: OverlapFn | None,
     config: SentAlignConfig = SentAlignConfig(),
+    guide: list[SentPair] | None = None,
 ) -> Alignment:
     """Align two sentence sequences. ``*_emb`` are their (normalised) sentence embeddings and
     ``overlaps(sentences, sizes)`` embeds the runs of consecutive sentences that multi-sentence beads
     need (``backends.encoders.encode_overlaps`` with the same encoder). With ``*_emb`` None, the
     sentence embeddings come from ``overlaps`` too, in the same pass. With ``overlaps`` None, runs are
-    approximated by their sentences' mean vector (``mean_runs``): a cheap first pass."""
+    approximated by their sentences' mean vector (``mean_runs``): a cheap first pass.
+
+    ``guide``: the beads of a first (cheap) alignment of the same pair. Runs are then encoded only where
+    it was not one-to-one (``guide_windows``), and the search keeps to a band around its path
+    (``guide_bands``): on long pages most beads are 1-1, so the exact pass costs a fraction of a full one."""
     n, m = len(src), len(tgt)
     if n == 0 or m == 0:
         beads = [SentPair((i,), (), s, "", 0.0) for i, s in enumerate(src)]
         beads += [SentPair((), (j,), "", t, 0.0) for j, t in enumerate(tgt)]
         return Alignment(beads, config.null_floor)
     sizes = run_sizes(config.max_bead)
-    return align_runs(src, tgt, _runs(src, src_emb, sizes, overlaps), _runs(tgt, tgt_emb, sizes, overlaps), config)
+    if guide is None or src_emb is None or tgt_emb is None:
+        return align_runs(src, tgt, _runs(src, src_emb, sizes, overlaps), _runs(tgt, tgt_emb, sizes, overlaps),
+                          config)
+    src_win, tgt_win = guide_windows(guide, n, m, config.max_bead)
+    return align_runs(src, tgt, _runs(src, src_emb, sizes, overlaps, src_win),
+                      _runs(tgt, tgt_emb, sizes, overlaps, tgt_win), config,
+                      guide_bands(guide, n, m, config.guide_width))
 
 
 def run_sizes(max_bead: int) -> list[int]:
     return sorted({a for a, _ in bead_types(max_bead)} | {b for _, b in bead_types(max_bead)})
 
 
+def guide_windows(guide: list[SentPair], n: int, m: int, max_bead: int) -> tuple[list[tuple[int, int]],
+                                                                                  list[tuple[int, int]]]:
+    """Where a first alignment (``guide``) was not one sentence to one: the source and target ranges
+    ``[start, end)`` whose runs of sentences a second, exact pass needs encoded. Around each bead that is
+    not 1-1, and at the edges of each run of unaligned sentences (not inside it: the untranslated half of
+    a page needs no runs), with ``max_bead - 1`` sentences of margin. Merged, in order."""
+    pad = max_bead - 1
+    src, tgt = [], []
+    i = j = 0
+    for bead in guide:
+        a, b = len(bead.src_idx), len(bead.tgt_idx)
+        if not (a == 1 and b == 1):
+            if a and b:
+                src.append((i - pad, i + a + pad))
+                tgt.append((j - pad, j + b + pad))
+            elif a:  # an unaligned source sentence: runs that could absorb it start or end next to it
+                src.append((i - pad, i + 1 + pad))
+                tgt.append((j - pad, j + pad))
+            else:
+                tgt.append((j - pad, j + 1 + pad))
+                src.append((i - pad, i + pad))
+        i, j = i + a, j + b
+    return _merge(src, n), _merge(tgt, m)
+
+
+def _merge(ranges: list[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted((max(lo, 0), min(hi, n)) for lo, hi in ranges):
+        if hi <= lo:
+            continue
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def guide_bands(guide: list[SentPair], n: int, m: int, width: int) -> list[tuple[int, int]]:
+    """DP bands (target node ranges per source row) that follow a first alignment's path with ``width``
+    sentences of margin on each side: the exact pass searches near the path, not the whole table."""
+    lo, hi = np.full(n + 1, m), np.zeros(n + 1, dtype=np.int64)
+    i = j = 0
+    lo[0], hi[0] = 0, 0
+    for bead in guide:
+        i2, j2 = i + len(bead.src_idx), j + len(bead.tgt_idx)
+        for r in range(i, i2 + 1):
+            lo[r], hi[r] = min(lo[r], j), max(hi[r], j2)
+        i, j = i2, j2
+    lo = np.clip(lo - width, 0, m)
+    hi = np.clip(hi + width, 0, m)
+    lo = np.minimum.accumulate(lo[::-1])[::-1]  # non-decreasing, overlapping from row to row
+    hi = np.maximum.accumulate(hi)
+    lo[0], hi[n] = 0, m
+    return [(int(a), int(b)) for a, b in zip(lo, hi, strict=True)]
+
+
 def align_runs(src: Sequence[str], tgt: Sequence[str], src_ovl: dict[int, np.ndarray],
-               tgt_ovl: dict[int, np.ndarray], config: SentAlignConfig) -> Alignment:
-    """``align`` once the vectors of all runs are known: ``*_ovl[k][i]`` is the run of k sentences from i."""
+               tgt_ovl: dict[int, np.ndarray], config: SentAlignConfig,
+               bands: list[tuple[int, int]] | None = None) -> Alignment:
+    """``align`` once the vectors of all runs are known: ``*_ovl[k][i]`` is the run of k sentences from i.
+    ``bands``: search only these target ranges per source row (``guide_bands``); default: all, or
+    coarse-to-fine for long pairs."""
     n, m = len(src), len(tgt)
     types = bead_types(config.max_bead)
     src_emb, tgt_emb = src_ovl[1], tgt_ovl[1]
@@ -159,10 +246,8 @@ def align_runs(src: Sequence[str], tgt: Sequence[str], src_ovl: dict[int, np.nda
         sim = similarity(a, b, i, j0, j1)
         return (sim - null - config.merge_penalty * (a + b - 2)) * ((a + b) / 2.0)
 
-    if n * m <= config.max_full_cells:
-        bands = [(0, m)] * (n + 1)
-    else:
-        bands = _bands_from_coarse(src_emb, tgt_emb, config)
+    if bands is None:
+        bands = [(0, m)] * (n + 1) if n * m <= config.max_full_cells else _bands_from_coarse(src_emb, tgt_emb, config)
     path = _banded_dp(n, m, types, gain_row, bands, config.gap_open)
 
     beads: list[SentPair] = []
