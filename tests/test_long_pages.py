@@ -104,3 +104,21 @@ def test_a_pair_past_its_time_budget_is_recorded_and_the_run_finishes(tmp_path, 
     assert error.error == "too_slow" and error.doc_id in (f"{EN_SEED} | {DE_SEED}", f"{DE_SEED} | {EN_SEED}")
     records = [json.loads(x) for x in (tmp_path / "out" / "errors.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["stage"] for r in records] == ["decide"] and "--max-pair-seconds" in records[0]["message"]
+
+
+def test_a_long_pair_searches_near_its_anchors():
+    from twinpages.stages.docalign import anchor_chain
+    from twinpages.stages.sentalign import anchor_bands
+
+    rng = np.random.default_rng(1)
+    src = rng.normal(size=(40, 64)).astype(np.float32)
+    src /= np.linalg.norm(src, axis=1, keepdims=True)
+    # the target: the source's sentences 10..39 in order (a partial translation), plus noise
+    tgt = src[10:] + 0.05 * rng.normal(size=(30, 64)).astype(np.float32)
+    tgt /= np.linalg.norm(tgt, axis=1, keepdims=True)
+    chain = anchor_chain(src, tgt, SentAlignConfig(), 0.2)
+    assert len(chain) >= 25 and all(j == i - 10 for i, j in chain)
+    bands = anchor_bands(chain, 40, 30, width=2)
+    for i, j in chain:  # the path through the anchors stays inside the bands
+        assert bands[i][0] <= j <= bands[i][1]
+    assert max(hi - lo for lo, hi in bands[12:38]) <= 8  # narrow where anchors are dense

@@ -21,7 +21,7 @@ from .data import DocError, DocPair, Document, SentPair
 from .limits import time_budget
 from .progress import Progress
 from .stages import readers
-from .stages.docalign import DocAlignConfig, align_documents, is_translation, may_be_translation
+from .stages.docalign import DocAlignConfig, align_documents, first_verdict, is_translation
 from .stages.embed import Embedder, covers, encoders_for, pair_encoder
 from .stages.extract import Extractor
 from .stages.langid import LanguageIdentifier
@@ -112,12 +112,15 @@ class Pipeline:
         return name, da
 
     def align_pair(self, a: Document, b: Document, candidate_score: float = 0.0, orient: bool = True,
-                   quick: bool = False, guide: DocPair | None = None) -> DocPair:
+                   quick: bool = False, guide: DocPair | None = None,
+                   anchors: list[tuple[int, int]] | None = None) -> DocPair:
         """Align two documents. ``quick`` approximates multi-sentence runs by mean vectors instead of
         encoding them (sentalign.mean_runs): ~10x cheaper, for deciding which candidates to keep.
         ``guide``: a quick alignment of the same two documents; the exact pass then encodes runs only
         where it was not 1-1 and searches near its path (sentalign.align)."""
         name, da = self.docalign_config(a, b)
+        if quick and da.quick_max_bead:
+            da = replace(da, sentalign=replace(da.sentalign, max_bead=min(da.quick_max_bead, da.sentalign.max_bead)))
         overlaps = None
         if not quick:
             overlaps = partial(self._runs, name)
@@ -126,7 +129,7 @@ class Pipeline:
         if guide is not None:  # the guide's beads as a -> b (it may have been turned to put the original first)
             beads = guide.pairs if guide.src_id == a.id else [
                 SentPair(p.tgt_idx, p.src_idx, p.tgt_text, p.src_text, p.score, p.cosine) for p in guide.pairs]
-        pair = align_documents(a, b, name, overlaps, da, candidate_score, orient, beads)
+        pair = align_documents(a, b, name, overlaps, da, candidate_score, orient, beads, anchors)
         pair.linked = names_each_other(a, b)
         return pair
 
@@ -135,10 +138,11 @@ class Pipeline:
         alignment (approximate runs) rejects those first. An accepted pair is aligned again with
         encoded runs unless its quick alignment is already all 1-1 beads covering both sides."""
         name, da = self.docalign_config(a, b)
-        if not may_be_translation(a.embeddings[name], b.embeddings[name], candidate_score, da):
+        keep, anchors = first_verdict(a.embeddings[name], b.embeddings[name], candidate_score, da)
+        if not keep:
             return None
         quick = self.config.docalign.quick_first
-        pair = self.align_pair(a, b, candidate_score, quick=quick)
+        pair = self.align_pair(a, b, candidate_score, quick=quick, anchors=anchors)
         if not self.is_translation(pair, a, b):
             return None
         if quick and not all(len(p.src_idx) == 1 and len(p.tgt_idx) == 1 for p in pair.pairs):

@@ -50,6 +50,9 @@ class DocAlignConfig:
     # accepted pairs (pipeline.Pipeline.decide). On 2,000 DDTP candidates the decision differed from
     # the encoded-runs one in 22 cases (0.3 % of gold pairs lost, 1 % more false ones rejected).
     quick_first: bool = True
+    # the quick pass's largest bead side (0: as the exact pass): its dynamic program costs per bead
+    # type, 3 types with 2 against 10 with 4
+    quick_max_bead: int = 2
     # The exact pass of an accepted pair encodes runs only where the quick pass was not 1-1 and searches
     # a band around its path (sentalign.align's guide): BENCHMARKS.md, "Long pages".
     guided: bool = True
@@ -160,14 +163,15 @@ def infer_direction(pair_beads: list[SentPair], lang_a: str, lang_b: str,
 
 def align_documents(a: Document, b: Document, encoder: str, overlaps: OverlapFn,
                     config: DocAlignConfig = DocAlignConfig(), candidate_score: float = 0.0,
-                    orient: bool = True, guide: list[SentPair] | None = None) -> DocPair:
+                    orient: bool = True, guide: list[SentPair] | None = None,
+                    anchors: list[tuple[int, int]] | None = None) -> DocPair:
     """Align two documents' sentences and describe the pair (whether or not it is a translation).
 
     With ``orient`` the pair is turned so that ``src`` is the original when the direction is known;
     without it, ``a`` stays the source side as given. ``guide``: a first alignment of ``a`` to ``b``
     (sentalign.align)."""
     al = align([s.text for s in a.sentences], [s.text for s in b.sentences],
-               a.embeddings[encoder], b.embeddings[encoder], overlaps, config.sentalign, guide)
+               a.embeddings[encoder], b.embeddings[encoder], overlaps, config.sentalign, guide, anchors)
     evidence_beads = confident(al.beads, config.min_bead_score)
     cov_a = coverage(evidence_beads, len(a.sentences), "src_idx")
     cov_b = coverage(evidence_beads, len(b.sentences), "tgt_idx")
@@ -193,9 +197,16 @@ def align_documents(a: Document, b: Document, encoder: str, overlaps: OverlapFn,
 def monotone_anchors(src_emb: np.ndarray, tgt_emb: np.ndarray, config: SentAlignConfig, level: float) -> int:
     """How many mutual nearest neighbours, at least ``level`` above the pair's means on USE-m3's scale,
     run in order on both sides (the longest increasing chain): the backbone of any alignment."""
+    return len(anchor_chain(src_emb, tgt_emb, config, level))
+
+
+def anchor_chain(src_emb: np.ndarray, tgt_emb: np.ndarray, config: SentAlignConfig,
+                 level: float) -> list[tuple[int, int]]:
+    """The anchors themselves: (source, target) sentence indices of the longest chain of mutual nearest
+    neighbours running in order on both sides."""
     n, m = len(src_emb), len(tgt_emb)
     if n == 0 or m == 0:
-        return 0
+        return []
     sim = src_emb @ tgt_emb.T
     # the aligner's normalisation (sentalign.align_runs), for single sentences
     w, prior = config.prior_weight, config.prior_cosine * config.prior_weight
@@ -205,33 +216,51 @@ def monotone_anchors(src_emb: np.ndarray, tgt_emb: np.ndarray, config: SentAlign
     best_j = sim.argmax(axis=1)
     best_i = sim.argmax(axis=0)
     rows = np.flatnonzero((best_i[best_j] == np.arange(n)) & (sim[np.arange(n), best_j] >= level))
-    return _longest_increasing(best_j[rows].tolist())
+    cols = best_j[rows].tolist()
+    return [(int(rows[k]), cols[k]) for k in _longest_increasing(cols)]
 
 
-def _longest_increasing(values: list[int]) -> int:
+def _longest_increasing(values: list[int]) -> list[int]:
+    """Positions of a longest strictly increasing subsequence (patience sorting, O(n log n))."""
     import bisect
 
-    tails: list[int] = []
-    for v in values:
+    tails: list[int] = []  # tails[k]: smallest end value of an increasing run of length k + 1
+    tail_at: list[int] = []  # its position in values
+    before = [-1] * len(values)
+    for pos, v in enumerate(values):
         k = bisect.bisect_left(tails, v)
+        before[pos] = tail_at[k - 1] if k else -1
         if k == len(tails):
             tails.append(v)
+            tail_at.append(pos)
         else:
-            tails[k] = v
-    return len(tails)
+            tails[k], tail_at[k] = v, pos
+    chain, pos = [], tail_at[-1] if tail_at else -1
+    while pos >= 0:
+        chain.append(pos)
+        pos = before[pos]
+    return chain[::-1]
 
 
 def may_be_translation(a_emb: np.ndarray, b_emb: np.ndarray, candidate_score: float,
                        config: DocAlignConfig) -> bool:
     """The cheap first verdict: False when the pair cannot have the aligned sentences a translation
     needs (``is_translation``), judged from the sentence-similarity matrix alone; then no alignment runs."""
+    return first_verdict(a_emb, b_emb, candidate_score, config)[0]
+
+
+def first_verdict(a_emb: np.ndarray, b_emb: np.ndarray, candidate_score: float,
+                  config: DocAlignConfig) -> tuple[bool, list[tuple[int, int]] | None]:
+    """``may_be_translation``, and the anchor chain it found (None when it did not look), which bands
+    the quick alignment of a long pair."""
     if not config.prefilter:
-        return True
+        return True, None
     if config.margin_bead_cosine is not None and candidate_score >= config.min_margin:
-        return True  # the margin path judges short pairs by one bead: leave them to the aligner
+        return True, None  # the margin path judges short pairs by one bead: leave them to the aligner
     shorter = min(len(a_emb), len(b_emb))
     needed = max(1, int(config.anchor_share * config.min_coverage * shorter))
-    return monotone_anchors(a_emb, b_emb, config.sentalign, config.anchor_level) >= needed
+    chain = anchor_chain(a_emb, b_emb, config.sentalign, config.anchor_level)
+    return len(chain) >= needed, chain
 
 
 def is_translation(pair: DocPair, n_src: int, n_tgt: int, config: DocAlignConfig = DocAlignConfig()) -> bool:

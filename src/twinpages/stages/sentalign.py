@@ -44,6 +44,7 @@ class SentAlignConfig:
     gap_open: float = 0.4  # cost of a run of unaligned sentences inside an alignment (affine gaps)
     band_blocks: int = 3  # half-width of the fine search band around the coarse path, in coarse blocks
     guide_width: int = 8  # an exact pass guided by a first alignment searches this many sentences around it
+    anchored_cells: int = 2_500  # pairs larger than this (n x m) search near their anchors when they have some
     normalise: bool = True  # subtract each text's mean similarity to the other side (Vecalign's idea)
     # That mean is shrunk towards the encoder's cosine between unrelated texts, as if the other side had
     # ``prior_weight`` more unrelated sentences: a side of one or two sentences is mostly the text's own
@@ -127,6 +128,7 @@ def align(
     overlaps: OverlapFn | None,
     config: SentAlignConfig = SentAlignConfig(),
     guide: list[SentPair] | None = None,
+    anchors: list[tuple[int, int]] | None = None,
 ) -> Alignment:
     """Align two sentence sequences. ``*_emb`` are their (normalised) sentence embeddings and
     ``overlaps(sentences, sizes)`` embeds the runs of consecutive sentences that multi-sentence beads
@@ -136,7 +138,9 @@ def align(
 
     ``guide``: the beads of a first (cheap) alignment of the same pair. Runs are then encoded only where
     it was not one-to-one (``guide_windows``), and the search keeps to a band around its path
-    (``guide_bands``): on long pages most beads are 1-1, so the exact pass costs a fraction of a full one."""
+    (``guide_bands``): on long pages most beads are 1-1, so the exact pass costs a fraction of a full one.
+    ``anchors``: sentence pairs sure to be aligned (docalign.anchor_chain); a long pair's search then keeps
+    near them (``anchor_bands``)."""
     n, m = len(src), len(tgt)
     if n == 0 or m == 0:
         beads = [SentPair((i,), (), s, "", 0.0) for i, s in enumerate(src)]
@@ -144,8 +148,10 @@ def align(
         return Alignment(beads, config.null_floor)
     sizes = run_sizes(config.max_bead)
     if guide is None or src_emb is None or tgt_emb is None:
+        bands = anchor_bands(anchors, n, m, config.guide_width) \
+            if anchors and n * m > config.anchored_cells else None
         return align_runs(src, tgt, _runs(src, src_emb, sizes, overlaps), _runs(tgt, tgt_emb, sizes, overlaps),
-                          config)
+                          config, bands)
     src_win, tgt_win = guide_windows(guide, n, m, config.max_bead)
     return align_runs(src, tgt, _runs(src, src_emb, sizes, overlaps, src_win),
                       _runs(tgt, tgt_emb, sizes, overlaps, tgt_win), config,
@@ -207,6 +213,24 @@ def guide_bands(guide: list[SentPair], n: int, m: int, width: int) -> list[tuple
     lo = np.clip(lo - width, 0, m)
     hi = np.clip(hi + width, 0, m)
     lo = np.minimum.accumulate(lo[::-1])[::-1]  # non-decreasing, overlapping from row to row
+    hi = np.maximum.accumulate(hi)
+    lo[0], hi[n] = 0, m
+    return [(int(a), int(b)) for a, b in zip(lo, hi, strict=True)]
+
+
+def anchor_bands(anchors: list[tuple[int, int]], n: int, m: int, width: int) -> list[tuple[int, int]]:
+    """DP bands through sentence anchors (source, target indices, increasing on both sides): each source
+    row may reach from the previous anchor's target to the next one's, ``width`` sentences beyond.
+    Between two anchors the whole rectangle stays open (an untranslated stretch, a reordered list); the
+    search narrows where anchors are dense, which on a translation is almost everywhere."""
+    nodes = [(0, 0)] + [(i, j) for i, j in anchors] + [(n, m)]
+    lo, hi = np.zeros(n + 1, dtype=np.int64), np.zeros(n + 1, dtype=np.int64)
+    for (i0, j0), (i1, j1) in zip(nodes, nodes[1:], strict=False):
+        lo[i0:i1 + 1] = j0
+        hi[i0:i1 + 1] = np.maximum(hi[i0:i1 + 1], j1 + 1)
+    lo = np.clip(lo - width, 0, m)
+    hi = np.clip(hi + width, 0, m)
+    lo = np.minimum.accumulate(lo[::-1])[::-1]
     hi = np.maximum.accumulate(hi)
     lo[0], hi[n] = 0, m
     return [(int(a), int(b)) for a, b in zip(lo, hi, strict=True)]
