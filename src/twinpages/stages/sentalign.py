@@ -210,12 +210,7 @@ def guide_bands(guide: list[SentPair], n: int, m: int, width: int) -> list[tuple
         for r in range(i, i2 + 1):
             lo[r], hi[r] = min(lo[r], j), max(hi[r], j2)
         i, j = i2, j2
-    lo = np.clip(lo - width, 0, m)
-    hi = np.clip(hi + width, 0, m)
-    lo = np.minimum.accumulate(lo[::-1])[::-1]  # non-decreasing, overlapping from row to row
-    hi = np.maximum.accumulate(hi)
-    lo[0], hi[n] = 0, m
-    return [(int(a), int(b)) for a, b in zip(lo, hi, strict=True)]
+    return _widened(lo, hi, m, width)
 
 
 def anchor_bands(anchors: list[tuple[int, int]], n: int, m: int, width: int) -> list[tuple[int, int]]:
@@ -228,12 +223,7 @@ def anchor_bands(anchors: list[tuple[int, int]], n: int, m: int, width: int) -> 
     for (i0, j0), (i1, j1) in zip(nodes, nodes[1:], strict=False):
         lo[i0:i1 + 1] = j0
         hi[i0:i1 + 1] = np.maximum(hi[i0:i1 + 1], j1 + 1)
-    lo = np.clip(lo - width, 0, m)
-    hi = np.clip(hi + width, 0, m)
-    lo = np.minimum.accumulate(lo[::-1])[::-1]
-    hi = np.maximum.accumulate(hi)
-    lo[0], hi[n] = 0, m
-    return [(int(a), int(b)) for a, b in zip(lo, hi, strict=True)]
+    return _widened(lo, hi, m, width)
 
 
 def align_runs(src: Sequence[str], tgt: Sequence[str], src_ovl: dict[int, np.ndarray],
@@ -400,6 +390,15 @@ def _banded_dp(n: int, m: int, types, gain_row, bands, gap_open: float = 0.0):
     return path
 
 
+def _widened(lo: np.ndarray, hi: np.ndarray, m: int, width: int) -> list[tuple[int, int]]:
+    """Per-row target ranges [lo, hi] of a path, widened by ``width`` and made what the DP needs:
+    non-decreasing, overlapping from one row to the next, from (0, 0) to (n, m)."""
+    lo = np.minimum.accumulate(np.clip(lo - width, 0, m)[::-1])[::-1]
+    hi = np.maximum.accumulate(np.clip(hi + width, 0, m))
+    lo[0], hi[-1] = 0, m
+    return [(int(a), int(b)) for a, b in zip(lo, hi, strict=True)]
+
+
 def _shifted(row: np.ndarray, row_lo: int, lo: int, width: int, b: int) -> np.ndarray:
     """Values of an earlier row at target nodes j - b for j in lo..lo+width-1; -inf outside its band."""
     out = np.full(width, -np.inf)
@@ -437,13 +436,7 @@ def _bands_from_coarse(src_emb, tgt_emb, config) -> list[tuple[int, int]]:
         for i in range(i0, i1 + 1):
             lo[i] = min(lo[i], j0)
             hi[i] = max(hi[i], j1)
-    lo = np.clip(lo - width, 0, m)
-    hi = np.clip(hi + width, 0, m)
-    # bands must be non-decreasing and overlap from one row to the next
-    lo = np.minimum.accumulate(lo[::-1])[::-1]
-    hi = np.maximum.accumulate(hi)
-    lo[0], hi[n] = 0, m
-    return [(int(a), int(b)) for a, b in zip(lo, hi, strict=True)]
+    return _widened(lo, hi, m, width)
 
 
 def _block_runs(blocks: np.ndarray, config: SentAlignConfig) -> dict[int, np.ndarray]:
