@@ -344,9 +344,8 @@ class _Job:
         varying = ("sentences_embedded",)
         run_record = {"signature": self.signature, "label": self.config.label(), "config": to_dict(self.config),
                       "stats": {k: v for k, v in stats.items() if k not in varying}}
-        in_pairs = {i for p in pairs for i in (p.src_id, p.tgt_id)}
-        docs = _documents(self.folder, index, in_pairs)
-        written = write_outputs(out, pairs, docs, errors, run_record, self.config.output,
+        written = write_outputs(out, pairs, lambda ids: _documents(self.folder, index, ids), errors, run_record,
+                                self.config.output,
                                 self.config.candidates.langs)
         for p in set(before) - set(written):  # files of formats or language pairs this run did not write
             p.unlink(missing_ok=True)

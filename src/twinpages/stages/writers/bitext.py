@@ -227,10 +227,11 @@ class LanguagePairFiles:
             self.files["tsv"].write(tsv_line(row, self.tsv_extra))
         if "tmx" in self.files:
             self.files["tmx"].write(tmx_unit(self.n, row))
+        record = BITEXT.row(row) if "jsonl" in self.files or "parquet" in self.files else None
         if "jsonl" in self.files:
-            self.files["jsonl"].write(json.dumps(BITEXT.row(row), ensure_ascii=False) + "\n")
+            self.files["jsonl"].write(json.dumps(record, ensure_ascii=False) + "\n")
         if "parquet" in self.files:
-            self.batch.append(BITEXT.row(row))
+            self.batch.append(record)
             if len(self.batch) == 10_000:
                 self._flush()
 

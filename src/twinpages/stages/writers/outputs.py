@@ -7,7 +7,7 @@ for the documents in pairs). By ``formats``: the bitext of each language pair un
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,27 +37,25 @@ class OutputConfig:
             raise ValueError(f"unknown output format(s) {sorted(unknown)}; choose from {list(FORMATS)}")
 
 
-def write_outputs(out: Path, pairs: Iterable[DocPair], docs: Iterable[Document], errors: list[DocError],
-                  run_record: dict, config: OutputConfig = OutputConfig(),
+def write_outputs(out: Path, pairs: Iterable[DocPair], docs: Callable[[set[str]], Iterable[Document]],
+                  errors: list[DocError], run_record: dict, config: OutputConfig = OutputConfig(),
                   language_pairs: Iterable[tuple[str, str]] = ()) -> list[Path]:
-    """Write the run's files and return their paths. ``pairs`` is read several times: a list, or a
-    store's re-iterable view; ``docs`` is read once. ``language_pairs``: the pairs the user asked for
-    (``-l``), in their order: their bitext files are written even when empty."""
+    """Write the run's files and return their paths. ``pairs`` is read three times: a list, or a run
+    folder's re-iterable view; ``docs(ids)`` gives the documents with those ids (the paired ones), once.
+    ``language_pairs``: the pairs the user asked for (``-l``), in their order: their bitext files are
+    written even when empty."""
     out.mkdir(parents=True, exist_ok=True)
     written = [out / n for n in ("docpairs.jsonl", "alignments.jsonl", "documents.jsonl", "errors.jsonl")]
-    files.write_docpairs(out / "docpairs.jsonl", pairs)
-    files.write_alignments(out / "alignments.jsonl", pairs)
-    in_pairs = {i for p in pairs for i in (p.src_id, p.tgt_id)}
-    files.write_documents(out / "documents.jsonl", (d for d in docs if d.id in in_pairs))
-    files.write_errors(out / "errors.jsonl", errors)
     metadata = {"twinpages": __version__, "signature": run_record.get("signature", "")}
+    in_pairs = files.write_pair_tables(out, pairs, "parquet" in config.formats, metadata)
+    files.write_documents(out / "documents.jsonl", (d for d in docs(in_pairs) if d.id in in_pairs))
+    files.write_errors(out / "errors.jsonl", errors)
     rows = bitext.BitextRows(pairs, dedup=config.dedup, preferred=language_pairs)
     formats = [f for f in FORMATS if f in config.formats]
     if formats:
         written += bitext.write_bitext(out / "bitext", rows, formats, language_pairs, config.compress,
                                        config.tsv_header, config.tsv_extra, metadata)
     if "parquet" in config.formats:
-        files.write_docpairs_parquet(out / "docpairs.parquet", pairs, metadata)
         written.append(out / "docpairs.parquet")
     files.write_json(out / "run.json", run_record | {
         "bitext_rows": {f"{a}-{b}": n for (a, b), n in sorted(rows.rows.items())}})
