@@ -51,11 +51,24 @@ def sentence_counts(vectors: Path, index: ShardIndex, encoders: tuple[str, ...])
     return counts
 
 
+# What encoding one sentence's runs costs, in sentence pairs compared (measured on the Debian FAQ: about
+# 0.7 ms a sentence against 2.3 us a compared pair); a worker pays it the first time it meets a document.
+RUNS_COST = 300
+
+
 def pair_costs(cands, counts: np.ndarray) -> np.ndarray:
-    """What deciding each candidate costs, about: the sentence pairs its alignment compares (n x m), plus
-    a per-sentence share for the rest (reading, encoding runs)."""
+    """What deciding each candidate costs, about: the sentence pairs its alignment compares (n x m), a
+    per-sentence share for reading it, and, where a document first appears in candidate order, encoding
+    its runs (later pairs find them cached): so progress in cost runs at an even pace and its ETA holds."""
     n, m = counts[cands.src], counts[cands.tgt]
-    return n * m + 64 * (n + m)
+    seen: set[int] = set()
+    first = np.zeros(len(cands), np.int64)
+    for k, (s, t) in enumerate(zip(cands.src.tolist(), cands.tgt.tolist(), strict=True)):
+        for doc, size in ((s, n[k]), (t, m[k])):
+            if doc not in seen:
+                seen.add(doc)
+                first[k] += size
+    return n * m + 64 * (n + m) + RUNS_COST * first
 
 
 @lru_cache(maxsize=2)
