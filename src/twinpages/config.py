@@ -22,7 +22,7 @@ from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 
 from . import __version__
-from .settings import check_ranges, comma_list, setting  # noqa: F401  (re-exported)
+from .settings import check_ranges, comma_list, out_of_range, setting  # noqa: F401  (re-exported)
 from .stages.candidates import CandidatesConfig
 from .stages.docalign import DocAlignConfig, SelectConfig
 from .stages.embed import EmbedConfig
@@ -162,17 +162,15 @@ def _add_flag(parser: argparse.ArgumentParser, prefix: str, f) -> None:
 
 def _checked(kind, f):
     """The flag's parser, refusing values out of the field's range with argparse's own error (exit 2)."""
-    low, high = f.metadata.get("low"), f.metadata.get("high")
 
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError as e:
             raise argparse.ArgumentTypeError(str(e) or f"invalid value {text!r}") from None
-        if (low is not None and value < low) or (high is not None and value > high):
-            bounds = (f"from {low} to {high}" if low is not None and high is not None
-                      else f"at least {low}" if low is not None else f"at most {high}")
-            raise argparse.ArgumentTypeError(f"must be {bounds}, not {text}")
+        problem = out_of_range(value, f.metadata.get("low"), f.metadata.get("high"))
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
         return value
 
     parse.__name__ = getattr(kind, "__name__", "value")  # argparse names the type in its messages

@@ -345,14 +345,12 @@ class _Job:
         run_record = {"signature": self.signature, "label": self.config.label(), "config": to_dict(self.config),
                       "stats": {k: v for k, v in stats.items() if k not in varying}}
         written = write_outputs(out, pairs, lambda ids: _documents(self.folder, index, ids), errors, run_record,
-                                self.config.output,
-                                self.config.candidates.langs)
+                                self.config.output, self.config.candidates.langs)
         for p in set(before) - set(written):  # files of formats or language pairs this run did not write
             p.unlink(missing_ok=True)
         if (out / "bitext").is_dir() and not any((out / "bitext").iterdir()):
             (out / "bitext").rmdir()
         return written
-
 
     def write_extracted(self, index: ShardIndex, errors: list[DocError]) -> list[Path]:
         """`twinpages extract`'s files: each kept document's main text, in run order, and the errors."""
@@ -369,8 +367,6 @@ class _Job:
 def cost_batches(cost, most: int) -> list[tuple[int, int]]:
     """[start, end) ranges of consecutive candidates: at most ``most`` candidates and about TASK_COST
     each, and at least MIN_TASKS ranges when there are that many candidates."""
-    import numpy as np
-
     n = len(cost)
     if n == 0:
         return []
@@ -381,7 +377,6 @@ def cost_batches(cost, most: int) -> list[tuple[int, int]]:
         if k + 1 - start >= most or acc >= target or k == n - 1:
             bounds.append((start, k + 1))
             start, acc = k + 1, 0.0
-    assert bounds[-1][1] == n and np.all(np.diff([b for b, _ in bounds]) > 0)
     return bounds
 
 

@@ -74,6 +74,11 @@ class DocError:
     severity: str = "error"  # "error": the document was dropped; "warning": kept, see the message
 
 
+def warnings_of(doc: Document) -> list[DocError]:
+    """The repairs made to read a document, as the warning records the run reports."""
+    return [DocError(doc.id, doc.source, "read", kind, message, "warning") for kind, message in doc.warnings]
+
+
 @dataclass(slots=True, frozen=True)
 class Candidate:
     """A document pair worth aligning, from the vector index. ``src``/``tgt`` index the document list."""

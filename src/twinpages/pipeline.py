@@ -17,7 +17,7 @@ import numpy as np
 
 from .backends.encoders import encode_overlaps
 from .config import PipelineConfig
-from .data import DocError, DocPair, Document, SentPair
+from .data import DocError, DocPair, Document, SentPair, warnings_of
 from .limits import time_budget
 from .progress import Progress
 from .stages import readers
@@ -66,8 +66,7 @@ class Pipeline:
         progress = Progress("prepared", total, enabled=self.progress)
         for doc in docs:
             if isinstance(doc, Document):
-                errors += [DocError(doc.id, doc.source, "read", kind, message, "warning")
-                           for kind, message in doc.warnings]
+                errors += warnings_of(doc)
             item = self.analyse_one(doc, repeats)
             progress.update()
             if isinstance(item, DocError):
@@ -166,12 +165,11 @@ class Pipeline:
                 self._run_cache.popitem(last=False)
         else:
             self._run_cache.move_to_end(key)
-        dim = self.embedder.encoder(name).dim
+        encoder = self.embedder.encoder(name)
         for k in sizes:
             if k not in cached:
                 count = max(len(sentences) - k + 1, 0)
-                cached[k] = (np.full((count, dim), np.nan, np.float32), np.zeros(count, bool))
-        encoder = self.embedder.encoder(name)
+                cached[k] = (np.full((count, encoder.dim), np.nan, np.float32), np.zeros(count, bool))
         shortcut_only = windows is not None and not self.config.docalign.encode_short_runs
         if shortcut_only and hasattr(encoder, "encode_overlaps"):
             # the shortcut assembles every run from one pass of token features over the document: the

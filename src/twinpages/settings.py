@@ -24,20 +24,24 @@ def comma_list(text: str) -> tuple[str, ...]:
     return tuple(x.strip() for x in text.split(",") if x.strip())
 
 
+def out_of_range(value, low, high) -> str | None:
+    """What is wrong with ``value`` for the range [low, high] (either may be None), or None."""
+    if value is None or ((low is None or value >= low) and (high is None or value <= high)):
+        return None
+    bounds = (f"from {low} to {high}" if low is not None and high is not None
+              else f"at least {low}" if low is not None else f"at most {high}")
+    return f"must be {bounds}, not {value}"
+
+
 def check_ranges(config) -> None:
     """Raise ValueError naming the flag when a field of ``config`` (a dataclass) is out of its range."""
     from dataclasses import fields
 
     for f in fields(config):
-        low, high, value = f.metadata.get("low"), f.metadata.get("high"), getattr(config, f.name)
-        if value is None or (low is None and high is None):
-            continue
-        flag = f.metadata.get("flag") or f.name
-        name = flag[-1] if isinstance(flag, tuple) else flag
-        if (low is not None and value < low) or (high is not None and value > high):
-            bounds = (f"from {low} to {high}" if low is not None and high is not None
-                      else f"at least {low}" if low is not None else f"at most {high}")
-            raise ValueError(f"{name} must be {bounds}, not {value}")
+        problem = out_of_range(getattr(config, f.name), f.metadata.get("low"), f.metadata.get("high"))
+        if problem:
+            flag = f.metadata.get("flag") or f.name
+            raise ValueError(f"{flag[-1] if isinstance(flag, tuple) else flag} {problem}")
 
 
 def language_pairs(text: str) -> tuple[tuple[str, str], ...]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from ..data import DocError, Document
+from ..data import DocError, Document, warnings_of
 from ..io import atomic_lines
 from ..schemas import ERROR
 from ..stages.readers import read_path
@@ -107,8 +107,7 @@ class Analyse:
             if isinstance(item, DocError):
                 errors.append(item)
                 continue
-            errors += [DocError(item.id, item.source, "read", kind, message, "warning")
-                       for kind, message in item.warnings]
+            errors += warnings_of(item)
             key, group = content_key(item), group_of(item)
             result = pipe.analyse_one(item, repeats)
             if isinstance(result, Document):

@@ -97,26 +97,20 @@ def mean_runs(emb: np.ndarray, sizes: list[int]) -> dict[int, np.ndarray]:
 
 def _runs(sentences: Sequence[str], emb: np.ndarray | None, sizes: list[int], overlaps: OverlapFn | None,
           windows: list[tuple[int, int]] | None = None):
-    """Vectors of the runs of each size; the single sentences' from ``emb`` when given. With ``windows``,
-    runs are encoded only inside those ranges and approximated (``mean_runs``) elsewhere."""
+    """Vectors of the runs of each size; the single sentences' from ``emb`` when given. With ``windows``
+    and an ``overlaps`` that takes them (its ``windowed`` attribute), runs it leaves NaN (outside the
+    windows, or beyond its shortcut) are approximated by ``mean_runs``."""
     if overlaps is None:
         return mean_runs(emb, sizes)
     if emb is None:
         return overlaps(sentences, sizes)
     multi = [k for k in sizes if k > 1]
-    if windows is None:
+    if windows is None or not getattr(overlaps, "windowed", False):  # a plain OverlapFn encodes every run
         return {**overlaps(sentences, multi), 1: emb}
     out = mean_runs(emb, sizes)
-    if getattr(overlaps, "windowed", False):  # encodes only the windows' runs itself (NaN elsewhere)
-        encoded = overlaps(sentences, multi, windows)
-        for k, vectors in encoded.items():
-            done = ~np.isnan(vectors[:, 0])
-            out[k][done] = vectors[done]
-        return out
-    for lo, hi in windows:
-        encoded = overlaps(sentences[lo:hi], [k for k in multi if k <= hi - lo])
-        for k, vectors in encoded.items():
-            out[k][lo:lo + len(vectors)] = vectors
+    for k, vectors in overlaps(sentences, multi, windows).items():  # NaN where it encoded nothing
+        done = ~np.isnan(vectors[:, 0])
+        out[k][done] = vectors[done]
     return out
 
 
