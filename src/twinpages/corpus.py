@@ -22,16 +22,27 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import PipelineConfig, to_dict
-from .data import DocError, DocPair, Document
+from .data import Candidates, DocError, DocPair, Document
 from .io import atomic_lines, read_lines
 from .phases.base import add_stats, load_stats, save_stats
-from .phases.candidates import FindCandidates, read_candidates
+from .phases.candidates import FindCandidates, finish, linked_pairs, read_candidates
 from .phases.decide import Decide, DecideTask, errors_path, pair_costs, sentence_counts
 from .phases.docshards import ShardIndex, read_documents, read_table, vector_paths
 from .phases.embed import Embed, release_embedders
 from .phases.ids import find_duplicates
 from .phases.plan import InputShard, plan_shards
 from .phases.read import BUCKETS, Analyse, CountLines, MergeLines
+from .phases.search import (
+    BuildIndex,
+    PairLanguages,
+    SearchIndex,
+    TrainIndex,
+    answer_path,
+    index_stats,
+    language_codes,
+    pair_output,
+    plan_search,
+)
 from .phases.select import SelectedPairs, select
 from .progress import Progress
 from .runfolder import RunFolder
@@ -40,6 +51,7 @@ from .runners.base import peak_rss_mb
 from .schemas import ERROR, error_from_dict
 from .stages.embed import encoders_for
 from .stages.readers.base import spool_streams
+from .stages.vindex import VectorIndex
 from .stages.writers.outputs import write_outputs
 
 
@@ -136,6 +148,7 @@ class _Job:
         self.cpu: dict[str, float] = {}  # per phase: CPU seconds of its tasks (all processes)
         self.n_duplicates = 0
         self.n_linked = 0  # candidate pairs from pages that name each other (hreflang, canonical)
+        self.index_stats: dict = {}  # what the candidate search's index holds (documents, bytes)
 
     def run(self, inputs: list, clean: bool, keep_pairs: bool) -> MineResult:
         t0 = time.monotonic()
@@ -271,13 +284,62 @@ class _Job:
     def candidates(self, index: ShardIndex) -> tuple[Path, int]:
         path = self.folder.path(f"candidates-{_digest(self.signature, *index.names)}.parquet")
         stats_path = path.with_suffix(".json")
-        if load_stats(stats_path) is None:
-            search = FindCandidates(self.work_config, self.root, index, str(path), self.config.embed.threads)
-            self._map("candidates", search, [None], "searches")
+        if self.config.candidates.same_site:  # sites are small: one task searches them all in memory
+            if load_stats(stats_path) is None:
+                search = FindCandidates(self.work_config, self.root, index, str(path), self.config.embed.threads)
+                self._map("candidates", search, [None], "searches")
+        else:
+            self.search(index, path)
         self.written["candidates"] = [path, stats_path]
         found = load_stats(stats_path)
         self.n_linked = found.get("linked_candidates", 0)
+        self.index_stats = found.get("index", {})
         return path, found["candidates"]
+
+    def search(self, index: ShardIndex, output: Path) -> None:
+        """The sharded candidate search (phases/search.py). Its files stay in the run folder whatever the
+        inputs: a run over more inputs reuses every index shard and answer it already has."""
+        root = Path(self.root)
+        codes, names = language_codes(root, index)
+        plan = plan_search(self.work_config, root, index, codes, names)
+        totals = {(s[0].encoder, s[0].lang): sum(x.documents for x in s) for s in plan.shards.values() if s}
+        train = [(plan.shards[(enc, lang, True)][0], totals[(enc, lang)], path)
+                 for (enc, lang), path in sorted(plan.trained.items()) if load_stats(Path(path + ".json")) is None]
+        self._map("trained", TrainIndex(self.work_config, self.root, index), train, "languages")
+        shards = [s for key in sorted(plan.shards) for s in plan.shards[key]]
+        build = [s for s in shards if load_stats(Path(s.path + ".json")) is None]
+        self._map("indexed", BuildIndex(self.work_config, self.root, index, plan.trained), build, "documents",
+                  lambda s: s.documents)
+        searches = []
+        for pair in plan.pairs:
+            side = {lang: plan.shards[(pair.encoder, lang, pair.approximate)] for lang in (pair.a, pair.b)}
+            for q_lang, t_lang in ((pair.a, pair.b), (pair.b, pair.a)):
+                for q in side[q_lang]:
+                    missing = tuple(t for t in side[t_lang] if not answer_path(q, t).exists())
+                    if missing:
+                        searches.append((q, missing))
+        self._map("searched", SearchIndex(self.work_config, self.root, index), searches, "queries",
+                  lambda t: t[0].documents * len(t[1]))
+        outputs = [pair_output(root, p, plan) for p in plan.pairs]
+        pairing = [PairLanguages(self.work_config, self.root, index,
+                                 tuple(plan.shards[(p.encoder, p.a, p.approximate)]),
+                                 tuple(plan.shards[(p.encoder, p.b, p.approximate)]), out)
+                   for p, out in zip(plan.pairs, outputs, strict=True)
+                   if load_stats(Path(out).with_suffix(".json")) is None]
+        self._map("paired", _call, pairing, "language pairs")
+        if load_stats(output.with_suffix(".json")) is None:
+            found = Candidates.concat([read_candidates(Path(out)) for out in outputs])
+            searched = {(p.a, p.b) for p in plan.pairs}
+            linked = linked_pairs(root, index, lambda n: names[codes[n]] if codes[n] >= 0 else None, searched)
+            finish(output, found, linked, {"index": index_stats(plan),
+                                           "searched": {f"{p.a}-{p.b}": "approx" if p.approximate else "exact"
+                                                        for p in plan.pairs}})
+        self.written["index"] = [Path(p) for path in plan.trained.values() for p in (path, path + ".json")] + [
+            p for s in shards for p in VectorIndex.files(Path(s.path)) + [Path(s.path + ".json")] if p.exists()] + [
+            answer_path(q, t) for pair in plan.pairs for a, b in ((pair.a, pair.b), (pair.b, pair.a))
+            for q in plan.shards[(pair.encoder, a, pair.approximate)]
+            for t in plan.shards[(pair.encoder, b, pair.approximate)]] + [
+            p for out in outputs for p in (Path(out), Path(out).with_suffix(".json"))]
 
     def decide(self, index: ShardIndex, cand_path: Path, encoders: tuple[str, ...]) -> list[Path]:
         cands = read_candidates(cand_path)
@@ -362,6 +424,11 @@ class _Job:
         atomic_lines(out / "documents.jsonl", records)
         write_errors(out / "errors.jsonl", errors)
         return [out / "documents.jsonl", out / "errors.jsonl"]
+
+
+def _call(task):
+    """Run a task that is its own callable (one object per task, each with its own inputs)."""
+    return task()
 
 
 def cost_batches(cost, most: int) -> list[tuple[int, int]]:

@@ -1,9 +1,9 @@
-"""The candidate search, one global task: every document's nearest neighbours in each other language,
-searched per encoder space (stages/candidates.py), over the document vectors of all shards.
+"""Candidate pairs: the vector search's (phases/search.py: sharded tasks, any corpus size) or, for
+``--same-site``, one task over every site's blocks in memory (sites are small), plus the pairs whose
+pages name each other (hreflang, canonical), merged into one candidates file.
 
-Memory: one encoder's document vectors at a time (2 kB a document with USE-m3), gathered from the
-shards' files language by language so that each language is one contiguous block (the search reads
-the blocks in place), plus the candidate columns.
+The same-site task's memory: one encoder's document vectors at a time (2 kB a document with USE-m3),
+gathered from the shards' files language by language so that each language is one contiguous block.
 """
 
 from __future__ import annotations
@@ -20,12 +20,13 @@ from ..stages.embed import pair_encoder
 from ..urls import normalise_url, url_hash
 from .base import save_stats
 from .docshards import ShardIndex, read_table, vector_paths
+from .search import write_candidates
 
 
 @dataclass(frozen=True, slots=True)
 class FindCandidates:
-    """Task (one): -> ``candidates-DIGEST.parquet`` (src, tgt: run-wide document numbers; score: margin),
-    grouped by source document."""
+    """Task (one), for ``--same-site``: -> ``candidates-DIGEST.parquet`` (src, tgt: run-wide document
+    numbers; score: margin), grouped by source document."""
 
     config: object  # PipelineConfig
     root: str
@@ -68,48 +69,9 @@ class FindCandidates:
             found.append(Candidates(members[c.src], members[c.tgt], c.score))
             del vectors  # the largest thing in memory: gone before the next encoder's is read
         searched = {lp for pairs in by_encoder.values() for lp in pairs}
-        linked = self._linked(root, langs, groups, searched)
-        cands = _union(Candidates.concat(found), linked).by_score().by_pair()
-        _write(Path(self.output), cands)
-        stats = {"candidates": len(cands), "linked_candidates": len(linked)}
-        save_stats(Path(self.output).with_suffix(".json"), stats)
-        return stats
-
-    def _linked(self, root: Path, langs: np.ndarray, groups: np.ndarray, searched: set) -> Candidates:
-        """Pairs whose pages name each other as language versions (hreflang, canonical): candidates
-        whatever their vectors say, to be decided like any other. Pages are matched by normalised URL
-        hashes (8 bytes a page in memory)."""
-        own: list[tuple[int, int]] = []  # (url hash, document number)
-        named: list[tuple[int, int]] = []  # (document number, hash of a URL it names)
-        for k, name in enumerate(self.index.names):
-            table = read_table(root / "documents" / f"{name}.parquet", ["url", "alternates"])
-            base = self.index.bases[k]
-            for row, (url, alts) in enumerate(zip(table.column("url").to_pylist(),
-                                                  table.column("alternates").to_pylist(), strict=True)):
-                u = normalise_url(url) if url else None
-                if u:
-                    own.append((url_hash(u), base + row))
-                named += [(base + row, url_hash(a)) for a in alts or ()]
-        if not named or not own:
-            return Candidates.empty()
-        hashes = np.array([h for h, _ in own], np.uint64)
-        numbers = np.array([n for _, n in own], np.int64)
-        order = np.argsort(hashes, kind="stable")
-        hashes, numbers = hashes[order], numbers[order]
-        pairs = set()
-        same_site = self.config.candidates.same_site
-        for n, h in named:
-            j = int(np.searchsorted(hashes, np.uint64(h)))
-            while j < len(hashes) and hashes[j] == h:
-                m = int(numbers[j])
-                j += 1
-                a, b = (n, m) if str(langs[n]) < str(langs[m]) else (m, n)
-                if langs[a] and langs[b] and (langs[a], langs[b]) in searched and \
-                        (not same_site or groups[a] == groups[b]):
-                    pairs.add((a, b))
-        ordered = sorted(pairs)
-        return Candidates(np.array([a for a, _ in ordered], np.int64), np.array([b for _, b in ordered], np.int64),
-                          np.zeros(len(ordered), np.float32))
+        linked = linked_pairs(root, self.index, lambda n: langs[n] or None, searched,
+                              lambda a, b: groups[a] == groups[b])
+        return finish(Path(self.output), Candidates.concat(found), linked)
 
     def _vectors(self, root: Path, encoder: str, langs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(run-wide numbers, vectors) of the documents this encoder embedded, ordered by language then
@@ -139,6 +101,55 @@ class FindCandidates:
         return members, out
 
 
+def finish(output: Path, found: Candidates, linked: Candidates, extra: dict | None = None) -> dict:
+    """Write the candidates file (the vector search's and the linked pairs, grouped by source document)
+    and its stats, the phase's completion mark."""
+    cands = _union(found, linked).by_score().by_pair()
+    write_candidates(output, cands)
+    stats = {"candidates": len(cands), "linked_candidates": len(linked)} | (extra or {})
+    save_stats(output.with_suffix(".json"), stats)
+    return stats
+
+
+def linked_pairs(root: Path, index: ShardIndex, lang_of, searched: set, same_group=None) -> Candidates:
+    """Pairs whose pages name each other as language versions (hreflang, canonical): candidates
+    whatever their vectors say, to be decided like any other. Pages are matched by normalised URL
+    hashes (8 bytes a page in memory). ``lang_of(n)``: document n's language; ``same_group(a, b)``:
+    with --same-site, whether two documents are of one site."""
+    own: list[tuple[int, int]] = []  # (url hash, document number)
+    named: list[tuple[int, int]] = []  # (document number, hash of a URL it names)
+    for k, name in enumerate(index.names):
+        table = read_table(root / "documents" / f"{name}.parquet", ["url", "alternates"])
+        base = index.bases[k]
+        for row, (url, alts) in enumerate(zip(table.column("url").to_pylist(),
+                                              table.column("alternates").to_pylist(), strict=True)):
+            u = normalise_url(url) if url else None
+            if u:
+                own.append((url_hash(u), base + row))
+            named += [(base + row, url_hash(a)) for a in alts or ()]
+    if not named or not own:
+        return Candidates.empty()
+    hashes = np.array([h for h, _ in own], np.uint64)
+    numbers = np.array([n for _, n in own], np.int64)
+    order = np.argsort(hashes, kind="stable")
+    hashes, numbers = hashes[order], numbers[order]
+    pairs = set()
+    for n, h in named:
+        j = int(np.searchsorted(hashes, np.uint64(h)))
+        while j < len(hashes) and hashes[j] == h:
+            m = int(numbers[j])
+            j += 1
+            la, lb = lang_of(n), lang_of(m)
+            if not la or not lb or la == lb:
+                continue
+            a, b = (n, m) if la < lb else (m, n)
+            if (min(la, lb), max(la, lb)) in searched and (same_group is None or same_group(a, b)):
+                pairs.add((a, b))
+    ordered = sorted(pairs)
+    return Candidates(np.array([a for a, _ in ordered], np.int64), np.array([b for _, b in ordered], np.int64),
+                      np.zeros(len(ordered), np.float32))
+
+
 def _union(found: Candidates, linked: Candidates) -> Candidates:
     """The vector candidates, and the linked pairs they lack (margin 0: not found by the vectors)."""
     if not len(linked):
@@ -146,17 +157,6 @@ def _union(found: Candidates, linked: Candidates) -> Candidates:
     have = set(zip(found.src.tolist(), found.tgt.tolist(), strict=True))
     new = np.array([(s, t) not in have for s, t in zip(linked.src.tolist(), linked.tgt.tolist(), strict=True)])
     return Candidates.concat([found, linked[new]])
-
-
-def _write(path: Path, cands: Candidates) -> None:
-    import os
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(pa.table({"src": cands.src, "tgt": cands.tgt, "score": cands.score}), tmp)
-    os.replace(tmp, path)
 
 
 def read_candidates(path: Path) -> Candidates:

@@ -1,7 +1,8 @@
 """Candidate document pairs from a vector index: k nearest neighbours across languages, margin-scored.
 
-For each pair of languages, the documents of each side are searched in a faiss inner-product index
-of the other side. A pair is scored with the ratio margin of Artetxe & Schwenk (2019):
+For each pair of languages, the documents of each side are searched in an index of the other side
+(stages/vindex.py: exact, or compressed above a size). A pair is scored with the ratio margin of
+Artetxe & Schwenk (2019):
 cos(x, y) / ((mean cos of x's k neighbours + mean cos of y's k neighbours) / 2), which discounts
 "hub" documents that are close to everything. Candidates are only a shortlist: document alignment
 rescores each with sentence-level evidence.
@@ -16,6 +17,7 @@ import numpy as np
 
 from ..data import Candidates
 from ..settings import language_pairs, setting
+from .vindex import Neighbours, VectorIndex, lists_for, search_shards, train, training_sample
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,15 +36,27 @@ class CandidatesConfig:
     # to its best, the rest of its k neighbours fall far below. On full DDTP this keeps 49k of 272k
     # candidates and loses 9 of 19,427 gold pairs. 0 keeps all.
     relative_margin: float = 0.9
+    # The vector index (stages/vindex.py). auto: exact while the two languages' document counts multiply
+    # to at most exact_max (brute force costs their product; the compressed index costs about their sum
+    # plus a build), compressed above.
+    index: str = setting("auto", flag="--index", choices=("auto", "exact", "approx"),
+                         help="candidate search: exact (brute force), approx (compressed IVF-PQ index, "
+                              "re-ranked exactly), auto (exact for small corpora)")
+    exact_max: float = setting(4e9, flag="--exact-max", low=0,
+                               help="auto: exact search while the two languages' document counts multiply "
+                                    "to at most this")
+    index_lists: int = setting(0, flag="--index-lists", low=0,
+                               help="approx: IVF cells (0: the power of two nearest sqrt of the documents)")
+    index_probes: int = setting(32, flag="--index-probes", low=1, help="approx: cells searched per query")
+    index_shortlist: int = setting(32, flag="--index-shortlist", low=1,
+                                   help="approx: neighbours re-ranked by their true similarity per query")
+    # Documents per index shard (and per query batch): bounds the search's memory at about 3 kB a
+    # document of it (exact: 2 kB vectors; approx: float16 vectors and codes), whatever the corpus.
+    shard_docs: int = setting(500_000, flag="--index-shard-docs", low=1,
+                              help="documents per index shard and query batch: bounds the search's memory")
 
-
-def _knn(queries: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact inner-product search (faiss's brute-force kernel, what IndexFlatIP.search runs), on the
-    arrays as they are: a flat index would first copy the base, doubling the largest thing in memory."""
-    import faiss
-
-    return faiss.knn(np.ascontiguousarray(queries, dtype=np.float32), np.ascontiguousarray(base, dtype=np.float32),
-                     k, metric=faiss.METRIC_INNER_PRODUCT)
+    def approximate(self, n_a: int, n_b: int) -> bool:
+        return self.index == "approx" or (self.index == "auto" and n_a * n_b > self.exact_max)
 
 
 def _rows(vectors: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -76,19 +90,41 @@ def _blocks(langs, groups) -> dict[tuple, np.ndarray]:
     return dict(sorted(blocks.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])))
 
 
-def _pairs_between(vectors: np.ndarray, ia: np.ndarray, ib: np.ndarray, config: CandidatesConfig) -> Candidates:
-    """Margin-scored candidates between two blocks of documents (index arrays into ``vectors``)."""
+def index_of(vectors: np.ndarray, ids: np.ndarray, config: CandidatesConfig, approximate: bool,
+             seed: int = 0) -> list[VectorIndex]:
+    """The shards of one language's index, in memory (the sharded phase builds the same, file by file)."""
+    trained = None
+    if approximate and len(ids):
+        lists = config.index_lists or lists_for(len(ids))
+        first = vectors[:config.shard_docs]  # trained on the first shard: later shards add, never retrain
+        trained = train(first[training_sample(len(first), lists, seed)], lists, seed)
+    return [VectorIndex.build(vectors[s:s + config.shard_docs], ids[s:s + config.shard_docs], trained)
+            for s in range(0, len(ids), config.shard_docs)]
+
+
+def neighbours(queries: np.ndarray, shards: list[VectorIndex], config: CandidatesConfig) -> Neighbours:
+    """Each query's ``config.k`` nearest documents in the shards, in query batches of ``shard_docs``."""
+    parts = [search_shards(queries[s:s + config.shard_docs], shards, config.k, config.index_shortlist,
+                           config.index_probes) for s in range(0, len(queries), config.shard_docs)]
+    if not parts:
+        return Neighbours.empty(0, config.k)
+    return Neighbours(np.concatenate([p.ids for p in parts]), np.concatenate([p.sims for p in parts]))
+
+
+def pairs_from_neighbours(ia: np.ndarray, ib: np.ndarray, nn_ab: Neighbours, nn_ba: Neighbours,
+                          config: CandidatesConfig) -> Candidates:
+    """Margin-scored candidates between the documents ``ia`` of one language and ``ib`` of another
+    (ascending document numbers), from each side's nearest neighbours in the other (by document number)."""
     k = min(config.k, len(ia), len(ib))
-    va, vb = _rows(vectors, ia), _rows(vectors, ib)
-    sim_ab, nn_ab = _knn(va, vb, k)
-    sim_ba, nn_ba = _knn(vb, va, k)
-    del va, vb
-    mean_a, mean_b = sim_ab.mean(axis=1), sim_ba.mean(axis=1)
-    # the union of both directions' neighbour pairs
-    x = np.concatenate([np.repeat(np.arange(len(ia)), k), nn_ba.ravel()]).astype(np.int64)
-    y = np.concatenate([nn_ab.ravel(), np.repeat(np.arange(len(ib)), k)]).astype(np.int64)
+    if not k:
+        return Candidates.empty()
+    sim_ab, sim_ba = nn_ab.sims[:, :k], nn_ba.sims[:, :k]
+    mean_a, mean_b = _mean_found(sim_ab, config), _mean_found(sim_ba, config)
+    # the union of both directions' neighbour pairs, as positions in ia and ib
+    x = np.concatenate([np.repeat(np.arange(len(ia)), k), _positions(ia, nn_ba.ids[:, :k].ravel())])
+    y = np.concatenate([_positions(ib, nn_ab.ids[:, :k].ravel()), np.repeat(np.arange(len(ib)), k)])
     cos = np.concatenate([sim_ab.ravel(), sim_ba.ravel()])
-    keep = (x >= 0) & (y >= 0) & (cos >= config.min_cosine)  # faiss pads missing neighbours with -1
+    keep = (x >= 0) & (y >= 0) & (cos >= config.min_cosine)  # missing neighbours are -1
     x, y, cos = x[keep], y[keep], cos[keep]
     _, first = np.unique(x * len(ib) + y, return_index=True)
     x, y, cos = x[first], y[first], cos[first]
@@ -101,6 +137,30 @@ def _pairs_between(vectors: np.ndarray, ia: np.ndarray, ib: np.ndarray, config: 
         near = margin >= config.relative_margin * np.maximum(best_a[x], best_b[y])
         x, y, margin = x[near], y[near], margin[near]
     return Candidates(ia[x].astype(np.int64), ib[y].astype(np.int64), margin)
+
+
+def _mean_found(sims: np.ndarray, config: CandidatesConfig) -> np.ndarray:
+    """Each row's mean similarity over the neighbours found: an approximate search may find fewer than k
+    in the cells it probes (none at all: min_cosine, the least a candidate's similarity can be)."""
+    found = np.isfinite(sims)
+    total = np.where(found, sims, 0).sum(axis=1)
+    count = found.sum(axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), config.min_cosine).astype(np.float32)
+
+
+def _positions(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Where each of ``ids`` stands in ``sorted_ids`` (-1 for -1, the missing neighbour)."""
+    pos = np.searchsorted(sorted_ids, np.maximum(ids, 0))
+    return np.where(ids >= 0, pos, -1).astype(np.int64)
+
+
+def _pairs_between(vectors: np.ndarray, ia: np.ndarray, ib: np.ndarray, config: CandidatesConfig) -> Candidates:
+    """Margin-scored candidates between two blocks of documents (ascending index arrays into ``vectors``)."""
+    va, vb = _rows(vectors, ia), _rows(vectors, ib)
+    approx = config.approximate(len(ia), len(ib))
+    nn_ab = neighbours(va, index_of(vb, ib, config, approx), config)
+    nn_ba = neighbours(vb, index_of(va, ia, config, approx), config)
+    return pairs_from_neighbours(ia, ib, nn_ab, nn_ba, config)
 
 
 def find_candidates(vectors: np.ndarray, langs: Sequence[str | None], config: CandidatesConfig = CandidatesConfig(),

@@ -1,0 +1,345 @@
+"""The candidate search as independent tasks, for corpora of any size (stages/vindex.py, stages/candidates.py).
+
+For each encoder space and each language taking part in a wanted language pair, the language's
+documents are cut into index shards: runs of consecutive run shards holding about ``shard_docs``
+documents of that language. Then four kinds of task, each writing its own files under
+``shards/index/ENCODER/`` and skipped when they exist (resume):
+
+1. train (approximate indexes only): one per language, the IVF cells and PQ codebooks, learnt from a
+   sample of the language's first index shard and kept for the life of the run folder, so a grown
+   crawl adds to its index instead of rebuilding it;
+2. build: one per index shard (its vectors, and its codes when approximate);
+3. search: one per (query language, index language, query shard): the query shard's documents
+   against every index shard of the other language, one loaded at a time, one answer file per
+   (query shard, index shard). A crawl that grows gets new files for new shards only: old
+   queries against new index shards, new queries against all;
+4. pair: one per language pair, merging the answers into each side's k nearest neighbours and
+   scoring the pairs (ratio margin).
+
+Every task's memory is bounded by ``shard_docs`` (and the pair task by k neighbours a document); the
+answers merge in a fixed order, so the candidates do not depend on the runner or the number of workers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+
+from ..data import Candidates
+from ..stages.candidates import pairs_from_neighbours
+from ..stages.embed import pair_encoder
+from ..stages.vindex import Neighbours, VectorIndex, lists_for, train, training_sample
+from .base import load_stats, save_stats
+from .docshards import ShardIndex, read_table, vector_paths
+
+
+def _digest(*parts) -> str:
+    return hashlib.blake2b("\n".join(map(str, parts)).encode(), digest_size=6).hexdigest()
+
+
+# --- what the driver knows: each document's language and whether an encoder embedded it ------------------
+
+def language_codes(root: Path, index: ShardIndex) -> tuple[np.ndarray, list[str]]:
+    """Each document's language as a small integer (-1: none) and the languages' names: 2 bytes a
+    document in the driver, where strings would cost tens."""
+    import pyarrow.compute as pc
+
+    names: dict[str, int] = {}
+    parts = []
+    for name in index.names:
+        col = pc.dictionary_encode(read_table(root / "documents" / f"{name}.parquet", ["lang"]).column("lang"))
+        col = col.combine_chunks() if col.num_chunks else None
+        if col is None:
+            parts.append(np.zeros(0, np.int16))
+            continue
+        local = [names.setdefault(v, len(names)) if v else -1 for v in col.dictionary.to_pylist()]
+        idx = col.indices.to_numpy(zero_copy_only=False)
+        mapped = np.asarray(local + [-1], np.int16)[np.where(col.indices.is_null().to_numpy(zero_copy_only=False),
+                                                             len(local), idx)]
+        parts.append(mapped)
+    return (np.concatenate(parts) if parts else np.zeros(0, np.int16)), list(names)
+
+
+def embedded(root: Path, index: ShardIndex, encoder: str) -> np.ndarray:
+    """Which documents ``encoder`` embedded (a document vector exists)."""
+    has = np.zeros(len(index), bool)
+    for k, name in enumerate(index.names):
+        _, offsets, docs = vector_paths(root / "vectors", encoder, name)
+        if docs.exists():
+            has[index.bases[k]:index.bases[k + 1]] = np.diff(np.load(offsets)) > 0
+    return has
+
+
+# --- the plan ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class IndexShard:
+    """One shard of one language's index: that language's documents in the run shards ``runs``
+    (positions in the ShardIndex, consecutive)."""
+
+    encoder: str
+    lang: str
+    runs: tuple[int, ...]
+    documents: int
+    approximate: bool
+    path: str  # prefix of its files (VectorIndex.save); PATH.json marks it complete
+
+    @property
+    def key(self) -> str:
+        return Path(self.path).name
+
+
+@dataclass(frozen=True, slots=True)
+class LanguagePair:
+    encoder: str
+    a: str
+    b: str
+    approximate: bool
+
+
+@dataclass(slots=True)
+class SearchPlan:
+    pairs: list[LanguagePair]
+    shards: dict[tuple[str, str, bool], list[IndexShard]]  # (encoder, language, approximate) -> its shards
+    trained: dict[tuple[str, str], str]  # (encoder, language) -> trained quantizer file (approximate only)
+
+
+def plan_search(config, root: Path, index: ShardIndex, codes: np.ndarray, names: list[str]) -> SearchPlan:
+    """The shards and language pairs to search, from the run's documents (``language_codes``)."""
+    cc = config.candidates
+    wanted = {tuple(sorted(lp)) for lp in cc.langs}
+    counts = {lang: int(np.count_nonzero(codes == c)) for c, lang in enumerate(names)}
+    by_encoder: dict[str, list[tuple[str, str]]] = {}
+    for a, b in combinations(sorted(lang for lang, n in counts.items() if n), 2):
+        if not wanted or (a, b) in wanted:
+            by_encoder.setdefault(pair_encoder(config.embed, a, b), []).append((a, b))
+    plan = SearchPlan([], {}, {})
+    folder = root / "index"
+    for encoder, lang_pairs in sorted(by_encoder.items()):
+        has = embedded(root, index, encoder)
+        per_run = {}  # language -> documents it has in each run shard
+        for lang in {x for lp in lang_pairs for x in lp}:
+            mine = has & (codes == names.index(lang))
+            bounds = zip(index.bases[:-1], index.bases[1:], strict=True)
+            per_run[lang] = [int(np.count_nonzero(mine[lo:hi])) for lo, hi in bounds]
+        for a, b in lang_pairs:
+            approx = cc.approximate(sum(per_run[a]), sum(per_run[b]))
+            plan.pairs.append(LanguagePair(encoder, a, b, approx))
+            for lang in (a, b):
+                key = (encoder, lang, approx)
+                if key not in plan.shards:
+                    plan.shards[key] = _shards(encoder, lang, approx, per_run[lang], index, cc.shard_docs,
+                                               folder / encoder)
+                if approx:
+                    plan.trained[(encoder, lang)] = str(folder / encoder / f"{lang}.trained")
+    return plan
+
+
+def _shards(encoder: str, lang: str, approx: bool, per_run: list[int], index: ShardIndex, shard_docs: int,
+            folder: Path) -> list[IndexShard]:
+    """Consecutive run shards grouped until a group holds ``shard_docs`` documents of the language. A run
+    that grows keeps its full groups (and their files); only the last, unfilled one changes."""
+    shards, runs, n = [], [], 0
+
+    def close():
+        kind = "approx" if approx else "exact"
+        key = f"{lang}-{kind}-{_digest(*(index.names[r] for r in runs))}"
+        shards.append(IndexShard(encoder, lang, tuple(runs), n, approx, str(folder / key)))
+
+    for r, count in enumerate(per_run):
+        if not count:
+            continue
+        runs.append(r)
+        n += count
+        if n >= shard_docs:
+            close()
+            runs, n = [], 0
+    if runs:
+        close()
+    return shards
+
+
+def _vectors(root: Path, index: ShardIndex, encoder: str, lang: str,
+             runs: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """(run-wide numbers, float32 vectors) of the language's embedded documents in these run shards."""
+    ids, vecs = [], []
+    for r in runs:
+        name = index.names[r]
+        _, offsets, docs = vector_paths(root / "vectors", encoder, name)
+        if not docs.exists():
+            continue
+        langs = read_table(root / "documents" / f"{name}.parquet", ["lang"]).column("lang").to_pylist()
+        rows = np.flatnonzero((np.diff(np.load(offsets)) > 0) & (np.asarray(langs, dtype=object) == lang))
+        if len(rows):
+            ids.append(index.bases[r] + rows)
+            vecs.append(np.load(docs, mmap_mode="r")[rows].astype(np.float32))
+    if not ids:
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+    return np.concatenate(ids).astype(np.int64), np.concatenate(vecs)
+
+
+class _Threads:
+    """faiss's OpenMP threads for one task (a Ray actor declared with one CPU gets OMP_NUM_THREADS=1)."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __enter__(self):
+        import faiss
+
+        self.before = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        import faiss
+
+        faiss.omp_set_num_threads(self.before)
+
+
+# --- the tasks --------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class TrainIndex:
+    """Task: (first index shard of a language, output file) -> the trained, empty approximate index."""
+
+    config: object  # PipelineConfig
+    root: str
+    index: ShardIndex
+
+    def __call__(self, task: tuple[IndexShard, int, str]) -> dict:
+        first, total, output = task  # total: the language's documents now, which the cells are sized for
+        with _Threads(self.config.embed.threads):
+            _, vecs = _vectors(Path(self.root), self.index, first.encoder, first.lang, first.runs)
+            lists = self.config.candidates.index_lists or lists_for(total)
+            sample = training_sample(len(vecs), lists)
+            blob = train(vecs[sample], lists)
+        tmp = Path(output + ".tmp")
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(blob)
+        tmp.replace(output)
+        stats = {"lists": lists, "sample": len(sample)}
+        save_stats(Path(output + ".json"), stats)
+        return stats
+
+
+@dataclass(frozen=True, slots=True)
+class BuildIndex:
+    """Task: IndexShard -> its VectorIndex files."""
+
+    config: object
+    root: str
+    index: ShardIndex
+    trained: dict  # (encoder, language) -> trained file
+
+    def __call__(self, shard: IndexShard) -> dict:
+        with _Threads(self.config.embed.threads):
+            ids, vecs = _vectors(Path(self.root), self.index, shard.encoder, shard.lang, shard.runs)
+            blob = Path(self.trained[(shard.encoder, shard.lang)]).read_bytes() if shard.approximate else None
+            built = VectorIndex.build(vecs, ids, blob)
+        path = Path(shard.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        files = built.save(path)
+        stats = {"documents": len(ids), "bytes": sum(f.stat().st_size for f in files),
+                 "memory_bytes": int(built.vectors.nbytes + ids.nbytes) + (
+                     path.with_name(path.name + ".ivf").stat().st_size if shard.approximate else 0)}
+        save_stats(path.with_name(path.name + ".json"), stats)
+        return stats
+
+
+def answer_path(query: IndexShard, target: IndexShard) -> Path:
+    return Path(query.path).parent / "nn" / f"{query.key}.{target.key}.npz"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchIndex:
+    """Task: (query shard, the other language's index shards) -> one Neighbours file per index shard."""
+
+    config: object
+    root: str
+    index: ShardIndex
+
+    def __call__(self, task: tuple[IndexShard, tuple[IndexShard, ...]]) -> dict:
+        query, targets = task
+        cc = self.config.candidates
+        todo = [t for t in targets if not answer_path(query, t).exists()]
+        if not todo:
+            return {"queries": 0}
+        with _Threads(self.config.embed.threads):
+            _, q = _vectors(Path(self.root), self.index, query.encoder, query.lang, query.runs)
+            assigned = None
+            for target in todo:
+                shard = VectorIndex.load(Path(target.path))
+                if shard.approximate and assigned is None:  # the cells are the same in every shard
+                    assigned = shard.assign(q, cc.index_probes)
+                found = shard.search(q, cc.k, cc.index_shortlist, assigned)
+                del shard
+                path = answer_path(query, target)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                found.save(path)
+        return {"queries": len(q) * len(todo)}
+
+
+@dataclass(frozen=True, slots=True)
+class PairLanguages:
+    """Task: a language pair -> its margin-scored candidates (``output``, Parquet)."""
+
+    config: object
+    root: str
+    index: ShardIndex
+    shards_a: tuple[IndexShard, ...]
+    shards_b: tuple[IndexShard, ...]
+    output: str
+
+    def __call__(self, _task=None) -> dict:
+        ia, nn_ab = self._neighbours(self.shards_a, self.shards_b)
+        ib, nn_ba = self._neighbours(self.shards_b, self.shards_a)
+        cands = pairs_from_neighbours(ia, ib, nn_ab, nn_ba, self.config.candidates)
+        write_candidates(Path(self.output), cands)
+        save_stats(Path(self.output).with_suffix(".json"), {"candidates": len(cands)})
+        return {"candidates": len(cands)}
+
+    def _neighbours(self, queries, targets) -> tuple[np.ndarray, Neighbours]:
+        """Each query document's k nearest in the other language: its number, in ascending order, and
+        the merge of its answers from every index shard."""
+        k = self.config.candidates.k
+        ids, parts = [], []
+        for q in queries:
+            ids.append(np.load(Path(q.path).with_name(Path(q.path).name + ".ids.npy")))
+            found = [Neighbours.load(answer_path(q, t)) for t in targets]
+            parts.append(Neighbours.merge(found, k) if found else Neighbours.empty(len(ids[-1]), k))
+        if not ids:
+            return np.zeros(0, np.int64), Neighbours.empty(0, k)
+        return np.concatenate(ids), Neighbours(np.concatenate([p.ids for p in parts]),
+                                               np.concatenate([p.sims for p in parts]))
+
+
+def write_candidates(path: Path, cands: Candidates) -> None:
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(pa.table({"src": cands.src, "tgt": cands.tgt, "score": cands.score}), tmp)
+    os.replace(tmp, path)
+
+
+def index_stats(plan: SearchPlan) -> dict:
+    """What the built shards hold: documents, bytes on disk and bytes a search holds in memory, per kind."""
+    out: dict = {}
+    for (_, _, approx), shards in plan.shards.items():
+        kind = out.setdefault("approx" if approx else "exact", {"documents": 0, "bytes": 0, "memory_bytes": 0})
+        for s in shards:
+            st = load_stats(Path(s.path + ".json")) or {}
+            for key in kind:
+                kind[key] += st.get(key, 0)
+    return out
+
+
+def pair_output(root: Path, pair: LanguagePair, plan: SearchPlan) -> str:
+    keys = [s.key for lang in (pair.a, pair.b) for s in plan.shards[(pair.encoder, lang, pair.approximate)]]
+    return str(root / "index" / pair.encoder / f"{pair.a}-{pair.b}-{_digest(*keys)}.parquet")
