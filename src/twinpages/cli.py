@@ -80,6 +80,24 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="exact: every run encoded (as `align`); guided: as `mine` decides a pair (quick pass, "
                         "then an exact pass guided by it)")
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
+    e = ev.add_parser("candidates", help="candidate-search gold recall, index build and search time, memory",
+                      description=_wrap("Read and embed the documents, then run the candidate search alone in a "
+                                        "fresh process and report the share of gold pairs among the candidates, "
+                                        "the index's build and search seconds, the search's peak memory and "
+                                        "the index's bytes per document. The `mine` options apply (--index "
+                                        "approx forces the compressed index whatever the corpus size)."),
+                      epilog="example:\n  twinpages eval candidates --docs ddtp/docs.jsonl.gz --gold ddtp/gold.tsv "
+                             "--extract none --index approx --cache emb.sqlite --json",
+                      formatter_class=formatter)
+    e.add_argument("--docs", required=True, help="documents (JSONL {id, lang, text|html}, optionally .gz)")
+    e.add_argument("--gold", required=True, help="gold pairs, one 'id<TAB>id' per line")
+    e.add_argument("--gold-pairs", type=int, default=None, help="evaluate on this many gold pairs only...")
+    e.add_argument("--distractors", type=int, default=0, help="...plus this many other documents (seeded)")
+    e.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
+    add_dataclass_flags(e, RunnerConfig, "runner")
+    add_flags(e, MINE_SECTIONS)
+
     e = ev.add_parser("extract", help="main-text extraction P/R/F1 (ScrapingHub token-shingle metric)")
     e.add_argument("--data", required=True, help="folder with html/<id>.html.gz and ground-truth.json")
     e.add_argument("--mode", choices=["html", "lines"], default="html",
@@ -250,6 +268,12 @@ def cmd_eval(args) -> int:
         metrics = evaluate_docalign(args.docs, args.gold, build_config(args), args.gold_pairs, args.distractors,
                                     progress=not args.quiet,
                                     runner=dataclass_from_args(RunnerConfig, args, "runner"))
+    elif args.what == "candidates":
+        from .eval.candidates_recall import evaluate as evaluate_candidates
+
+        metrics = evaluate_candidates(args.docs, args.gold, build_config(args), args.gold_pairs, args.distractors,
+                                      progress=not args.quiet,
+                                      runner=dataclass_from_args(RunnerConfig, args, "runner"))
     if args.json:
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}))
     else:

@@ -148,7 +148,7 @@ class _Job:
         self.cpu: dict[str, float] = {}  # per phase: CPU seconds of its tasks (all processes)
         self.n_duplicates = 0
         self.n_linked = 0  # candidate pairs from pages that name each other (hreflang, canonical)
-        self.index_stats: dict = {}  # what the candidate search's index holds (documents, bytes)
+        self.search_stats: dict = {}  # each language pair's index kind, what the index holds (documents, bytes)
 
     def run(self, inputs: list, clean: bool, keep_pairs: bool) -> MineResult:
         t0 = time.monotonic()
@@ -293,7 +293,7 @@ class _Job:
         self.written["candidates"] = [path, stats_path]
         found = load_stats(stats_path)
         self.n_linked = found.get("linked_candidates", 0)
-        self.index_stats = found.get("index", {})
+        self.search_stats = {k: found[k] for k in ("searched", "index") if k in found}
         return path, found["candidates"]
 
     def search(self, index: ShardIndex, output: Path) -> None:
@@ -390,6 +390,7 @@ class _Job:
             "encoders": embed_stats.get("encoders", {}),
             "sentences_embedded": embed_stats.get("sentences_embedded", 0),
             "candidates": n_candidates, "linked_candidates": self.n_linked,
+            "candidate_search": self.search_stats,
             **(select_stats or {"document_pairs": 0, "sentence_pairs": 0}),
         }
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..data import Candidates
 from ..settings import language_pairs, setting
-from .vindex import Neighbours, VectorIndex, lists_for, search_shards, train, training_sample
+from .vindex import MIN_APPROX_DOCS, Neighbours, VectorIndex, lists_for, search_shards, train, training_sample
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +56,8 @@ class CandidatesConfig:
                               help="documents per index shard and query batch: bounds the search's memory")
 
     def approximate(self, n_a: int, n_b: int) -> bool:
+        if min(n_a, n_b) < MIN_APPROX_DOCS:  # too few to train an index on, and exact is instant
+            return False
         return self.index == "approx" or (self.index == "auto" and n_a * n_b > self.exact_max)
 
 

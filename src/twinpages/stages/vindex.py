@@ -34,6 +34,9 @@ RERANK_BATCH = 1024
 # Training points per IVF cell (faiss warns below 39) and the cap on the training sample.
 TRAIN_PER_LIST = 64
 TRAIN_MAX = 262_144
+# Below this many documents in a language an approximate index is not made (its k-means would have too
+# few points to learn cells and codebooks from) and the search is exact, which is instant at that size.
+MIN_APPROX_DOCS = 1000
 
 
 def lists_for(n: int) -> int:
@@ -95,11 +98,13 @@ def _faiss():
 
 def train(sample: np.ndarray, lists: int, seed: int = 0) -> bytes:
     """A trained, empty approximate index (IVF cells and PQ codebooks) for normalised vectors, learnt
-    from ``sample`` (serialised: every shard of the index is made from the same one)."""
+    from ``sample`` (serialised: every shard of the index is made from the same one). A small sample
+    gets fewer cells: k-means needs about 39 points a cell (faiss's rule), and the codebooks 16 a code."""
     faiss = _faiss()
     d = sample.shape[1]
     if d % 4:
         raise ValueError(f"an approximate index needs a dimension divisible by 4, not {d}")
+    lists = max(1, min(lists, len(sample) // 39))
     index = faiss.index_factory(d, f"IVF{lists},PQ{d // 4}x4fs", faiss.METRIC_INNER_PRODUCT)
     ivf = faiss.extract_index_ivf(index)
     ivf.cp.seed = seed  # k-means initialisation: the same sample gives the same cells
