@@ -2,6 +2,10 @@
 
 __version__ = "0.2.0"
 
+from .backends.blas import choose_openblas_kernel  # noqa: E402
+
+choose_openblas_kernel()  # before faiss loads its OpenBLAS (backends/blas.py)
+
 from .config import PipelineConfig  # noqa: E402
 from .corpus import MineResult, extract, mine  # noqa: E402
 from .pipeline import Pipeline, align_files  # noqa: E402

@@ -47,9 +47,9 @@ def test_approximate_search_finds_the_planted_pairs_that_exact_search_finds():
 
 
 def test_auto_switches_to_the_approximate_index_above_the_size_product():
-    vectors, langs, planted = _corpus(300, 300)
-    config = CandidatesConfig(index="auto", exact_max=600 * 600 - 1)
-    assert config.approximate(600, 600) and not config.approximate(600, 599)
+    vectors, langs, planted = _corpus(1200, 300)
+    config = CandidatesConfig(index="auto", exact_max=1500 * 1500 - 1)
+    assert config.approximate(1500, 1500) and not config.approximate(1500, 1499)
     assert not CandidatesConfig(index="approx").approximate(10**6, 100)  # too few to train on
     assert CandidatesConfig(index="exact").approximate(10**9, 10**9) is False
     assert _recall(find_candidates(vectors, langs, config), planted) > 0.95

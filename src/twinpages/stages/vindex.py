@@ -28,8 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
-# A query batch while re-ranking: the shortlist's vectors are gathered for it (batch x shortlist x d
-# floats, 64 MB at 1024 x 32 x 512).
+# Queries searched at once in an approximate shard: the shortlist's vectors are gathered for them
+# (batch x shortlist x d floats, 64 MB at 1024 x 32 x 512), and faiss's lookup tables are per query.
 RERANK_BATCH = 1024
 # Training points per IVF cell (faiss warns below 39) and the cap on the training sample.
 TRAIN_PER_LIST = 64
@@ -192,15 +192,14 @@ class VectorIndex:
             return self._neighbours(rows, sims, k)
         cells, cell_sims = assigned if assigned is not None else self.assign(queries, probes)
         depth = min(shortlist, len(self))
-        ivf = _faiss().extract_index_ivf(self.ivf)
-        ivf.nprobe = cells.shape[1]
-        _, rows = self.ivf.search_preassigned(queries, depth, cells, cell_sims)
-        sims = np.full(rows.shape, -np.inf, np.float32)
-        for start in range(0, n, RERANK_BATCH):  # true similarities of the shortlist
-            r = rows[start:start + RERANK_BATCH]
-            vecs = self.vectors[np.maximum(r, 0)].astype(np.float32)
-            s = np.einsum("qd,qkd->qk", queries[start:start + RERANK_BATCH], vecs)
-            sims[start:start + RERANK_BATCH] = np.where(r >= 0, s, -np.inf)
+        _faiss().extract_index_ivf(self.ivf).nprobe = cells.shape[1]
+        rows = np.empty((n, depth), np.int64)
+        sims = np.empty((n, depth), np.float32)
+        for start in range(0, n, RERANK_BATCH):  # the shortlist, then its true similarities
+            end = start + RERANK_BATCH
+            _, r = self.ivf.search_preassigned(queries[start:end], depth, cells[start:end], cell_sims[start:end])
+            s = np.einsum("qd,qkd->qk", queries[start:end], self.vectors[np.maximum(r, 0)].astype(np.float32))
+            rows[start:end], sims[start:end] = r, np.where(r >= 0, s, -np.inf)
         return self._neighbours(rows, sims, k)
 
     def _neighbours(self, rows: np.ndarray, sims: np.ndarray, k: int) -> Neighbours:
