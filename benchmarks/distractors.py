@@ -266,8 +266,18 @@ def run_size(args) -> dict:
         same = np.mean([len(set(a) & set(b)) / config.k for a, b in zip(nn_en.ids.tolist(), ex_en.ids.tolist(),
                                                                           strict=True)])
         out["neighbour_overlap_en_queries"] = round(float(same), 4)
+        # the ratio margin's neighbourhood means: approximate (true cosines of the neighbours found) vs exact
+        diff = np.abs(np.concatenate([_means(nn_en) - _means(ex_en), _means(nn_fr) - _means(ex_fr)]))
+        out["neighbourhood_mean_abs_diff"] = {"median": round(float(np.median(diff)), 5),
+                                              "p99": round(float(np.percentile(diff, 99)), 5),
+                                              "max": round(float(diff.max()), 5)}
         out["peak_rss_mb_with_exact"] = peak_mb()
     return out
+
+
+def _means(nn) -> np.ndarray:
+    sims = np.where(np.isfinite(nn.sims), nn.sims, np.nan)
+    return np.nanmean(sims, axis=1)
 
 
 def _batched(search, pool: Pool, rows: np.ndarray, batch: int = 250_000):
