@@ -45,7 +45,8 @@ def main() -> None:
 
             rows = np.load(f"{tmp}/{kernel}.npy")
             reference = rows if reference is None else reference
-            out[kernel or "default"] = {"faiss_knn_seconds": round(faiss_s, 2), "numpy_matmul_seconds": round(numpy_s, 2),
+            out[kernel or "default"] = {"faiss_knn_seconds": round(faiss_s, 2),
+                                        "numpy_matmul_seconds": round(numpy_s, 2),
                                         "same_neighbours": bool((rows == reference).all())}
     from twinpages.backends.blas import cpu_flags, kernel_for
 
