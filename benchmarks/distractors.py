@@ -219,6 +219,8 @@ def run_size(args) -> dict:
     en, fr, real, gold = load_vectors(args)
     rng = np.random.default_rng(0)
     real = real[rng.permutation(len(real))]
+    if args.gold_sample:  # a seeded sample of the gold pairs as the only queries (exact search at 10M)
+        gold = gold[np.sort(np.random.default_rng(1).choice(len(gold), args.gold_sample, replace=False))]
     half = len(real) // 2
     n = args.size
     pools = {"en": Pool(en, real[:min(half, n)], real, n, 1),
@@ -235,8 +237,12 @@ def run_size(args) -> dict:
     # approximate
     idx = {}
     for lang in ("en", "fr"):
-        idx[lang], out[f"build_{lang}"] = build_approx(pools[lang], Path(args.work) / f"index-{n}" / lang,
-                                                       args.shard_docs, args.lists)
+        folder = Path(args.work) / f"index-{n}" / lang
+        if args.reuse_index and any(folder.glob("shard*.ivf")):  # built by an earlier call with this size
+            idx[lang] = [p.with_name(p.name[:-4]) for p in sorted(folder.glob("shard*.ivf"))]
+            out[f"build_{lang}"] = {"build_seconds": 0.0, "reused": True}
+            continue
+        idx[lang], out[f"build_{lang}"] = build_approx(pools[lang], folder, args.shard_docs, args.lists)
     out["build_seconds"] = round(sum(out[f"build_{x}"]["build_seconds"] for x in ("en", "fr")), 1)
     out["peak_rss_mb_after_build"] = peak_mb()
     t0 = time.perf_counter()
@@ -357,6 +363,8 @@ def main() -> None:
     p.add_argument("--probes", type=int, default=32)
     p.add_argument("--shortlist", type=int, default=32)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--gold-sample", type=int, default=0, help="query only this many gold pairs (seeded sample)")
+    p.add_argument("--reuse-index", action="store_true", help="search the index an earlier call built")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     args = p.parse_args()
     Path(args.work).mkdir(parents=True, exist_ok=True)

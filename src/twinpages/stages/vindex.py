@@ -162,10 +162,12 @@ class VectorIndex:
 
     @classmethod
     def load(cls, path: Path) -> VectorIndex:
+        """The codes in memory; an approximate shard's float16 vectors memory-mapped, as re-ranking reads
+        only the shortlisted rows (a small query batch pages in a small part of them)."""
         ivf_path = path.with_name(path.name + ".ivf")
         ivf = _faiss().read_index(str(ivf_path)) if ivf_path.exists() else None
         return cls(np.load(path.with_name(path.name + ".ids.npy")),
-                   np.load(path.with_name(path.name + ".vec.npy")), ivf)
+                   np.load(path.with_name(path.name + ".vec.npy"), mmap_mode="r" if ivf is not None else None), ivf)
 
     @staticmethod
     def files(path: Path) -> list[Path]:
