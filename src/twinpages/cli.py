@@ -89,14 +89,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                       epilog="example:\n  twinpages eval candidates --docs ddtp/docs.jsonl.gz --gold ddtp/gold.tsv "
                              "--extract none --index approx --cache emb.sqlite --json",
                       formatter_class=formatter)
-    e.add_argument("--docs", required=True, help="documents (JSONL {id, lang, text|html}, optionally .gz)")
-    e.add_argument("--gold", required=True, help="gold pairs, one 'id<TAB>id' per line")
-    e.add_argument("--gold-pairs", type=int, default=None, help="evaluate on this many gold pairs only...")
-    e.add_argument("--distractors", type=int, default=0, help="...plus this many other documents (seeded)")
-    e.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
-    add_dataclass_flags(e, RunnerConfig, "runner")
-    add_flags(e, MINE_SECTIONS)
+    _add_gold_run_flags(e)
 
     e = ev.add_parser("extract", help="main-text extraction P/R/F1 (ScrapingHub token-shingle metric)")
     e.add_argument("--data", required=True, help="folder with html/<id>.html.gz and ground-truth.json")
@@ -107,14 +100,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
 
     e = ev.add_parser("docalign", help="document-pair P/R/F1 against gold pairs, docs/s and peak memory")
-    e.add_argument("--docs", required=True, help="documents (JSONL {id, lang, text|html}, optionally .gz)")
-    e.add_argument("--gold", required=True, help="gold pairs, one 'id<TAB>id' per line")
-    e.add_argument("--gold-pairs", type=int, default=None, help="evaluate on this many gold pairs only...")
-    e.add_argument("--distractors", type=int, default=0, help="...plus this many other documents (seeded)")
-    e.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
-    add_dataclass_flags(e, RunnerConfig, "runner")
-    add_flags(e, MINE_SECTIONS)
+    _add_gold_run_flags(e)
 
     p = sub.add_parser("extract", help="write the main text of each input document",
                        description=_wrap("Read, extract the main text, identify languages and split sentences; "
@@ -138,6 +124,18 @@ def _wrap(text: str) -> str:
     import textwrap
 
     return textwrap.fill(text, 100)
+
+
+def _add_gold_run_flags(e: argparse.ArgumentParser) -> None:
+    """What the evaluations that run `mine` over documents with gold pairs share."""
+    e.add_argument("--docs", required=True, help="documents (JSONL {id, lang, text|html}, optionally .gz)")
+    e.add_argument("--gold", required=True, help="gold pairs, one 'id<TAB>id' per line")
+    e.add_argument("--gold-pairs", type=int, default=None, help="evaluate on this many gold pairs only...")
+    e.add_argument("--distractors", type=int, default=0, help="...plus this many other documents (seeded)")
+    e.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
+    add_dataclass_flags(e, RunnerConfig, "runner")
+    add_flags(e, MINE_SECTIONS)
 
 
 def _add_output_flags(p: argparse.ArgumentParser) -> None:
