@@ -18,6 +18,9 @@ def test_eval_candidates_prints_its_metrics_as_the_last_line(index, capsys, tmp_
     metrics = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert metrics["searched"] == {"en-fr": index}  # 1,100+ documents a side: enough for an approximate index
     assert metrics["gold"] == 1100 and metrics["gold_recall"] > 0.98
-    assert metrics["build_seconds"] >= 0 and metrics["search_seconds"] > 0 and metrics["peak_rss_mb"] > 50
+    # the search's own seconds (rounded to 0.1: an exact search of 1,200 documents may show 0.0) lie
+    # within the time of the process that ran it
+    assert 0 <= metrics["build_seconds"] + metrics["search_seconds"] <= metrics["candidate_phase_seconds"]
+    assert metrics["peak_rss_mb"] > 50
     per_doc = metrics["index_bytes_per_doc"]
     assert (2048 <= per_doc < 2100) if index == "exact" else (1024 < per_doc < 1300)
