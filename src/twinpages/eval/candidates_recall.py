@@ -56,8 +56,12 @@ def evaluate(docs: Path, gold_path: Path, config=None, gold_pairs: int | None = 
         done = subprocess.run([sys.executable, "-c", _CHILD, json.dumps(child)], stdout=subprocess.PIPE, text=True,
                               check=True)
         seconds = time.perf_counter() - t0
-        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         stats = json.loads(done.stdout.strip().splitlines()[-1])
+        # the search process and the workers it waited for, or (Ray actors are not its children) the
+        # peaks its runner recorded for each worker
+        by_process = stats.get("peak_rss_mb", {})
+        peak = max([resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, by_process.get("driver", 0),
+                    *by_process.get("workers", {}).values()])
         found, present = _found_gold(out, gold)
     stage = stats.get("stage_seconds", {})
     index = stats.get("candidate_search", {}).get("index", {})
