@@ -51,7 +51,6 @@ from .runners.base import peak_rss_mb
 from .schemas import ERROR, error_from_dict
 from .stages.embed import encoders_for
 from .stages.readers.base import spool_streams
-from .stages.vindex import VectorIndex
 from .stages.writers.outputs import write_outputs
 
 
@@ -310,23 +309,14 @@ class _Job:
         build = [s for s in shards if load_stats(Path(s.path + ".json")) is None]
         self._map("indexed", BuildIndex(self.work_config, self.root, index, plan.trained), build, "documents",
                   lambda s: s.documents)
-        searches = []
-        for pair in plan.pairs:
-            side = {lang: plan.shards[(pair.encoder, lang, pair.approximate)] for lang in (pair.a, pair.b)}
-            for q_lang, t_lang in ((pair.a, pair.b), (pair.b, pair.a)):
-                for q in side[q_lang]:
-                    missing = tuple(t for t in side[t_lang] if not answer_path(q, t).exists())
-                    if missing:
-                        searches.append((q, missing))
+        searches = [(q, missing) for q, targets in plan.searches()
+                    if (missing := tuple(t for t in targets if not answer_path(q, t).exists()))]
         self._map("searched", SearchIndex(self.work_config, self.root, index), searches, "queries",
                   lambda t: t[0].documents * len(t[1]))
         outputs = [pair_output(root, p, plan) for p in plan.pairs]
-        pairing = [PairLanguages(self.work_config, self.root, index,
-                                 tuple(plan.shards[(p.encoder, p.a, p.approximate)]),
-                                 tuple(plan.shards[(p.encoder, p.b, p.approximate)]), out)
-                   for p, out in zip(plan.pairs, outputs, strict=True)
+        pairing = [(*plan.sides(p), out) for p, out in zip(plan.pairs, outputs, strict=True)
                    if load_stats(Path(out).with_suffix(".json")) is None]
-        self._map("paired", _call, pairing, "language pairs")
+        self._map("paired", PairLanguages(self.work_config), pairing, "language pairs")
         if load_stats(output.with_suffix(".json")) is None:
             found = Candidates.concat([read_candidates(Path(out)) for out in outputs])
             searched = {(p.a, p.b) for p in plan.pairs}
@@ -334,12 +324,8 @@ class _Job:
             finish(output, found, linked, {"index": index_stats(plan),
                                            "searched": {f"{p.a}-{p.b}": "approx" if p.approximate else "exact"
                                                         for p in plan.pairs}})
-        self.written["index"] = [Path(p) for path in plan.trained.values() for p in (path, path + ".json")] + [
-            p for s in shards for p in VectorIndex.files(Path(s.path)) + [Path(s.path + ".json")] if p.exists()] + [
-            answer_path(q, t) for pair in plan.pairs for a, b in ((pair.a, pair.b), (pair.b, pair.a))
-            for q in plan.shards[(pair.encoder, a, pair.approximate)]
-            for t in plan.shards[(pair.encoder, b, pair.approximate)]] + [
-            p for out in outputs for p in (Path(out), Path(out).with_suffix(".json"))]
+        self.written["index"] = plan.files() + [p for out in outputs
+                                                for p in (Path(out), Path(out).with_suffix(".json"))]
 
     def decide(self, index: ShardIndex, cand_path: Path, encoders: tuple[str, ...]) -> list[Path]:
         cands = read_candidates(cand_path)
@@ -425,11 +411,6 @@ class _Job:
         atomic_lines(out / "documents.jsonl", records)
         write_errors(out / "errors.jsonl", errors)
         return [out / "documents.jsonl", out / "errors.jsonl"]
-
-
-def _call(task):
-    """Run a task that is its own callable (one object per task, each with its own inputs)."""
-    return task()
 
 
 def cost_batches(cost, most: int) -> list[tuple[int, int]]:

@@ -20,7 +20,6 @@ from ..stages.embed import pair_encoder
 from ..urls import normalise_url, url_hash
 from .base import save_stats
 from .docshards import ShardIndex, read_table, vector_paths
-from .search import write_candidates
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +156,17 @@ def _union(found: Candidates, linked: Candidates) -> Candidates:
     have = set(zip(found.src.tolist(), found.tgt.tolist(), strict=True))
     new = np.array([(s, t) not in have for s, t in zip(linked.src.tolist(), linked.tgt.tolist(), strict=True)])
     return Candidates.concat([found, linked[new]])
+
+
+def write_candidates(path: Path, cands: Candidates) -> None:
+    import os
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(pa.table({"src": cands.src, "tgt": cands.tgt, "score": cands.score}), tmp)
+    os.replace(tmp, path)
 
 
 def read_candidates(path: Path) -> Candidates:

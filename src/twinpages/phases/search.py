@@ -29,11 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import Candidates
 from ..stages.candidates import pairs_from_neighbours
 from ..stages.embed import pair_encoder
-from ..stages.vindex import Neighbours, VectorIndex, lists_for, train, training_sample
+from ..stages.vindex import Neighbours, VectorIndex, lists_for, train, training_sample, usable_lists
 from .base import load_stats, save_stats
+from .candidates import write_candidates
 from .docshards import ShardIndex, read_table, vector_paths
 
 
@@ -106,6 +106,25 @@ class SearchPlan:
     pairs: list[LanguagePair]
     shards: dict[tuple[str, str, bool], list[IndexShard]]  # (encoder, language, approximate) -> its shards
     trained: dict[tuple[str, str], str]  # (encoder, language) -> trained quantizer file (approximate only)
+
+    def sides(self, pair: LanguagePair) -> tuple[tuple[IndexShard, ...], tuple[IndexShard, ...]]:
+        return tuple(self.shards[(pair.encoder, pair.a, pair.approximate)]), \
+            tuple(self.shards[(pair.encoder, pair.b, pair.approximate)])
+
+    def searches(self) -> list[tuple[IndexShard, tuple[IndexShard, ...]]]:
+        """Every query shard with the other language's index shards, in both directions of every pair."""
+        out = []
+        for pair in self.pairs:
+            a, b = self.sides(pair)
+            out += [(q, b) for q in a] + [(q, a) for q in b]
+        return out
+
+    def files(self) -> list[Path]:
+        """What the search keeps in the run folder: trained cells, index shards, answers."""
+        shards = {s.path: s for group in self.shards.values() for s in group}
+        return [Path(p) for path in self.trained.values() for p in (path, path + ".json")] + [
+            p for s in shards.values() for p in VectorIndex.files(Path(s.path)) + [Path(s.path + ".json")]
+            if p.exists()] + [answer_path(q, t) for q, targets in self.searches() for t in targets]
 
 
 def plan_search(config, root: Path, index: ShardIndex, codes: np.ndarray, names: list[str]) -> SearchPlan:
@@ -214,8 +233,8 @@ class TrainIndex:
         first, total, output = task  # total: the language's documents now, which the cells are sized for
         with _Threads(self.config.embed.threads):
             _, vecs = _vectors(Path(self.root), self.index, first.encoder, first.lang, first.runs)
-            lists = self.config.candidates.index_lists or lists_for(total)
-            sample = training_sample(len(vecs), lists)
+            sample = training_sample(len(vecs), self.config.candidates.index_lists or lists_for(total))
+            lists = usable_lists(self.config.candidates.index_lists or lists_for(total), len(sample))
             blob = train(vecs[sample], lists)
         tmp = Path(output + ".tmp")
         tmp.parent.mkdir(parents=True, exist_ok=True)
@@ -243,9 +262,11 @@ class BuildIndex:
         path = Path(shard.path)
         path.parent.mkdir(parents=True, exist_ok=True)
         files = built.save(path)
+        # what a search holds of it: ids, and the vectors (exact) or the codes (approximate: its float16
+        # vectors are memory-mapped, read where shortlisted)
+        held = path.with_name(path.name + ".ivf").stat().st_size if shard.approximate else built.vectors.nbytes
         stats = {"documents": len(ids), "bytes": sum(f.stat().st_size for f in files),
-                 "memory_bytes": int(built.vectors.nbytes + ids.nbytes) + (
-                     path.with_name(path.name + ".ivf").stat().st_size if shard.approximate else 0)}
+                 "memory_bytes": int(ids.nbytes + held)}
         save_stats(path.with_name(path.name + ".json"), stats)
         return stats
 
@@ -285,21 +306,18 @@ class SearchIndex:
 
 @dataclass(frozen=True, slots=True)
 class PairLanguages:
-    """Task: a language pair -> its margin-scored candidates (``output``, Parquet)."""
+    """Task: (a language's index shards, the other's, output) -> the pair's margin-scored candidates
+    (Parquet)."""
 
     config: object
-    root: str
-    index: ShardIndex
-    shards_a: tuple[IndexShard, ...]
-    shards_b: tuple[IndexShard, ...]
-    output: str
 
-    def __call__(self, _task=None) -> dict:
-        ia, nn_ab = self._neighbours(self.shards_a, self.shards_b)
-        ib, nn_ba = self._neighbours(self.shards_b, self.shards_a)
+    def __call__(self, task: tuple[tuple[IndexShard, ...], tuple[IndexShard, ...], str]) -> dict:
+        shards_a, shards_b, output = task
+        ia, nn_ab = self._neighbours(shards_a, shards_b)
+        ib, nn_ba = self._neighbours(shards_b, shards_a)
         cands = pairs_from_neighbours(ia, ib, nn_ab, nn_ba, self.config.candidates)
-        write_candidates(Path(self.output), cands)
-        save_stats(Path(self.output).with_suffix(".json"), {"candidates": len(cands)})
+        write_candidates(Path(output), cands)
+        save_stats(Path(output).with_suffix(".json"), {"candidates": len(cands)})
         return {"candidates": len(cands)}
 
     def _neighbours(self, queries, targets) -> tuple[np.ndarray, Neighbours]:
@@ -315,17 +333,6 @@ class PairLanguages:
             return np.zeros(0, np.int64), Neighbours.empty(0, k)
         return np.concatenate(ids), Neighbours(np.concatenate([p.ids for p in parts]),
                                                np.concatenate([p.sims for p in parts]))
-
-
-def write_candidates(path: Path, cands: Candidates) -> None:
-    import os
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(pa.table({"src": cands.src, "tgt": cands.tgt, "score": cands.score}), tmp)
-    os.replace(tmp, path)
 
 
 def index_stats(plan: SearchPlan) -> dict:

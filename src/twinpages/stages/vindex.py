@@ -99,18 +99,23 @@ def _faiss():
 def train(sample: np.ndarray, lists: int, seed: int = 0) -> bytes:
     """A trained, empty approximate index (IVF cells and PQ codebooks) for normalised vectors, learnt
     from ``sample`` (serialised: every shard of the index is made from the same one). A small sample
-    gets fewer cells: k-means needs about 39 points a cell (faiss's rule), and the codebooks 16 a code."""
+    gets fewer cells (``usable_lists``)."""
     faiss = _faiss()
     d = sample.shape[1]
     if d % 4:
         raise ValueError(f"an approximate index needs a dimension divisible by 4, not {d}")
-    lists = max(1, min(lists, len(sample) // 39))
+    lists = usable_lists(lists, len(sample))
     index = faiss.index_factory(d, f"IVF{lists},PQ{d // 4}x4fs", faiss.METRIC_INNER_PRODUCT)
     ivf = faiss.extract_index_ivf(index)
     ivf.cp.seed = seed  # k-means initialisation: the same sample gives the same cells
     ivf.cp.niter = 10  # faiss's default 25 costs 2.5x for cells that barely move after 10
     index.train(np.ascontiguousarray(sample, dtype=np.float32))
     return faiss.serialize_index(index).tobytes()
+
+
+def usable_lists(lists: int, sample: int) -> int:
+    """The cells a sample of this size can train: k-means needs about 39 points a cell (faiss's rule)."""
+    return max(1, min(lists, sample // 39))
 
 
 def training_sample(n: int, lists: int, seed: int = 0) -> np.ndarray:
