@@ -177,8 +177,11 @@ def test_ctrl_c_says_how_to_resume(tmp_path):
                               for k in range(400)), encoding="utf-8")
     out = tmp_path / "out"
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # Ctrl-C in a terminal: SIGINT handled by default in the run, even when this test itself was started
+    # as a background job (a shell's `&` makes children ignore SIGINT, and Python keeps that)
     proc = subprocess.Popen([*TWINPAGES, "mine", str(corpus), "-o", str(out)], stderr=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, text=True, env=env)
+                            stdout=subprocess.DEVNULL, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (out / "shards").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
