@@ -8,7 +8,7 @@ import sys
 
 from . import __version__
 from .config import add_dataclass_flags, add_flags, config_from_args, dataclass_from_args
-from .corpus import DECIDE_BATCH, PHASES, extract, mine
+from .corpus import DECIDE_BATCH, PHASES, add, extract, mine
 from .pipeline import align_files
 from .runfolder import RunFolderError
 from .runners import RunnerConfig
@@ -53,6 +53,18 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("-o", "--out", required=True, help="the run folder: shards, then the output files")
     _add_run_flags(p)
     add_flags(p, MINE_SECTIONS)
+
+    p = sub.add_parser("add", help="add documents to a finished run, pairing them with its documents",
+                       description=_wrap("Read, embed and index the new documents with the run's settings "
+                                         "(RUN_DIR/run.json), pair them with the run's documents and with each "
+                                         "other, and write the run's output files again. What the run did for "
+                                         "its documents (extraction, vectors, index, decisions on their pairs) "
+                                         "is kept, not redone."),
+                       epilog="example:\n  twinpages add out new-pages/ --json", formatter_class=formatter)
+    p.add_argument("out", metavar="RUN_DIR", help="a finished `twinpages mine` run folder")
+    p.add_argument("inputs", nargs="+", help=INPUTS_HELP)
+    _add_output_flags(p)
+    add_dataclass_flags(p, RunnerConfig, "runner")
 
     p = sub.add_parser("align", help="align the sentences of two given documents",
                        description=_wrap("Align the sentences of two documents given by path; the bitext goes "
@@ -195,7 +207,7 @@ def summary_lines(s: dict, out: str, pairs: bool = True) -> list[str]:
 
 def _report(result, args) -> int:
     s = result.stats
-    for line in summary_lines(s, args.out, pairs=args.command == "mine" and args.until in (None, "select")):
+    for line in summary_lines(s, args.out, pairs=args.command in ("mine", "add") and args.until in (None, "select")):
         print(line, file=sys.stderr)
     if args.verbose:
         print("seconds per phase: " + _counts(s.get("stage_seconds", {})), file=sys.stderr)
@@ -230,6 +242,13 @@ def cmd_mine(args) -> int:
     result = _resumable(lambda: mine(args.inputs, args.out, config, progress=not args.quiet,
                                      checkpoint_every=args.checkpoint_every, runner=runner, clean=args.clean,
                                      until=args.until), args.out)
+    return _report(result, args)
+
+
+def cmd_add(args) -> int:
+    runner = dataclass_from_args(RunnerConfig, args, "runner")
+    result = _resumable(lambda: add(args.out, args.inputs, progress=not args.quiet, runner=runner), args.out)
+    args.until = None
     return _report(result, args)
 
 
@@ -299,7 +318,7 @@ def cmd_report(args) -> int:
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        commands = {"mine": cmd_mine, "align": cmd_align, "extract": cmd_extract, "report": cmd_report,
+        commands = {"mine": cmd_mine, "add": cmd_add, "align": cmd_align, "extract": cmd_extract, "report": cmd_report,
                     "eval": cmd_eval}
         return commands[args.command](args)
     except (ValueError, OSError, RunFolderError) as e:

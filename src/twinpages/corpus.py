@@ -21,12 +21,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .config import PipelineConfig, to_dict
+from .config import PipelineConfig, load_config, to_dict
 from .data import Candidates, DocError, DocPair, Document
 from .io import atomic_lines, read_lines
 from .phases.base import add_stats, load_stats, save_stats
 from .phases.candidates import FindCandidates, finish, linked_pairs, read_candidates
-from .phases.decide import Decide, DecideTask, errors_path, pair_costs, sentence_counts
+from .phases.decide import (
+    Decide,
+    DecideTask,
+    carried_ids,
+    carry_decided,
+    errors_path,
+    pair_costs,
+    sentence_counts,
+    split_known,
+)
 from .phases.docshards import ShardIndex, read_documents, read_table, vector_paths
 from .phases.embed import Embed, release_embedders
 from .phases.ids import find_duplicates
@@ -44,6 +53,7 @@ from .phases.search import (
     plan_search,
 )
 from .phases.select import SelectedPairs, select
+from .phases.state import RunState
 from .progress import Progress
 from .runfolder import RunFolder
 from .runners import Runner, RunnerConfig, make_runner
@@ -97,12 +107,31 @@ def extract(inputs: Iterable[str | Path], out_dir: str | Path, config: PipelineC
     return _run(_paths(inputs), out_dir, config, progress, workers, None, runner, clean, "read", extract_only=True)
 
 
+def add(run_dir: str | Path, inputs: Iterable[str | Path], progress: bool = False, workers: int = 1,
+        runner: Runner | RunnerConfig | None = None) -> MineResult:
+    """Add documents to a finished run, with its settings (``RUN_DIR/run.json``): the new documents are
+    read, embedded, indexed and paired with the old ones and with each other; the old documents' work
+    (extraction, vectors, index shards, decisions on pairs between old documents) is kept, not redone.
+    The run's output files are written again over all its pairs."""
+    folder = RunFolder(run_dir)
+    state = RunState.load(folder.shards)
+    if state is None or not (Path(run_dir) / "run.json").exists():
+        raise ValueError(f"{run_dir}: not a finished twinpages run (no shards/{'state.json'} or run.json); "
+                         "finish it with its `twinpages mine` command first")
+    inputs = _paths(inputs)
+    missing = [str(p) for p in inputs if str(p) != "-" and not os.path.lexists(p)]
+    if missing:
+        raise ValueError(f"no such file or folder: {', '.join(missing)}")
+    config = load_config(Path(run_dir) / "run.json")
+    return _run(inputs, run_dir, config, progress, workers, None, runner, False, None, grow=state)
+
+
 def _paths(inputs) -> list:
     return [inputs] if isinstance(inputs, str | Path) else list(inputs)
 
 
 def _run(inputs, out_dir, config, progress, workers, checkpoint_every, runner, clean, until,
-         extract_only: bool = False) -> MineResult:
+         extract_only: bool = False, grow: RunState | None = None) -> MineResult:
     tmp = tempfile.TemporaryDirectory() if out_dir is None else None
     folder = RunFolder(Path(tmp.name) / "run" if tmp else out_dir)
     owned = not isinstance(runner, Runner)
@@ -110,7 +139,7 @@ def _run(inputs, out_dir, config, progress, workers, checkpoint_every, runner, c
         runner = make_runner(runner if isinstance(runner, RunnerConfig) else RunnerConfig(workers=workers))
     try:
         job = _Job(folder, config, runner, progress, checkpoint_every or DECIDE_BATCH, until, extract_only)
-        return job.run(inputs, clean, keep_pairs=tmp is not None)
+        return job.run(inputs, clean, keep_pairs=tmp is not None, grow=grow)
     finally:
         folder.close()
         if owned:
@@ -149,18 +178,25 @@ class _Job:
         self.n_linked = 0  # candidate pairs from pages that name each other (hreflang, canonical)
         self.search_stats: dict = {}  # each language pair's index kind, what the index holds (documents, bytes)
 
-    def run(self, inputs: list, clean: bool, keep_pairs: bool) -> MineResult:
+    def run(self, inputs: list, clean: bool, keep_pairs: bool, grow: RunState | None = None) -> MineResult:
+        """``grow``: the finished run these inputs are added to (its input shards come first)."""
         t0 = time.monotonic()
         self.folder.open(self.signature, clean)
-        spooled = spool_streams(inputs, self.folder.path("spool"))
-        if spooled != inputs:  # the copies of streams are this run's inputs: kept with its shards
-            self.written["spool"] = [Path(p) for p, q in zip(spooled, inputs, strict=True) if p is not q]
+        self.previous = RunState.load(self.folder.shards)
+        spool = self.folder.path("spool", f"after-{len(grow.shards):05d}") if grow else self.folder.path("spool")
+        spooled = spool_streams(inputs, spool)
+        self.spooled = [Path(p) for p, q in zip(spooled, inputs, strict=True) if p is not q]
+        if grow:  # the streams the grown run read are its inputs still
+            self.spooled = [self.folder.path(p) for p in grow.spooled] + self.spooled
+        self.written["spool"] = self.spooled
         inputs = spooled
         shards = plan_shards(inputs, self.config.read)
         if not shards:
             raise ValueError(f"no input documents in {', '.join(map(str, inputs))}: folders are searched for "
                              ".txt, .html, .warc, .jsonl files (optionally .gz) and for pages whose first bytes "
                              "are HTML or WARC")
+        if grow:
+            shards = self.grown(grow, shards)
         repeats = self.count_lines(shards)
         read_stats = self.analyse(shards, repeats)
         errors = [error_from_dict(json.loads(line)) for s in shards
@@ -187,6 +223,10 @@ class _Job:
         if self.until == "decide":
             return self._partial(t0, errors, self.stats(read_stats, embed_stats, n_candidates))
         pairs_path, select_stats = self.select(cand_path, decided)
+        state = RunState(tuple(shards), index, self._rel(cand_path), tuple(self._rel(p) for p in decided),
+                         self._rel(pairs_path), tuple(sorted(embed_stats.get("encoders", {}))),
+                         tuple(self._rel(p) for p in self.spooled))
+        self.written["state"] = [state.save(self.folder.shards)]
         pairs = SelectedPairs(pairs_path)
         stats = self.stats(read_stats, embed_stats, n_candidates, select_stats)
         if self.until == "select":
@@ -196,8 +236,20 @@ class _Job:
         t_write = time.monotonic()
         outputs = self.write(pairs, index, errors, stats)
         self.seconds["write"] = round(time.monotonic() - t_write, 1)
-        self.folder.write_manifest(self.signature, self.written, outputs, to_dict(self.config.output))
+        self.folder.write_manifest(self.signature, self.written, outputs, self.written_from(pairs_path))
         return self._partial(t0, errors, stats, pairs)
+
+    def _rel(self, path: Path) -> str:
+        return Path(path).relative_to(self.folder.shards).as_posix()
+
+    def grown(self, grow: RunState, new: list[InputShard]) -> list[InputShard]:
+        """The grown run's input shards: the old ones, then the new ones numbered after them. A new shard
+        the run has already (the same files, sizes and times) is not read twice."""
+        have = {s.digest for s in grow.shards}
+        fresh = [s for s in new if s.digest not in have]
+        if not fresh:
+            raise ValueError(f"nothing to add: every input is in {self.folder.root} already")
+        return list(grow.shards) + [replace(s, number=len(grow.shards) + k) for k, s in enumerate(fresh)]
 
     def _partial(self, t0: float, errors: list[DocError], stats: dict,
                  pairs: list | SelectedPairs | None = None) -> MineResult:
@@ -329,9 +381,12 @@ class _Job:
 
     def decide(self, index: ShardIndex, cand_path: Path, encoders: tuple[str, ...]) -> list[Path]:
         cands = read_candidates(cand_path)
+        tag = _digest(cand_path.name, self.batch, "cost", TASK_COST, MIN_TASKS)
+        carried = []
+        if self.grows_from(index, cand_path):
+            cands, carried = self.carry_decisions(cands, index, tag)
         cost = pair_costs(cands, sentence_counts(self.folder.path("vectors"), index, encoders))
         bounds = cost_batches(cost, self.batch)
-        tag = _digest(cand_path.name, self.batch, "cost", TASK_COST, MIN_TASKS)
         tasks = []
         for k, (start, end) in enumerate(bounds):
             part = cands[start:end]
@@ -343,8 +398,36 @@ class _Job:
         # candidate can cost what a thousand short ones do
         self._map("aligned", Decide(self.work_config, self.root, index, encoders), todo, "sentence pairs",
                   lambda t: t.cost, items=lambda st: st["candidates_decided"], items_unit="candidate pairs")
-        self.written["decide"] = [Path(t.output) for t in tasks] + [errors_path(t.output) for t in tasks]
-        return [Path(t.output) for t in tasks]
+        outputs = carried + [Path(t.output) for t in tasks]
+        self.written["decide"] = outputs + [errors_path(p) for p in outputs]
+        return outputs
+
+    def grows_from(self, index: ShardIndex, cand_path: Path) -> bool:
+        """Whether this run adds documents to the finished run found in the folder (which then numbers
+        its documents as this one does) rather than repeating it."""
+        prev = self.previous
+        if prev is None or prev.candidates == self._rel(cand_path) or len(prev.index) == 0:
+            return False
+        n = len(prev.index.names)
+        return (prev.index.names == index.names[:n] and prev.index.bases == index.bases[:n + 1]
+                and set(prev.index.renamed) <= set(index.renamed)
+                and all(self.folder.path(p).exists() for p in (prev.candidates, *prev.decided)))
+
+    def carry_decisions(self, cands: Candidates, index: ShardIndex, tag: str) -> tuple[Candidates, list[Path]]:
+        """The candidates still to decide, and the finished run's decided batches carried over with the
+        pairs that are decided already (phases/decide.py: split_known)."""
+        prev = self.previous
+        todo, known = split_known(cands, read_candidates(self.folder.path(prev.candidates)), len(prev.index),
+                                  self.config.docalign.min_margin)
+        outputs = [self.folder.path("decided", f"c{k:06d}-{tag}.jsonl") for k in range(len(prev.decided))]
+        missing = [(self.folder.path(rel), out) for rel, out in zip(prev.decided, outputs, strict=True)
+                   if not out.exists()]
+        if missing:
+            wanted = set().union(*(carried_ids(src) for src, _ in missing))
+            numbers = _document_numbers(self.folder, prev.index, wanted)
+            for src, out in missing:
+                carry_decided(src, out, known, numbers)
+        return todo, outputs
 
     def select(self, cand_path: Path, decided: list[Path]) -> tuple[Path, dict]:
         one_to_one = self.config.select.one_to_one
@@ -380,9 +463,14 @@ class _Job:
             **(select_stats or {"document_pairs": 0, "sentence_pairs": 0}),
         }
 
+    def written_from(self, pairs_path: Path) -> dict:
+        """What the output files depend on beyond the signature: the output settings, and the selected
+        pairs (a grown run has more)."""
+        return to_dict(self.config.output) | {"pairs": pairs_path.name}
+
     def write(self, pairs: SelectedPairs, index: ShardIndex, errors: list[DocError], stats: dict) -> list[Path]:
         out = self.folder.root
-        settings = to_dict(self.config.output)
+        settings = self.written_from(pairs.path)
         previous = self.folder.manifest() or {}
         before = [out / entry["path"] for entry in previous.get("outputs", [])]
         if previous.get("signature") == self.signature and previous.get("output_settings") == settings \
@@ -444,3 +532,17 @@ def _documents(folder: RunFolder, index: ShardIndex, ids: set[str] | None) -> It
         for doc in read_documents(path, renames.get(k)):
             if ids is None or doc.id in ids:
                 yield doc
+
+
+def _document_numbers(folder: RunFolder, index: ShardIndex, ids: set[str]) -> dict[str, int]:
+    """The run-wide numbers of the documents with these ids, reading the id column of one shard at a time."""
+    renames = index.renames()
+    out: dict[str, int] = {}
+    for k, name in enumerate(index.names):
+        shard_ids = read_table(folder.path("documents", f"{name}.parquet"), ["id"]).column("id").to_pylist()
+        for row, new in renames.get(k, {}).items():
+            shard_ids[row] = new
+        for row, doc_id in enumerate(shard_ids):
+            if doc_id in ids:
+                out[doc_id] = index.bases[k] + row
+    return out

@@ -109,3 +109,63 @@ class Decide:
 def errors_path(output: str | Path) -> Path:
     """A decide task's record of the candidate pairs it could not decide (beside its pairs file)."""
     return Path(str(output).removesuffix(".jsonl") + ".errors.jsonl")
+
+
+# --- a grown run: decisions on pairs of old documents are kept -------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """The candidates of a grown run that the finished run decided already: pairs of two old documents
+    that were candidates before, with a margin on the same side of ``min_margin`` as before (the one
+    threshold of the decision that reads the margin: docalign.first_verdict and is_translation). Their
+    decision is the earlier one; their margin, which moved as new documents joined the neighbourhoods,
+    is the new one. So a grown run decides what a fresh run over all its inputs would."""
+
+    keys: np.ndarray  # sorted src * width + tgt of the known pairs (src: the first language's side)
+    margins: np.ndarray  # their new margins
+    width: int
+
+    def margin(self, a: int, b: int) -> float | None:
+        """The new margin of the known pair of documents a and b (either order), or None."""
+        for key in (a * self.width + b, b * self.width + a):
+            k = int(np.searchsorted(self.keys, key))
+            if k < len(self.keys) and self.keys[k] == key:
+                return float(self.margins[k])
+        return None
+
+
+def split_known(cands, previous, n_old: int, min_margin: float):
+    """(the candidates still to decide, Known) for a grown run's candidates and the finished run's."""
+    width = max(int(cands.src.max(initial=-1)), int(cands.tgt.max(initial=-1)),
+                int(previous.src.max(initial=-1)), int(previous.tgt.max(initial=-1))) + 1
+    key, before = cands.src * width + cands.tgt, previous.src * width + previous.tgt
+    order = np.argsort(before)
+    pos = np.minimum(np.searchsorted(before[order], key), max(len(before) - 1, 0))
+    found = (len(before) > 0) & (before[order][pos] == key) if len(before) else np.zeros(len(key), bool)
+    old_margin = previous.score[order][pos] if len(before) else np.zeros(len(key), np.float32)
+    known = ((cands.src < n_old) & (cands.tgt < n_old) & found
+             & ((cands.score >= min_margin) == (old_margin >= min_margin)))
+    sort = np.argsort(key[known])
+    return cands[~known], Known(key[known][sort], cands.score[known][sort], width)
+
+
+def carried_ids(source: Path) -> set[str]:
+    """The document ids of an earlier decide task's accepted pairs."""
+    with source.open(encoding="utf-8") as f:
+        return {i for line in f for d in (json.loads(line),) for i in (d["src_id"], d["tgt_id"])}
+
+
+def carry_decided(source: Path, output: Path, known: Known, numbers: dict[str, int]) -> None:
+    """An earlier decide task's accepted pairs that are known pairs still, with their new margin, and its
+    record of undecided pairs; best first, as decide tasks write them."""
+    errors = errors_path(source)
+    atomic_lines(errors_path(output), errors.open(encoding="utf-8") if errors.exists() else iter(()))
+    kept = []
+    with source.open(encoding="utf-8") as f:
+        for line in f:
+            d = json.loads(line)
+            margin = known.margin(numbers[d["src_id"]], numbers[d["tgt_id"]])
+            if margin is not None:
+                kept.append(d | {"candidate_score": margin})
+    kept.sort(key=output_key)
+    atomic_lines(output, (json.dumps(d, ensure_ascii=False) + "\n" for d in kept))
