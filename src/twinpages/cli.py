@@ -66,6 +66,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     _add_output_flags(p)
     add_dataclass_flags(p, RunnerConfig, "runner")
 
+    p = sub.add_parser("query", help="find a document's translations in a finished run",
+                       description=_wrap("Each DOC goes through the run's extraction, language ID, splitting and "
+                                         "embedding; its candidates come from the run's vector indexes (every "
+                                         "language it pairs with) and each is aligned as `mine` decides a pair. "
+                                         "Prints the twins with score, coverage of both sides, direction and the "
+                                         "aligned passages. The run is not changed."),
+                       epilog="examples:\n  twinpages query out artikel.html\n"
+                              "  curl -s https://example.org/a | twinpages query out - --json\n"
+                              "  twinpages query out 'pages/000_58abd7e94c42ac02.txt'   (a document of the run)",
+                       formatter_class=formatter)
+    p.add_argument("out", metavar="RUN_DIR", help="a finished `twinpages mine` run folder")
+    p.add_argument("docs", metavar="DOC", nargs="+",
+                   help="a file (a page, a line dump; JSONL/WARC: each record), - for standard input, or the id "
+                        "or URL of a document of the run")
+    p.add_argument("--passages", type=int, default=3, metavar="N",
+                   help="aligned passages shown per twin (default 3; all of them with --json)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object {answers: [...]} (each twin a docpairs record with its beads)")
+
     p = sub.add_parser("align", help="align the sentences of two given documents",
                        description=_wrap("Align the sentences of two documents given by path; the bitext goes "
                                          "to stdout (TSV: url1 url2 src trg score, or JSONL), a summary to "
@@ -252,6 +271,59 @@ def cmd_add(args) -> int:
     return _report(result, args)
 
 
+def cmd_query(args) -> int:
+    import os
+
+    from .query import QueryError, RunIndex
+
+    run = RunIndex(args.out)
+    answers, failed = [], 0
+    for doc in args.docs:
+        try:
+            if doc == "-":
+                answers.append(run.query_bytes(sys.stdin.buffer.read(), "stdin"))
+            elif os.path.lexists(doc):
+                answers += run.query_file(doc)
+            else:
+                answers.append(run.query_id(doc))
+        except QueryError as e:
+            print(f"twinpages: {e}", file=sys.stderr)
+            failed += 1
+    if args.json:
+        print(json.dumps({"answers": [a.record() for a in answers], "failed": failed}, ensure_ascii=False))
+    else:
+        for a in answers:
+            print("\n".join(answer_lines(a, args.passages)))
+    return EXIT_DOC_ERRORS if failed else EXIT_OK
+
+
+def answer_lines(answer, passages: int) -> list[str]:
+    """A query's answer for a person: each twin with its score, coverage, direction and a few passages."""
+    q = answer.query
+    lines = [f"{q.name} ({q.lang}, {len(q.sentences)} sentences): "
+             f"{len(answer.twins)} twin{'' if len(answer.twins) == 1 else 's'} among {answer.candidates} "
+             f"candidate{'' if answer.candidates == 1 else 's'} ({answer.seconds:.2f} s)"]
+    for n, twin in enumerate(answer.twins, 1):
+        p = twin.pair
+        mine_side = "src" if p.src_id == q.id else "tgt"
+        other_side = "tgt" if mine_side == "src" else "src"
+        other_name = p.tgt_name if other_side == "tgt" else p.src_name
+        lines.append(f"{n}. {getattr(p, other_side + '_lang')} {other_name}  score {p.score:.2f}  coverage: query "
+                     f"{getattr(p, mine_side + '_coverage'):.2f}, twin {getattr(p, other_side + '_coverage'):.2f}  "
+                     f"direction {p.direction}")
+        beads = [b for b in p.pairs if b.src_idx and b.tgt_idx]
+        for b in beads[:passages]:
+            mine_text, other_text = (b.src_text, b.tgt_text) if mine_side == "src" else (b.tgt_text, b.src_text)
+            lines.append(f"   {_short(mine_text)}  <->  {_short(other_text)}")
+        if len(beads) > passages:
+            lines.append(f"   ... {len(beads) - passages} more aligned passages (--passages N, --json)")
+    return lines
+
+
+def _short(text: str, limit: int = 70) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def cmd_align(args) -> int:
     config = build_config(args)
     pair = align_files(args.src, args.tgt, config)
@@ -318,8 +390,8 @@ def cmd_report(args) -> int:
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
-        commands = {"mine": cmd_mine, "add": cmd_add, "align": cmd_align, "extract": cmd_extract, "report": cmd_report,
-                    "eval": cmd_eval}
+        commands = {"mine": cmd_mine, "add": cmd_add, "query": cmd_query, "serve": cmd_serve, "align": cmd_align,
+                    "extract": cmd_extract, "report": cmd_report, "eval": cmd_eval}
         return commands[args.command](args)
     except (ValueError, OSError, RunFolderError) as e:
         print(f"twinpages: error: {e}", file=sys.stderr)

@@ -313,14 +313,14 @@ class PairLanguages:
 
     def __call__(self, task: tuple[tuple[IndexShard, ...], tuple[IndexShard, ...], str]) -> dict:
         shards_a, shards_b, output = task
-        ia, nn_ab = self._neighbours(shards_a, shards_b)
-        ib, nn_ba = self._neighbours(shards_b, shards_a)
+        ia, nn_ab = self.neighbours(shards_a, shards_b)
+        ib, nn_ba = self.neighbours(shards_b, shards_a)
         cands = pairs_from_neighbours(ia, ib, nn_ab, nn_ba, self.config.candidates)
         write_candidates(Path(output), cands)
         save_stats(Path(output).with_suffix(".json"), {"candidates": len(cands)})
         return {"candidates": len(cands)}
 
-    def _neighbours(self, queries, targets) -> tuple[np.ndarray, Neighbours]:
+    def neighbours(self, queries, targets) -> tuple[np.ndarray, Neighbours]:
         """Each query document's k nearest in the other language: its number, in ascending order, and
         the merge of its answers from every index shard."""
         k = self.config.candidates.k

@@ -122,7 +122,7 @@ def pairs_from_neighbours(ia: np.ndarray, ib: np.ndarray, nn_ab: Neighbours, nn_
     if not k:
         return Candidates.empty()
     sim_ab, sim_ba = nn_ab.sims[:, :k], nn_ba.sims[:, :k]
-    mean_a, mean_b = _mean_found(sim_ab, config), _mean_found(sim_ba, config)
+    mean_a, mean_b = mean_found(sim_ab, config), mean_found(sim_ba, config)
     # the union of both directions' neighbour pairs, as positions in ia and ib
     x = np.concatenate([np.repeat(np.arange(len(ia)), k), _positions(ia, nn_ba.ids[:, :k].ravel())])
     y = np.concatenate([_positions(ib, nn_ab.ids[:, :k].ravel()), np.repeat(np.arange(len(ib)), k)])
@@ -142,7 +142,7 @@ def pairs_from_neighbours(ia: np.ndarray, ib: np.ndarray, nn_ab: Neighbours, nn_
     return Candidates(ia[x].astype(np.int64), ib[y].astype(np.int64), margin)
 
 
-def _mean_found(sims: np.ndarray, config: CandidatesConfig) -> np.ndarray:
+def mean_found(sims: np.ndarray, config: CandidatesConfig) -> np.ndarray:
     """Each row's mean similarity over the neighbours found: an approximate search may find fewer than k
     in the cells it probes (none at all: min_cosine, the least a candidate's similarity can be)."""
     found = np.isfinite(sims)

@@ -330,3 +330,29 @@ def read_path(path: Path, doc_id: str, config: ReadConfig = ReadConfig(), part: 
 def _head(path: Path) -> bytes:
     with open(path, "rb") as f:
         return f.read(64)
+
+
+def read_blob(data: bytes, doc_id: str, source: str, fmt: str | None = None,
+              config: ReadConfig = ReadConfig()) -> Document | DocError:
+    """One document from bytes held in memory (a query's body): ``fmt`` ``html`` or ``txt``, else
+    sniffed from the first bytes; the same limits and decoding as a file's."""
+    from .html import html_document
+
+    try:
+        if len(data) > config.max_bytes:
+            raise ReadError("too_large", f"{len(data):,} bytes is over the limit of {config.max_bytes:,} "
+                                         "(--max-bytes)")
+        fmt = fmt or format_of(Path("x"), data[:SNIFF_BYTES]) or "txt"
+        if fmt == "html":
+            return html_document(doc_id, source, data)
+        if fmt != "txt":
+            raise ReadError("unsupported_format", f"one document is read as HTML or text, not {fmt}")
+        text, repaired = decode(data)
+        if not text.strip():
+            raise ReadError("empty", "no text")
+        doc = Document(id=doc_id, raw=text, source=source)
+        if repaired:
+            doc.warnings.append(("decode_repaired", repaired))
+        return doc
+    except ReadError as e:
+        return DocError(doc_id, source, "read", e.kind, str(e))
