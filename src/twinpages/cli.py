@@ -85,6 +85,27 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--json", action="store_true",
                    help="print one JSON object {answers: [...]} (each twin a docpairs record with its beads)")
 
+    p = sub.add_parser("serve", help="serve a finished run over HTTP: query, pairs, documents, the report",
+                       description=_wrap("An HTTP API over a finished run (POST /query, GET /pairs, /pairs/{id}, "
+                                         "/documents/{id}; OpenAPI description at /openapi.json) and the report's "
+                                         "pages served live (/), with a form to query a page. Local by default; "
+                                         "any other address needs --token."),
+                       epilog="examples:\n  twinpages serve out\n"
+                              "  curl -s --data-binary @artikel.txt -H 'Content-Type: text/plain' "
+                              "localhost:8000/query\n"
+                              "  TWINPAGES_TOKEN=s3cret twinpages serve out --host 0.0.0.0 --port 8080",
+                       formatter_class=formatter)
+    p.add_argument("out", metavar="RUN_DIR", help="a finished `twinpages mine` run folder")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="(default 8000)")
+    p.add_argument("--token", default=None,
+                   help="required of every request (Authorization: Bearer TOKEN); default: $TWINPAGES_TOKEN. "
+                        "Needed for any address but loopback")
+    p.add_argument("--max-body", type=_positive, default=10_000_000, metavar="BYTES",
+                   help="largest query body (default 10,000,000)")
+    p.add_argument("--query-seconds", type=float, default=30.0, metavar="S",
+                   help="a query not answered within this gets 503 (default 30)")
+
     p = sub.add_parser("align", help="align the sentences of two given documents",
                        description=_wrap("Align the sentences of two documents given by path; the bitext goes "
                                          "to stdout (TSV: url1 url2 src trg score, or JSONL), a summary to "
@@ -322,6 +343,17 @@ def answer_lines(answer, passages: int) -> list[str]:
 
 def _short(text: str, limit: int = 70) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def cmd_serve(args) -> int:
+    import os
+
+    from .server import ServeConfig, serve
+
+    token = args.token or os.environ.get("TWINPAGES_TOKEN") or None
+    serve(args.out, args.host, args.port, ServeConfig(token=token, max_body=args.max_body,
+                                                      query_seconds=args.query_seconds))
+    return EXIT_OK
 
 
 def cmd_align(args) -> int:

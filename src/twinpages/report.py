@@ -87,7 +87,7 @@ def _read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _page(title: str, body: str, script: str = "") -> str:
+def page(title: str, body: str, script: str = "") -> str:
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<title>{escape(title)}</title><style>{_CSS}</style></head>\n<body>\n{body}\n"
@@ -206,7 +206,8 @@ def _side_heading(pair: dict, doc: dict, side: str) -> str:
             f'<span class="meta">{_link(pair[f"{side}_url"], "open the page: " + pair[f"{side}_url"])}</span></p>')
 
 
-def render_pair(pair: dict, beads: list, src: dict, tgt: dict) -> str:
+def render_pair(pair: dict, beads: list, src: dict, tgt: dict, back: str = "index.html") -> str:
+    """A pair's page; ``back``: where its "all stories" link goes."""
     numbered_src: dict[int, int] = {}
     numbered_tgt: dict[int, int] = {}
     found = passages(beads)
@@ -232,7 +233,7 @@ def render_pair(pair: dict, beads: list, src: dict, tgt: dict) -> str:
     arrow = "→" if original_of(pair) else "↔"
     first, second = (tgt_name, src_name) if original_of(pair) == "tgt" else (src_name, tgt_name)
     body = (
-        f'<p class="noprint"><a href="index.html">← all stories</a></p>'
+        f'<p class="noprint"><a href="{escape(back)}">← all stories</a></p>'
         f"<h1>{escape(first)} {arrow} {escape(second)}: {escape(headline(src))}</h1>"
         f'<p class="verdict">{escape(said)} <span class="sure">({escape(sure)})</span></p>'
         + (f'<ul class="meta">{evidence}</ul>' if evidence else "")
@@ -251,7 +252,7 @@ def render_pair(pair: dict, beads: list, src: dict, tgt: dict) -> str:
         f'<table id="beads"><thead><tr><th>{escape(src_name)}</th><th>{escape(tgt_name)}</th><th>score</th></tr>'
         f'</thead><tbody>{"".join(rows)}</tbody></table></details>'
         f'<p class="meta">twinpages {__version__}</p>')
-    return _page(f"{headline(src)} — {src_name} {arrow} {tgt_name}", body)
+    return page(f"{headline(src)} — {src_name} {arrow} {tgt_name}", body)
 
 
 def stories(pairs: list[dict]) -> list[list[int]]:
@@ -290,7 +291,10 @@ def reuse_shares(pairs: list[dict], alignments: dict, docs: dict) -> dict[str, f
     return shares
 
 
-def render_index(pairs: list[dict], docs: dict, shares: dict[str, float]) -> str:
+def render_index(pairs: list[dict], docs: dict, shares: dict[str, float], link=None, before: str = "") -> str:
+    """The stories page. ``link(k)``: the address of the k-th pair's page (0-based; default the static
+    report's files); ``before``: HTML put above the stories (the server's query form)."""
+    link = link or (lambda k: pair_filename(k + 1))
     sections = []
     for n, members in enumerate(stories(pairs), 1):
         story = [pairs[k] for k in members]
@@ -310,7 +314,7 @@ def render_index(pairs: list[dict], docs: dict, shares: dict[str, float]) -> str
         for k in members:
             p = pairs[k]
             said, sure = verdict(p)
-            rows.append(f'<tr><td><a href="{pair_filename(k + 1)}">compare side by side</a></td>'
+            rows.append(f'<tr><td><a href="{escape(link(k))}">compare side by side</a></td>'
                         f"<td>{escape(language_name(p['src_lang']))} ↔ {escape(language_name(p['tgt_lang']))}</td>"
                         f"<td>{escape(said)} <span class=\"sure\">({escape(sure)})</span></td>"
                         f"<td>{'<br>'.join(escape(x) for x in coverage_words(p))}</td>"
@@ -329,9 +333,9 @@ def render_index(pairs: list[dict], docs: dict, shares: dict[str, float]) -> str
             "main text found in another language in this story. The score of a pair goes from 0 to 1 (how "
             "closely the matched sentences translate each other, times the share of the page they cover); "
             "pairs from 0.35 up are reported.</p>"
-            '<input id="filter" type="search" placeholder="Filter by headline, address, language…" '
+            + before + '<input id="filter" type="search" placeholder="Filter by headline, address, language…" '
             'aria-label="filter">' + "\n".join(sections))
-    return _page("Translated pages — twinpages report", body, _FILTER_JS)
+    return page("Translated pages — twinpages report", body, _FILTER_JS)
 
 
 def write_report(out_dir: str | Path, report_dir: str | Path) -> Path:

@@ -59,15 +59,16 @@ def write_pair_tables(out: Path, pairs: Iterable[DocPair], parquet: bool, metada
     return ids
 
 
+def document_record(d: Document) -> dict:
+    """A document as the report reads it: raw lines with the extractor's verdict, and sentence offsets."""
+    return {"id": d.id, "url": d.name, "lang": d.lang, "main_text": d.main_text,
+            "lines": [[line.number, line.text, line.is_main, line.reason] for line in d.lines],
+            "sentences": [[s.start, s.end, s.line] for s in d.sentences]}
+
+
 def write_documents(path: Path, docs: Iterable[Document]) -> None:
-    """The documents of the pairs: raw lines with the extractor's verdict, and sentence offsets."""
-
-    def record(d: Document) -> dict:
-        return {"id": d.id, "url": d.name, "lang": d.lang, "main_text": d.main_text,
-                "lines": [[line.number, line.text, line.is_main, line.reason] for line in d.lines],
-                "sentences": [[s.start, s.end, s.line] for s in d.sentences]}
-
-    atomic_lines(path, (json.dumps(record(d), ensure_ascii=False) + "\n" for d in docs))
+    """The documents of the pairs (document_record)."""
+    atomic_lines(path, (json.dumps(document_record(d), ensure_ascii=False) + "\n" for d in docs))
 
 
 def write_errors(path: Path, errors: Iterable[DocError]) -> None:

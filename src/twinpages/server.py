@@ -1,0 +1,384 @@
+"""`serve`: a finished run as an HTTP service: query a document, browse the pairs, read the report live.
+
+    twinpages serve out/ --port 8000
+    curl -s --data-binary @artikel.html -H 'Content-Type: text/html' localhost:8000/query
+
+FastAPI on uvicorn: FastAPI because it writes the OpenAPI description from the handlers' signatures and
+validates query parameters with the same declarations (one place to keep), on Starlette's small, well-kept
+ASGI core; uvicorn because it is Starlette's reference server, pure Python with its h11 parser, no build
+step. The encoder and indexes live in this one process (RunIndex loads them once); queries run in a
+worker thread, one at a time, so the event loop keeps answering the other routes while one is computed.
+
+Everything crawled is hostile: JSON is JSON-encoded, HTML goes through report.py (every string escaped),
+and the HTML pages carry a Content-Security-Policy that allows only their own inline style and script.
+Bodies are bounded (``max_body``), queries by time (``query_seconds``) and by how many may wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import threading
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from . import __version__
+from .query import Answer, QueryError, RunIndex
+from .report import page, render_index, render_pair, reuse_shares
+from .schemas import DOCPAIR
+from .stages.writers.files import document_record
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self'; "
+       "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+
+@dataclass(frozen=True, slots=True)
+class ServeConfig:
+    token: str | None = None  # required of every request when set (Authorization: Bearer, or a cookie)
+    max_body: int = 10_000_000  # bytes of a query's body
+    query_seconds: float = 30.0  # a query's answer is awaited this long, then 503
+    waiting: int = 8  # queries that may wait for the one being computed; more get 503
+    page_size: int = 50
+    max_page: int = 1000
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, kind: str, message: str):
+        super().__init__(message)
+        self.status, self.kind, self.message = status, kind, message
+
+
+def pair_id(src_id: str, tgt_id: str) -> str:
+    """A pair's id in the API: stable across restarts and across `add` (which renumbers the report's pages)."""
+    return hashlib.blake2b(f"{src_id}\t{tgt_id}".encode(), digest_size=8).hexdigest()
+
+
+class RunData:
+    """What the pair and document routes read: the run's output files (docpairs.jsonl; alignments.jsonl
+    and documents.jsonl by byte offset, read on demand) and its documents (RunIndex)."""
+
+    def __init__(self, run: RunIndex):
+        root = run.root
+        self.run = run
+        self.pairs = sorted(_read_jsonl(root / "docpairs.jsonl"),
+                            key=lambda p: (-p["score"], p["src_id"], p["tgt_id"]))
+        for p in self.pairs:
+            p["id"] = pair_id(p["src_id"], p["tgt_id"])
+        self.by_id = {p["id"]: k for k, p in enumerate(self.pairs)}
+        self.by_doc: dict[str, list[int]] = {}
+        for k, p in enumerate(self.pairs):
+            for d in (p["src_id"], p["tgt_id"]):
+                self.by_doc.setdefault(d, []).append(k)
+        self._alignments = _offsets(root / "alignments.jsonl", lambda d: (d["src_id"], d["tgt_id"]))
+        self._documents = _offsets(root / "documents.jsonl", lambda d: d["id"])
+        self._index_html: str | None = None
+        self._lock = threading.Lock()
+
+    def beads(self, p: dict) -> list:
+        return _read_at(self.run.root / "alignments.jsonl", self._alignments[(p["src_id"], p["tgt_id"])])["beads"]
+
+    def document(self, doc_id: str) -> dict:
+        return _read_at(self.run.root / "documents.jsonl", self._documents[doc_id])
+
+    def index_html(self, before: str) -> str:
+        """The stories page, rendered once (a run's pairs do not change while it is served)."""
+        with self._lock:
+            if self._index_html is None:
+                docs = {i: self.document(i) for i in self.by_doc}
+                beads = {(p["src_id"], p["tgt_id"]): self.beads(p) for p in self.pairs}
+                shares = reuse_shares(self.pairs, beads, docs)
+                self._index_html = render_index(self.pairs, docs, shares,
+                                                link=lambda k: f"/ui/pairs/{self.pairs[k]['id']}", before=before)
+            return self._index_html
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def _offsets(path: Path, key) -> dict:
+    out = {}
+    if not path.exists():
+        return out
+    with path.open("rb") as f:
+        pos = 0
+        for line in f:
+            if line.strip():
+                out[key(json.loads(line))] = pos
+            pos += len(line)
+    return out
+
+
+def _read_at(path: Path, offset: int) -> dict:
+    with path.open("rb") as f:
+        f.seek(offset)
+        return json.loads(f.readline())
+
+
+def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: RunIndex | None = None) -> FastAPI:
+    """The ASGI application for a finished run (uvicorn, hypercorn or any ASGI server can run it)."""
+    run = run or RunIndex(run_dir)
+    data = RunData(run)
+    app = FastAPI(title="twinpages", version=__version__, docs_url=None, redoc_url=None,  # no CDN assets
+                  description="Translated twins of a document in a mined corpus: query, pairs, documents, report.")
+    answers: OrderedDict[str, Answer] = OrderedDict()  # recent answers of the query form, for their pages
+    gate = asyncio.Semaphore(config.waiting + 1)
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, e: ApiError):
+        return JSONResponse({"error": e.kind, "message": e.message}, status_code=e.status)
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        if config.token is not None and not _authorised(request, config.token):
+            return JSONResponse({"error": "unauthorised", "message": "a token is required: send "
+                                 "'Authorization: Bearer TOKEN' (pages: open /?token=TOKEN once)"}, status_code=401)
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > config.max_body):
+            return JSONResponse({"error": "too_large", "message": f"the body is over {config.max_body:,} bytes"},
+                                status_code=413, headers={"Connection": "close"})
+        response = await call_next(request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        if response.headers.get("content-type", "").startswith("text/html"):
+            response.headers["Content-Security-Policy"] = CSP
+            token = request.query_params.get("token")
+            if config.token is not None and token is not None:
+                response.set_cookie("twinpages_token", token, httponly=True, samesite="strict")
+        return response
+
+    async def answer_of(request: Request) -> Answer:
+        data_bytes, fmt, name = await _document_body(request, config.max_body)
+        if gate.locked():
+            raise ApiError(503, "busy", "too many queries are waiting; try again shortly")
+        async with gate:
+            work = asyncio.to_thread(run.query_bytes, data_bytes, name, fmt)
+            try:
+                return await asyncio.wait_for(work, config.query_seconds)
+            except QueryError as e:
+                raise ApiError(422, e.kind, str(e)) from None
+            except TimeoutError:
+                raise ApiError(503, "timeout", f"no answer within {config.query_seconds:g} s") from None
+
+    @app.post("/query", summary="Find the translations of a document in the run",
+              description="The body is the document: `text/plain` (UTF-8), `text/html`, or `multipart/form-data` "
+                          "with a `file` field. The answer lists its twins, each a docpairs record (score, both "
+                          "coverages, direction, spans) with the other document's id and the aligned passages.")
+    async def post_query(request: Request) -> dict:
+        return (await answer_of(request)).record()
+
+    @app.get("/pairs", summary="The run's document pairs, best first, filtered and paged")
+    def get_pairs(lang: Annotated[str | None, Query(description="a language either side has (ISO 639-1)")] = None,
+                  min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
+                  direction: Annotated[str | None, Query(description="`en->de`, `unknown`, or `known`")] = None,
+                  translator: Annotated[str | None, Query(description="`human`, `machine` or `unknown`, where the "
+                                                                      "run records a translator verdict")] = None,
+                  offset: Annotated[int, Query(ge=0)] = 0,
+                  limit: Annotated[int | None, Query(ge=1)] = None) -> dict:
+        limit = min(limit or config.page_size, config.max_page)
+        found = [p for p in data.pairs if (lang is None or lang in (p["src_lang"], p["tgt_lang"]))
+                 and p["score"] >= min_score
+                 and (direction is None or p["direction"] == direction
+                      or (direction == "known" and p["direction"] != "unknown"))
+                 and (translator is None or p.get("translator", "unknown") == translator)]
+        return {"total": len(found), "offset": offset, "limit": limit, "pairs": found[offset:offset + limit]}
+
+    @app.get("/pairs/{pair}", summary="One pair: its record, every bead, and both documents' ids")
+    def get_pair(pair: str) -> dict:
+        p = _pair(data, pair)
+        beads = [{"src_idx": s, "tgt_idx": t, "score": score} for s, t, score in data.beads(p)]
+        return p | {"beads": beads}
+
+    @app.get("/documents/{doc_id:path}", summary="A document of the run: main text, lines, sentences, pairs")
+    def get_document(doc_id: str) -> dict:
+        doc = run.document(doc_id)
+        if doc is None:
+            raise ApiError(404, "not_found", f"no document of the run has the id or URL {doc_id!r}")
+        return document_record(doc) | {"pairs": [data.pairs[k]["id"] for k in data.by_doc.get(doc.id, [])]}
+
+    @app.get("/health", summary="Whether the service is up, and what it serves")
+    def health() -> dict:
+        return {"status": "ok", "twinpages": __version__, "pairs": len(data.pairs), "documents": len(run.state.index),
+                "languages": run.languages()}
+
+    # --- the report, live ----------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index() -> str:
+        return data.index_html(QUERY_FORM)
+
+    @app.get("/ui/pairs/{pair}", response_class=HTMLResponse, include_in_schema=False)
+    def pair_page(pair: str) -> str:
+        p = _pair(data, pair)
+        return render_pair(p, data.beads(p), data.document(p["src_id"]), data.document(p["tgt_id"]), back="/")
+
+    @app.post("/ui/query", response_class=HTMLResponse, include_in_schema=False)
+    async def query_page(request: Request):
+        try:
+            answer = await answer_of(request)
+        except ApiError as e:
+            return HTMLResponse(page("No answer — twinpages", f'<p><a href="/">← all stories</a></p>'
+                                     f"<h1>No answer</h1><p>{escape(e.message)}</p>"), status_code=e.status)
+        key = uuid.uuid4().hex
+        answers[key] = answer
+        while len(answers) > 64:
+            answers.popitem(last=False)
+        return _answer_page(answer, key)
+
+    @app.get("/ui/answers/{key}/{k}", response_class=HTMLResponse, include_in_schema=False)
+    def answer_pair(key: str, k: int) -> str:
+        answer = answers.get(key)
+        if answer is None or not 0 <= k < len(answer.twins):
+            raise ApiError(404, "not_found", "this answer is no longer kept; query again")
+        twin = answer.twins[k]
+        p = twin.pair
+        docs = {answer.query.id: document_record(answer.query), twin.other: document_record(run.document(twin.other))}
+        record = _pair_record(p)
+        beads = [[list(b.src_idx), list(b.tgt_idx), round(b.score, 4)] for b in p.pairs]
+        return render_pair(record, beads, docs[p.src_id], docs[p.tgt_id], back="/")
+
+    return app
+
+
+QUERY_FORM = """<form class="noprint" method="post" action="/ui/query" enctype="multipart/form-data">
+<h2>Who translated this page?</h2><p class="legend">Paste a page's text (or choose a file): its translations among
+these pages are found and aligned.</p><textarea name="text" id="query-text" rows="5" style="width:100%"></textarea>
+<p><input type="file" name="file" aria-label="file"> <button type="submit" id="query-submit">Find translations
+</button></p></form>"""
+
+
+def _pair_record(p) -> dict:
+    return DOCPAIR.row(p)
+
+
+def _answer_page(answer: Answer, key: str) -> str:
+    from .report import coverage_words, language_name, verdict
+
+    q = answer.query
+    rows = []
+    for k, twin in enumerate(answer.twins):
+        p = _pair_record(twin.pair)
+        said, sure = verdict(p)
+        other = p["tgt_url"] if twin.pair.src_id == q.id else p["src_url"]
+        rows.append(f'<tr><td><a href="/ui/answers/{key}/{k}">compare side by side</a></td>'
+                    f"<td>{escape(other)}</td>"
+                    f"<td>{escape(language_name(p['src_lang']))} ↔ {escape(language_name(p['tgt_lang']))}</td>"
+                    f"<td>{escape(said)} <span class=\"sure\">({escape(sure)})</span></td>"
+                    f"<td>{'<br>'.join(escape(x) for x in coverage_words(p))}</td>"
+                    f'<td class="num">{p["score"]:.2f}</td></tr>')
+    table = ("<table id=\"twins\"><thead><tr><th></th><th>page</th><th>languages</th><th>direction</th>"
+             f"<th>coverage</th><th>score</th></tr></thead><tbody>{''.join(rows)}</tbody></table>" if rows else
+             "<p>No translation of this page was found among these pages.</p>")
+    body = (f'<p class="noprint"><a href="/">← all stories</a></p>'
+            f"<h1>Translations of the {escape(language_name(q.lang or ''))} page</h1>"
+            f'<p class="meta">{len(q.sentences)} sentences; {len(answer.twins)} translated page(s) among '
+            f"{answer.candidates} candidate(s), {answer.seconds:.2f} s</p>{table}")
+    return page("Translations — twinpages", body)
+
+
+def _pair(data: RunData, pair: str) -> dict:
+    k = data.by_id.get(pair)
+    if k is None:
+        raise ApiError(404, "not_found", f"no pair has the id {pair!r}")
+    return data.pairs[k]
+
+
+def _authorised(request: Request, token: str) -> bool:
+    given = request.headers.get("authorization", "")
+    given = given[7:] if given.lower().startswith("bearer ") else None
+    given = given or request.cookies.get("twinpages_token") or request.query_params.get("token") or ""
+    return hmac.compare_digest(given.encode(), token.encode())
+
+
+async def _document_body(request: Request, limit: int) -> tuple[bytes, str | None, str]:
+    """(bytes, format, name) of the query document in the body, read at most ``limit`` bytes."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype == "multipart/form-data":
+        body = await _body(request, limit)
+        return await _from_form(request, body)
+    if ctype not in ("text/plain", "text/html", "application/xhtml+xml", ""):
+        raise ApiError(415, "unsupported_media_type", f"send the document as text/plain, text/html or "
+                                                      f"multipart/form-data (a file), not {ctype}")
+    body = await _body(request, limit)
+    if not body.strip():
+        raise ApiError(400, "empty", "the body is empty: send the document to query")
+    if ctype == "text/plain" or ctype == "":
+        charset = _charset(request.headers.get("content-type", "")) or "utf-8"
+        try:
+            text = body.decode(charset)
+        except (UnicodeDecodeError, LookupError) as e:
+            raise ApiError(400, "decode", f"the body is not valid {charset} text ({e})") from None
+        if "\x00" in text:
+            raise ApiError(400, "binary", "the body holds NUL characters: not text")
+        return text.encode("utf-8"), "txt", "query"
+    return body, "html", "query"
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "too_large", f"the body is over {limit:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _from_form(request: Request, body: bytes) -> tuple[bytes, str | None, str]:
+    from starlette.datastructures import UploadFile
+    from starlette.requests import Request as Plain
+
+    async def receive():
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    try:
+        form = await Plain(request.scope, receive).form(max_files=1, max_fields=10)
+    except Exception as e:  # a malformed multipart body
+        raise ApiError(400, "bad_form", f"the form cannot be read ({e})") from None
+    upload = form.get("file")
+    if isinstance(upload, UploadFile) and upload.filename:
+        data = await upload.read()
+        name = Path(upload.filename).name or "upload"
+        fmt = "html" if name.lower().endswith((".html", ".htm", ".xhtml")) else None
+        if data.strip():
+            return data, fmt, name
+    text = form.get("text")
+    if isinstance(text, str) and text.strip():
+        return text.encode("utf-8"), "txt", "query"
+    raise ApiError(400, "empty", "the form has no file and no text")
+
+
+def _charset(content_type: str) -> str | None:
+    for part in content_type.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset":
+            return value.strip().strip('"') or None
+    return None
+
+
+def serve(run_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, config: ServeConfig = ServeConfig(),
+          log_level: str = "info") -> None:
+    """Load the run (indexes, encoder) and serve it until interrupted. Any address but loopback needs a token."""
+    import uvicorn
+
+    if host not in LOOPBACK and not config.token:
+        raise ValueError(f"serving on {host} (not loopback) needs --token: anyone who reaches the port could "
+                         "read the corpus and use the machine")
+    run = RunIndex(run_dir)
+    run.warm()
+    app = create_app(run_dir, config, run)
+    # limit_concurrency: connections beyond it get 503 at once instead of queueing without bound
+    uvicorn.run(app, host=host, port=port, log_level=log_level, limit_concurrency=64, timeout_keep_alive=5,
+                h11_max_incomplete_event_size=64 * 1024)
