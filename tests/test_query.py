@@ -1,0 +1,140 @@
+"""`query` and `add`: one document against a finished run, and documents added to it, each checked
+against what a fresh `mine` over the same documents writes."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import subprocess
+import sys
+from dataclasses import replace
+
+import pytest
+
+from conftest import DE_SEED, EN_SEED, shared_path
+from twinpages.config import PipelineConfig
+from twinpages.corpus import add, mine
+from twinpages.query import QueryError, RunIndex
+
+
+@pytest.fixture(scope="module")
+def ddtp(tmp_path_factory):
+    """Real English and French descriptions: 250 gold pairs and 100 documents without a partner, in two
+    files (the run, and what is added to it later), plus the documents held out to query with."""
+    folder = shared_path("data", "docalign", "ddtp-en-fr")
+    with gzip.open(folder / "docs.jsonl.gz", "rt", encoding="utf-8") as f:
+        docs = {json.loads(line)["id"]: line for line in f}
+    gold = [x.split("\t")[:2] for x in (folder / "gold.tsv").read_text(encoding="utf-8").splitlines() if x.strip()]
+    gold = [g for g in gold if g[0] in docs and g[1] in docs]
+    random.Random(1).shuffle(gold)
+    paired = {i for g in gold for i in g}
+    others = [i for i in docs if i not in paired][:100]
+    tmp = tmp_path_factory.mktemp("ddtp")
+    first = [i for g in gold[:180] for i in g] + others[:60]
+    later = [i for g in gold[180:250] for i in g] + others[60:]
+    held = [first.pop(k) for k in (0, 7, 200)]  # one side of three gold pairs: the other stays in the run
+    (tmp / "first.jsonl").write_text("".join(docs[i] for i in first), encoding="utf-8")
+    (tmp / "later.jsonl").write_text("".join(docs[i] for i in later), encoding="utf-8")
+    for k, i in enumerate(held):
+        (tmp / f"held{k}.jsonl").write_text(docs[i], encoding="utf-8")
+    config = PipelineConfig()
+    config = replace(config, read=replace(config.read, shard_bytes=100_000),
+                     extract=replace(config.extract, mode="none"),
+                     embed=replace(config.embed, cache=str(tmp / "embeddings.sqlite")))
+    return tmp, config
+
+
+def _pairs(run) -> dict:
+    return {(p["src_id"], p["tgt_id"]): p for p in map(json.loads, (run / "docpairs.jsonl").open(encoding="utf-8"))}
+
+
+def test_a_query_finds_what_mine_over_the_run_and_the_query_finds(ddtp, tmp_path):
+    folder, config = ddtp
+    mine([folder / "first.jsonl"], tmp_path / "run", config)
+    run = RunIndex(tmp_path / "run")
+    twins_found = 0
+    for k in range(3):
+        held = folder / f"held{k}.jsonl"
+        answer = run.query_file(held)[0]
+        fresh = tmp_path / f"fresh{k}"
+        mine([folder / "first.jsonl", held], fresh, config)
+        qid = answer.query.id
+        expected = {key: p for key, p in _pairs(fresh).items() if qid in key}
+        got = {(t.pair.src_id, t.pair.tgt_id): {f: v for f, v in t.record().items() if f not in ("document", "beads")}
+               for t in answer.twins}
+        assert got == expected, qid
+        twins_found += len(got)
+        # the aligned passages are the pair's beads, text included
+        for t in answer.twins:
+            beads = t.record()["beads"]
+            assert len(beads) == t.pair.n_aligned and all(b["src"] and b["tgt"] for b in beads)
+    assert twins_found >= 2  # two of the held documents have their partner in the run
+
+
+def test_a_document_of_the_run_is_queried_by_id_or_url(ddtp, tmp_path):
+    folder, config = ddtp
+    mine([folder / "first.jsonl"], tmp_path / "run", config)
+    run = RunIndex(tmp_path / "run")
+    pairs = _pairs(tmp_path / "run")
+    src, tgt = next(iter(pairs))
+    answer = run.query_id(src)
+    assert (src, tgt) in {(t.pair.src_id, t.pair.tgt_id) for t in answer.twins}
+    twin = next(t for t in answer.twins if (t.pair.src_id, t.pair.tgt_id) == (src, tgt))
+    assert {f: v for f, v in twin.record().items() if f not in ("document", "beads")} == pairs[(src, tgt)]
+    with pytest.raises(QueryError, match="no document of the run"):
+        run.query_id("no-such-document")
+
+
+def test_added_documents_give_what_a_fresh_run_over_all_gives_without_redoing_the_old_work(ddtp, tmp_path):
+    folder, config = ddtp
+    grown, fresh = tmp_path / "grown", tmp_path / "fresh"
+    mine([folder / "first.jsonl"], grown, config)
+    before = {p.name: p.stat().st_mtime_ns for p in (grown / "shards" / "documents").iterdir()}
+    decided_before = _pairs(grown)
+    result = add(grown, [folder / "later.jsonl"])
+    mine([folder / "first.jsonl", folder / "later.jsonl"], fresh, config)
+    assert _pairs(grown) == _pairs(fresh)
+    for name in ("bitext/en-fr.tsv", "alignments.jsonl", "documents.jsonl"):
+        assert (grown / name).read_bytes() == (fresh / name).read_bytes(), name
+    # the old documents' shards were not rewritten, and their pairs' decisions were carried over
+    assert all((grown / "shards" / "documents" / n).stat().st_mtime_ns == t for n, t in before.items())
+    carried = list((grown / "shards" / "decided").glob("c*.jsonl"))
+    assert carried and result.stats["document_pairs"] == len(_pairs(fresh)) > len(decided_before)
+    # adding what the run has already is refused, and so is a folder that is no finished run
+    with pytest.raises(ValueError, match="nothing to add"):
+        add(grown, [folder / "later.jsonl"])
+    mine([folder / "first.jsonl"], tmp_path / "partial", config, until="candidates")
+    with pytest.raises(ValueError, match="not a finished twinpages run"):
+        add(tmp_path / "partial", [folder / "later.jsonl"])
+
+
+def test_query_command_prints_the_seed_pair(tmp_path, seed_dir):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    (inp / EN_SEED).write_bytes((seed_dir / EN_SEED).read_bytes())
+    rows = [json.loads(x) for x in shared_path("data", "news-similarity", "semeval2022-de-en.jsonl")
+            .read_text(encoding="utf-8").splitlines()[:30]]
+    (inp / "news.jsonl").write_text("".join(json.dumps({"id": f"{r['pair_id']}-{s}", "lang": r[f"lang{s}"],
+                                                        "url": f"https://news.example/{r['pair_id']}/{s}",
+                                                        "text": r[f"text{s}"]}) + "\n"
+                                            for r in rows for s in (1, 2)), encoding="utf-8")
+    run = tmp_path / "run"
+    mine([inp], run)
+    cli = [sys.executable, "-m", "twinpages", "query", str(run)]
+    done = subprocess.run(cli + [str(seed_dir / DE_SEED), "--json"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout.splitlines()[-1])["answers"][0]
+    first = answer["twins"][0]
+    assert first["document"] == EN_SEED and first["direction"] == "en->de"
+    assert first["src_coverage"] == pytest.approx(0.55, abs=0.03) and first["tgt_coverage"] == pytest.approx(1.0)
+    done = subprocess.run(cli + ["-"], input=(seed_dir / DE_SEED).read_text(encoding="utf-8"), capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0 and EN_SEED in done.stdout and "direction en->de" in done.stdout
+    # a document of the run, by URL (SemEval's news pairs are related stories, not translations: no twin)
+    url = f"https://news.example/{rows[0]['pair_id']}/1"
+    done = subprocess.run(cli + [url, "--json"], capture_output=True, text=True, timeout=600)
+    answer = json.loads(done.stdout.splitlines()[-1])["answers"][0]
+    assert answer["query"]["id"] == f"{rows[0]['pair_id']}-1" and answer["query"]["url"] == url
+    done = subprocess.run(cli + ["nothing-like-this"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 3 and "no document of the run has this id or URL" in done.stderr
