@@ -25,6 +25,9 @@ Layout of ``OUT/shards/`` (each file written atomically; a file that exists is f
     candidates-DIGEST.parquet        candidate pairs (global document numbers, margin)
     decided/K-DIGEST.jsonl           per batch of candidates: the accepted pairs, best first
     pairs-DIGEST.jsonl               the selected pairs in output order: what the output files are written from
+    state.json                       a finished run: its input shards, numbering, candidates, decided batches
+                                     and pairs (phases/state.py), for `add`, `query` and `serve`
+    decided/cK-DIGEST.jsonl          a grown run's decisions carried over from the run it grew from
 
 NAME is the input shard's number and a digest of its files (paths, sizes, modification times), so an
 edited input makes new shards; DIGEST chains the digests of what a global step read.

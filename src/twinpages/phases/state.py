@@ -12,7 +12,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..io import write_json
+from ..io import atomic_lines
 from .docshards import ShardIndex
 from .plan import InputShard
 
@@ -31,12 +31,13 @@ class RunState:
 
     def save(self, shards_folder: Path) -> Path:
         path = shards_folder / STATE
-        write_json(path, {
+        # ASCII: input paths that are not UTF-8 (surrogate escapes) survive the round trip as \udcXX escapes
+        atomic_lines(path, [json.dumps({
             "shards": [asdict(s) for s in self.shards],
             "index": {"names": list(self.index.names), "bases": list(self.index.bases),
                       "renamed": [list(r) for r in self.index.renamed]},
             "candidates": self.candidates, "decided": list(self.decided), "pairs": self.pairs,
-            "encoders": list(self.encoders), "spooled": list(self.spooled)})
+            "encoders": list(self.encoders), "spooled": list(self.spooled)}, indent=1) + "\n"])
         return path
 
     @classmethod
