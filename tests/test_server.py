@@ -162,6 +162,12 @@ def test_bad_input_gets_a_json_4xx_and_the_server_keeps_serving(server):
         assert 400 <= status < 500, (name, status, error)
         assert isinstance(error, dict) and error["error"] and error["message"], name
         assert request(server.url + "/health")[0] == 200, name
+    # a page in a language the run cannot pair with (Catalan: another encoder than the run's) is no error
+    catalan = ("La ciutat de Barcelona és la capital de Catalunya i té un port molt important. Els seus "
+               "habitants parlen català i castellà, i cada estiu hi arriben milers de visitants.").encode()
+    status, answer, _ = request(url, catalan, "text/plain")
+    assert status == 200 and answer["twins"] == [], answer
+    assert answer["query"]["lang"] == "ca" and answer["warnings"][0]["error"] == "unsupported_language"
     # 100 MB, declared: refused before it is read
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     try:

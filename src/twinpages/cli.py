@@ -310,6 +310,9 @@ def cmd_query(args) -> int:
         except QueryError as e:
             print(f"twinpages: {e}", file=sys.stderr)
             failed += 1
+    for a in answers:
+        for w in a.warnings:
+            print(f"twinpages: {a.query.id}: {w.error}: {w.message}", file=sys.stderr)
     if args.json:
         print(json.dumps({"answers": [a.record() for a in answers], "failed": failed}, ensure_ascii=False))
     else:

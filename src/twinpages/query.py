@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -99,10 +99,9 @@ class RunIndex:
             raise ValueError(f"{run_dir}: not a finished twinpages run (run.json, shards/state.json); "
                              "run `twinpages mine INPUT... -o RUN_DIR` first")
         config = load_config(root / "run.json")
-        if threads:
-            from dataclasses import replace
-
-            config = replace(config, embed=replace(config.embed, threads=threads))
+        # no embedding cache: a query is embedded once, and the run's cache (a SQLite file, which one
+        # thread may use) need not exist where the run is served
+        config = replace(config, embed=replace(config.embed, cache=None, threads=threads or config.embed.threads))
         if config.candidates.same_site:
             raise ValueError(f"{run_dir}: a --same-site run keeps no vector index to query; mine without "
                              "--same-site")
@@ -111,7 +110,7 @@ class RunIndex:
         self.plan = plan_search(config, self.shards, state.index, codes, names)
         self.pipe = Pipeline(config)
         self.docs = DocReader(self.shards / "documents", self.shards / "vectors", state.index, state.encoders)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # the pipeline and the document cache serve one thread at a time
         self._indexes: dict[tuple, list[VectorIndex]] = {}
         self._hoods: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._numbers: dict[str, int] | None = None
@@ -136,26 +135,32 @@ class RunIndex:
 
     def query_id(self, key: str) -> Answer:
         """A document of the run, by id or URL: its twins among the run's other documents."""
-        number = self.number_of(key)
-        if number is None:
-            raise QueryError(f"{key}: no such file, and no document of the run has this id or URL", "not_found")
         with self._lock:
+            number = self._number_of(key)
+            if number is None:
+                raise QueryError(f"{key}: no such file, and no document of the run has this id or URL", "not_found")
             return self._answer(self.docs[number], number)
 
     def query_document(self, doc: Document) -> Answer:
         with self._lock:
             warnings = warnings_of(doc)
             done = self.pipe.analyse_one(doc)
+            if isinstance(done, DocError) and done.error == "unsupported_language":
+                return Answer(doc, warnings=warnings + [done])  # a page, not an error: it has no twin here
             if isinstance(done, DocError):
                 raise QueryError(f"{done.doc_id}: {done.error}: {done.message}", done.error)
             answer = self._answer(done, None)
-            answer.warnings = warnings
+            answer.warnings = warnings + answer.warnings
             return answer
 
     # --- the run's documents ---------------------------------------------------------------------------
 
     def number_of(self, key: str) -> int | None:
         """The run-wide number of the document with this id (else URL)."""
+        with self._lock:
+            return self._number_of(key)
+
+    def _number_of(self, key: str) -> int | None:
         if self._numbers is None:
             index, numbers, urls = self.state.index, {}, {}
             renames = index.renames()
@@ -172,17 +177,19 @@ class RunIndex:
         return self._numbers.get(key)
 
     def document(self, key: str) -> Document | None:
-        number = self.number_of(key)
-        return None if number is None else self.docs[number]
+        with self._lock:
+            number = self._number_of(key)
+            return None if number is None else self.docs[number]
 
     # --- search and decide ------------------------------------------------------------------------------
 
     def _answer(self, doc: Document, number: int | None) -> Answer:
         t0 = time.monotonic()
         targets = self.targets(doc.lang)
-        if not targets:
-            raise QueryError(f"{doc.id}: its language ({doc.lang}) pairs with none of the run's "
-                             f"({', '.join(self.languages()) or 'none'})", "unsupported_language")
+        if not targets:  # no twin can be found, and that is the answer
+            return Answer(doc, warnings=[DocError(doc.id, doc.source, "query", "unsupported_language",
+                                                  f"its language ({doc.lang}) pairs with none of the run's "
+                                                  f"({', '.join(self.languages()) or 'none'})", "warning")])
         if number is None:  # a new document: embedded with each encoder of its language pairs
             doc = next(iter(self.pipe.embedder.run([doc], {doc.lang: {t.encoder for t in targets}})))
         answer = Answer(doc)

@@ -141,6 +141,10 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
     async def api_error(request: Request, e: ApiError):
         return JSONResponse({"error": e.kind, "message": e.message}, status_code=e.status)
 
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, e: Exception):  # a bug, said as JSON; the server goes on
+        return JSONResponse({"error": "internal", "message": f"{type(e).__name__}: {e}"}, status_code=500)
+
     @app.middleware("http")
     async def guard(request: Request, call_next):
         if config.token is not None and not _authorised(request, config.token):
