@@ -97,3 +97,35 @@ def gold_pairs_found(gold: dict, aligned: list[tuple[str, str]]) -> int:
 def main_text_of(path: Path, lines: list[int]) -> str:
     raw = path.read_text(encoding="utf-8").splitlines()
     return "\n".join(normalise(raw[n - 1]) for n in lines)
+
+
+def ddtp_shuffled(seed: int) -> tuple[dict[str, str], list[list[str]], list[str]]:
+    """DDTP en-fr (real package descriptions): its JSONL lines by id, its gold pairs (both documents
+    present) shuffled with ``seed``, and the ids of documents in no gold pair, in file order."""
+    import gzip
+    import random
+
+    folder = shared_path("data", "docalign", "ddtp-en-fr")
+    with gzip.open(folder / "docs.jsonl.gz", "rt", encoding="utf-8") as f:
+        docs = {json.loads(line)["id"]: line for line in f}
+    gold = [x.split("\t")[:2] for x in (folder / "gold.tsv").read_text(encoding="utf-8").splitlines() if x.strip()]
+    gold = [g for g in gold if g[0] in docs and g[1] in docs]
+    random.Random(seed).shuffle(gold)
+    paired = {i for g in gold for i in g}
+    return docs, gold, [i for i in docs if i not in paired]
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+def sync_chromium():
+    """Playwright's sync API for Debian's Chromium (never a downloaded browser); skips without them.
+    ``with sync_chromium()() as p: browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)``"""
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright (test extra) is not installed")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (make test installs it where apt-get is allowed)")
+    return playwright.sync_playwright
+
+
+CHROMIUM = "/usr/bin/chromium"

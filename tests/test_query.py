@@ -3,16 +3,14 @@ against what a fresh `mine` over the same documents writes."""
 
 from __future__ import annotations
 
-import gzip
 import json
-import random
 import subprocess
 import sys
 from dataclasses import replace
 
 import pytest
 
-from conftest import DE_SEED, EN_SEED, shared_path
+from conftest import DE_SEED, EN_SEED, ddtp_shuffled, shared_path
 from twinpages.config import PipelineConfig
 from twinpages.corpus import add, mine
 from twinpages.query import QueryError, RunIndex
@@ -22,14 +20,7 @@ from twinpages.query import QueryError, RunIndex
 def ddtp(tmp_path_factory):
     """Real English and French descriptions: 250 gold pairs and 100 documents without a partner, in two
     files (the run, and what is added to it later), plus the documents held out to query with."""
-    folder = shared_path("data", "docalign", "ddtp-en-fr")
-    with gzip.open(folder / "docs.jsonl.gz", "rt", encoding="utf-8") as f:
-        docs = {json.loads(line)["id"]: line for line in f}
-    gold = [x.split("\t")[:2] for x in (folder / "gold.tsv").read_text(encoding="utf-8").splitlines() if x.strip()]
-    gold = [g for g in gold if g[0] in docs and g[1] in docs]
-    random.Random(1).shuffle(gold)
-    paired = {i for g in gold for i in g}
-    others = [i for i in docs if i not in paired][:100]
+    docs, gold, others = ddtp_shuffled(1)
     tmp = tmp_path_factory.mktemp("ddtp")
     first = [i for g in gold[:180] for i in g] + others[:60]
     later = [i for g in gold[180:250] for i in g] + others[60:]

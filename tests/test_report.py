@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DE_SEED, EN_SEED, REPO, gold_pairs_found, normalise
+from conftest import CHROMIUM, CHROMIUM_ARGS, DE_SEED, EN_SEED, REPO, gold_pairs_found, normalise, sync_chromium
 from twinpages import mine
 from twinpages.report import write_report
 
@@ -54,20 +54,11 @@ def test_hostile_text_is_escaped(report):
     assert "&lt;script&gt;document.title=&#x27;pwned&#x27;&lt;/script&gt;" in html  # boilerplate, escaped
 
 
-def _chromium():
-    playwright = pytest.importorskip("playwright.sync_api", reason="playwright (test extra) is not installed")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed (make test installs it where apt-get is allowed)")
-    return playwright
-
-
 def test_seed_pair_page_in_a_real_browser(report, gold, seed_dir):
-    sync_playwright = _chromium().sync_playwright
+    sync_playwright = sync_chromium()
     _, rep = report
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1300, "height": 1100})
         dialogs = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -14,8 +14,8 @@ import urllib.request
 
 import pytest
 
-from conftest import DE_SEED, EN_SEED, shared_path
-from test_report import HOSTILE_LINE, _chromium
+from conftest import CHROMIUM, CHROMIUM_ARGS, DE_SEED, EN_SEED, shared_path, sync_chromium
+from test_report import HOSTILE_LINE
 from twinpages import mine
 from twinpages.query import RunIndex
 from twinpages.server import ServeConfig, create_app, pair_id, serve
@@ -231,12 +231,10 @@ def test_a_token_guards_every_route(run_dir, index):
 
 
 def test_query_page_pair_page_and_a_passage_in_a_real_browser(server, seed_dir):
-    sync_playwright = _chromium().sync_playwright
+    sync_playwright = sync_chromium()
     german = (seed_dir / DE_SEED).read_text(encoding="utf-8")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--disable-sync"])
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1300, "height": 1100})
         dialogs = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -293,4 +293,4 @@ class RunIndex:
             for target in self.targets(lang):
                 self._index(target.encoder, target.lang, target.approximate)
                 self._hood(target)
-                self.pipe.embedder.encoder(target.encoder)
+                self.pipe.embedder.encoder(target.encoder).encode(["twinpages"])  # the model loads on first use

@@ -1,14 +1,11 @@
 """The sharded candidate search in a run: a grown crawl reuses its index, and any runner finds the same."""
 
-import gzip
-import json
-import random
 from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from conftest import shared_path
+from conftest import ddtp_shuffled
 from twinpages.config import PipelineConfig
 from twinpages.corpus import mine
 from twinpages.phases.candidates import read_candidates
@@ -19,14 +16,7 @@ from twinpages.runners import RunnerConfig
 def batches(tmp_path_factory):
     """Two batches of DDTP descriptions (English and French, real text), each with gold pairs and
     documents without a partner: the crawl of yesterday and what it found today."""
-    folder = shared_path("data", "docalign", "ddtp-en-fr")
-    with gzip.open(folder / "docs.jsonl.gz", "rt", encoding="utf-8") as f:
-        docs = {json.loads(line)["id"]: line for line in f}
-    gold = [x.split("\t")[:2] for x in (folder / "gold.tsv").read_text(encoding="utf-8").splitlines() if x.strip()]
-    gold = [g for g in gold if g[0] in docs and g[1] in docs]
-    random.Random(0).shuffle(gold)
-    paired = {i for g in gold for i in g}
-    others = [i for i in docs if i not in paired][:400]
+    docs, gold, others = ddtp_shuffled(0)
     tmp = tmp_path_factory.mktemp("batches")
     out = []
     # yesterday's batch has enough of each language for an approximate index (MIN_APPROX_DOCS)
