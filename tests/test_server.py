@@ -243,6 +243,15 @@ def test_query_page_pair_page_and_a_passage_in_a_real_browser(server, seed_dir):
         page.fill("#filter", "no such page anywhere")
         assert page.locator("section.story:visible").count() == 0
         page.fill("#filter", "")
+        # the search box searches every story on the server (the filter box, only the page shown)
+        _, listed, _ = request(server.url + "/pairs?limit=1")
+        wanted = listed["pairs"][0]["tgt_url"]
+        page.fill("#search", wanted)
+        page.click("#search-submit")
+        page.wait_for_selector("p.pager")
+        assert page.locator("section.story").count() == 1 and wanted in page.locator("section.story").inner_text()
+        assert "1 story matching" in page.locator("p.pager").first.inner_text()
+        page.goto(server.url + "/")
         # search: the German page pasted into the form
         page.fill("#query-text", german)
         page.click("#query-submit")

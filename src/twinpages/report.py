@@ -291,9 +291,10 @@ def reuse_shares(pairs: list[dict], alignments: dict, docs: dict) -> dict[str, f
     return shares
 
 
-def render_index(pairs: list[dict], docs: dict, shares: dict[str, float], link=None, before: str = "") -> str:
+def render_index(pairs: list[dict], docs: dict, shares: dict[str, float], link=None, before: str = "",
+                 after: str = "", heading: str | None = None) -> str:
     """The stories page. ``link(k)``: the address of the k-th pair's page (0-based; default the static
-    report's files); ``before``: HTML put above the stories (the server's query form)."""
+    report's files); ``before``, ``after``: HTML put above and below the stories (the server's forms, pager)."""
     link = link or (lambda k: pair_filename(k + 1))
     sections = []
     for n, members in enumerate(stories(pairs), 1):
@@ -326,7 +327,8 @@ def render_index(pairs: list[dict], docs: dict, shares: dict[str, float], link=N
             f"<h3>Pairs</h3><table><thead><tr><th></th><th>languages</th><th>direction</th><th>coverage</th>"
             f"<th>score</th></tr></thead><tbody>{''.join(rows)}</tbody></table></section>")
     n_docs = len({i for p in pairs for i in (p["src_id"], p["tgt_id"])})
-    body = (f"<h1>Translated pages: {_n(len(sections), 'story', 'stories')}</h1>"
+    heading = heading or f"Translated pages: {_n(len(sections), 'story', 'stories')}"
+    body = (f"<h1>{escape(heading)}</h1>"
             f'<p class="meta">{_n(len(pairs), "pair")} of pages that translate each other, among '
             f"{_n(n_docs, 'page')} · twinpages {__version__}</p>"
             '<p class="legend">A story is a page and its translations. "Reused text" is the share of a page\'s '
@@ -334,7 +336,7 @@ def render_index(pairs: list[dict], docs: dict, shares: dict[str, float], link=N
             "closely the matched sentences translate each other, times the share of the page they cover); "
             "pairs from 0.35 up are reported.</p>"
             + before + '<input id="filter" type="search" placeholder="Filter by headline, address, language…" '
-            'aria-label="filter">' + "\n".join(sections))
+            'aria-label="filter">' + "\n".join(sections) + after)
     return page("Translated pages — twinpages report", body, _FILTER_JS)
 
 

@@ -33,11 +33,12 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from . import __version__
 from .query import Answer, QueryError, RunIndex
-from .report import page, render_index, render_pair, reuse_shares
+from .report import headline, language_name, page, render_index, render_pair, reuse_shares, stories
 from .schemas import DOCPAIR
 from .stages.writers.files import document_record
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+STORIES_PER_PAGE = 100
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self'; "
        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
@@ -81,7 +82,8 @@ class RunData:
                 self.by_doc.setdefault(d, []).append(k)
         self._alignments = _offsets(root / "alignments.jsonl", lambda d: (d["src_id"], d["tgt_id"]))
         self._documents = _offsets(root / "documents.jsonl", lambda d: d["id"])
-        self._index_html: str | None = None
+        self._stories: list[list[int]] | None = None
+        self._texts: dict[int, str] = {}
         self._lock = threading.Lock()
 
     def beads(self, p: dict) -> list:
@@ -90,16 +92,55 @@ class RunData:
     def document(self, doc_id: str) -> dict:
         return _read_at(self.run.root / "documents.jsonl", self._documents[doc_id])
 
-    def index_html(self, before: str) -> str:
-        """The stories page, rendered once (a run's pairs do not change while it is served)."""
+    def index_html(self, q: str, page_number: int, per_page: int = STORIES_PER_PAGE) -> str:
+        """A page of the stories (report.py's index), those whose headlines, addresses, ids or languages
+        contain ``q`` (case-folded). A crawl's stories are too many for one page: the static report has
+        them all, the service pages them."""
         with self._lock:
-            if self._index_html is None:
-                docs = {i: self.document(i) for i in self.by_doc}
-                beads = {(p["src_id"], p["tgt_id"]): self.beads(p) for p in self.pairs}
-                shares = reuse_shares(self.pairs, beads, docs)
-                self._index_html = render_index(self.pairs, docs, shares,
-                                                link=lambda k: f"/ui/pairs/{self.pairs[k]['id']}", before=before)
-            return self._index_html
+            if self._stories is None:
+                self._stories = stories(self.pairs)
+                self._texts = {}
+            found = self._stories if not q else [s for s in self._stories if q.casefold() in self._text(s)]
+        shown = found[page_number * per_page:(page_number + 1) * per_page]
+        pairs = [self.pairs[k] for members in shown for k in members]
+        docs = {i: self.document(i) for p in pairs for i in (p["src_id"], p["tgt_id"])}
+        beads = {(p["src_id"], p["tgt_id"]): self.beads(p) for p in pairs}
+        pager = _pager(q, page_number, per_page, len(found))
+        return render_index(pairs, docs, reuse_shares(pairs, beads, docs),
+                            link=lambda k: f"/ui/pairs/{pairs[k]['id']}", before=QUERY_FORM + _search_form(q) + pager,
+                            after=pager, heading=f"Translated pages: {len(self._stories):,} stories")
+
+    def _text(self, members: list[int]) -> str:
+        """What the search box matches in a story (computed once per story, on first search)."""
+        key = members[0]
+        if key not in self._texts:
+            parts = []
+            for k in members:
+                p = self.pairs[k]
+                parts += [p["src_id"], p["tgt_id"], p["src_url"], p["tgt_url"], language_name(p["src_lang"]),
+                          language_name(p["tgt_lang"])]
+                parts += [headline(self.document(i)) for i in (p["src_id"], p["tgt_id"])]
+            self._texts[key] = " ".join(parts).casefold()
+        return self._texts[key]
+
+
+def _search_form(q: str) -> str:
+    return ('<form class="noprint" method="get" action="/"><input id="search" name="q" type="search" '
+            f'value="{escape(q)}" placeholder="Search every story: headline, address, language…" aria-label="search">'
+            ' <button type="submit" id="search-submit">Search</button></form>')
+
+
+def _pager(q: str, page_number: int, per_page: int, total: int) -> str:
+    from urllib.parse import urlencode
+
+    pages = max(1, -(-total // per_page))
+    links = [f"{total:,} {'story' if total == 1 else 'stories'}" + (f" matching “{escape(q)}”" if q else "")
+             + f", page {page_number + 1} of {pages}"]
+    for label, n in (("← previous", page_number - 1), ("next →", page_number + 1)):
+        if 0 <= n < pages:
+            query = urlencode({"q": q, "page": n + 1} if q else {"page": n + 1})
+            links.append(f'<a href="/?{escape(query)}">{label}</a>')
+    return f'<p class="meta noprint pager">{" · ".join(links)}</p>'
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -220,8 +261,8 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
     # --- the report, live ----------------------------------------------------------------------------
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index() -> str:
-        return data.index_html(QUERY_FORM)
+    def index(q: Annotated[str, Query(max_length=200)] = "", page: Annotated[int, Query(ge=1)] = 1) -> str:
+        return data.index_html(q.strip(), page - 1)
 
     @app.get("/ui/pairs/{pair}", response_class=HTMLResponse, include_in_schema=False)
     def pair_page(pair: str) -> str:
@@ -268,7 +309,7 @@ def _pair_record(p) -> dict:
 
 
 def _answer_page(answer: Answer, key: str) -> str:
-    from .report import coverage_words, language_name, verdict
+    from .report import coverage_words, verdict
 
     q = answer.query
     rows = []
