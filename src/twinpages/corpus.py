@@ -188,7 +188,8 @@ class _Job:
         self.spooled = [Path(p) for p, q in zip(spooled, inputs, strict=True) if p is not q]
         if grow:  # the streams the grown run read are its inputs still
             self.spooled = [self.folder.path(p) for p in grow.spooled] + self.spooled
-        self.written["spool"] = self.spooled
+        if self.spooled:
+            self.written["spool"] = self.spooled
         inputs = spooled
         shards = plan_shards(inputs, self.config.read)
         if not shards:
