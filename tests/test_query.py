@@ -23,7 +23,7 @@ def ddtp(tmp_path_factory):
     docs, gold, others = ddtp_shuffled(1)
     tmp = tmp_path_factory.mktemp("ddtp")
     first = [i for g in gold[:180] for i in g] + others[:60]
-    later = [i for g in gold[180:250] for i in g] + others[60:]
+    later = [i for g in gold[180:250] for i in g] + others[60:100]
     held = [first.pop(k) for k in (0, 7, 200)]  # one side of three gold pairs: the other stays in the run
     (tmp / "first.jsonl").write_text("".join(docs[i] for i in first), encoding="utf-8")
     (tmp / "later.jsonl").write_text("".join(docs[i] for i in later), encoding="utf-8")
