@@ -247,7 +247,8 @@ def summary_lines(s: dict, out: str, pairs: bool = True) -> list[str]:
 
 def _report(result, args) -> int:
     s = result.stats
-    for line in summary_lines(s, args.out, pairs=args.command in ("mine", "add") and args.until in (None, "select")):
+    pairs = args.command in ("mine", "add") and getattr(args, "until", None) in (None, "select")  # add has no --until
+    for line in summary_lines(s, args.out, pairs=pairs):
         print(line, file=sys.stderr)
     if args.verbose:
         print("seconds per phase: " + _counts(s.get("stage_seconds", {})), file=sys.stderr)
@@ -288,7 +289,6 @@ def cmd_mine(args) -> int:
 def cmd_add(args) -> int:
     runner = dataclass_from_args(RunnerConfig, args, "runner")
     result = _resumable(lambda: add(args.out, args.inputs, progress=not args.quiet, runner=runner), args.out)
-    args.until = None
     return _report(result, args)
 
 

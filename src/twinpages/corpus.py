@@ -36,7 +36,7 @@ from .phases.decide import (
     sentence_counts,
     split_known,
 )
-from .phases.docshards import ShardIndex, read_documents, read_table, vector_paths
+from .phases.docshards import ShardIndex, read_documents, shard_ids, vector_paths
 from .phases.embed import Embed, release_embedders
 from .phases.ids import find_duplicates
 from .phases.plan import InputShard, plan_shards
@@ -524,12 +524,8 @@ def _documents(folder: RunFolder, index: ShardIndex, ids: set[str] | None) -> It
     renames = index.renames()
     for k, name in enumerate(index.names):
         path = folder.path("documents", f"{name}.parquet")
-        if ids is not None:
-            shard_ids = read_table(path, ["id"]).column("id").to_pylist()
-            for row, new in renames.get(k, {}).items():
-                shard_ids[row] = new
-            if not ids.intersection(shard_ids):
-                continue
+        if ids is not None and not ids.intersection(shard_ids(path, renames.get(k))):
+            continue
         for doc in read_documents(path, renames.get(k)):
             if ids is None or doc.id in ids:
                 yield doc
@@ -540,10 +536,7 @@ def _document_numbers(folder: RunFolder, index: ShardIndex, ids: set[str]) -> di
     renames = index.renames()
     out: dict[str, int] = {}
     for k, name in enumerate(index.names):
-        shard_ids = read_table(folder.path("documents", f"{name}.parquet"), ["id"]).column("id").to_pylist()
-        for row, new in renames.get(k, {}).items():
-            shard_ids[row] = new
-        for row, doc_id in enumerate(shard_ids):
+        for row, doc_id in enumerate(shard_ids(folder.path("documents", f"{name}.parquet"), renames.get(k))):
             if doc_id in ids:
                 out[doc_id] = index.bases[k] + row
     return out

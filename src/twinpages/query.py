@@ -27,7 +27,7 @@ import numpy as np
 
 from .config import load_config
 from .data import DocError, DocPair, Document, warnings_of
-from .phases.docshards import DocReader, read_table
+from .phases.docshards import DocReader, read_table, shard_ids
 from .phases.search import LanguagePair, PairLanguages, language_codes, pair_output, plan_search
 from .phases.state import RunState
 from .pipeline import Pipeline
@@ -165,11 +165,9 @@ class RunIndex:
             index, numbers, urls = self.state.index, {}, {}
             renames = index.renames()
             for k, name in enumerate(index.names):
-                table = read_table(self.shards / "documents" / f"{name}.parquet", ["id", "url"])
-                ids = table.column("id").to_pylist()
-                for row, new in renames.get(k, {}).items():
-                    ids[row] = new
-                for row, (doc_id, url) in enumerate(zip(ids, table.column("url").to_pylist(), strict=True)):
+                path = self.shards / "documents" / f"{name}.parquet"
+                ids, urls_read = shard_ids(path, renames.get(k)), read_table(path, ["url"]).column("url").to_pylist()
+                for row, (doc_id, url) in enumerate(zip(ids, urls_read, strict=True)):
                     numbers[doc_id] = index.bases[k] + row
                     if url:
                         urls.setdefault(url, index.bases[k] + row)

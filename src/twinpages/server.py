@@ -290,7 +290,7 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
         twin = answer.twins[k]
         p = twin.pair
         docs = {answer.query.id: document_record(answer.query), twin.other: document_record(run.document(twin.other))}
-        record = _pair_record(p)
+        record = DOCPAIR.row(p)
         beads = [[list(b.src_idx), list(b.tgt_idx), round(b.score, 4)] for b in p.pairs]
         return render_pair(record, beads, docs[p.src_id], docs[p.tgt_id], back="/")
 
@@ -304,17 +304,13 @@ these pages are found and aligned.</p><textarea name="text" id="query-text" rows
 </button></p></form>"""
 
 
-def _pair_record(p) -> dict:
-    return DOCPAIR.row(p)
-
-
 def _answer_page(answer: Answer, key: str) -> str:
     from .report import coverage_words, verdict
 
     q = answer.query
     rows = []
     for k, twin in enumerate(answer.twins):
-        p = _pair_record(twin.pair)
+        p = DOCPAIR.row(twin.pair)
         said, sure = verdict(p)
         other = p["tgt_url"] if twin.pair.src_id == q.id else p["src_url"]
         rows.append(f'<tr><td><a href="/ui/answers/{key}/{k}">compare side by side</a></td>'

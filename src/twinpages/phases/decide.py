@@ -138,13 +138,13 @@ def split_known(cands, previous, n_old: int, min_margin: float):
     """(the candidates still to decide, Known) for a grown run's candidates and the finished run's."""
     width = max(int(cands.src.max(initial=-1)), int(cands.tgt.max(initial=-1)),
                 int(previous.src.max(initial=-1)), int(previous.tgt.max(initial=-1))) + 1
-    key, before = cands.src * width + cands.tgt, previous.src * width + previous.tgt
-    order = np.argsort(before)
-    pos = np.minimum(np.searchsorted(before[order], key), max(len(before) - 1, 0))
-    found = (len(before) > 0) & (before[order][pos] == key) if len(before) else np.zeros(len(key), bool)
-    old_margin = previous.score[order][pos] if len(before) else np.zeros(len(key), np.float32)
-    known = ((cands.src < n_old) & (cands.tgt < n_old) & found
-             & ((cands.score >= min_margin) == (old_margin >= min_margin)))
+    key = cands.src * width + cands.tgt
+    order = np.argsort(previous.src * width + previous.tgt)
+    before, old_margin = (previous.src * width + previous.tgt)[order], previous.score[order]
+    pos = np.minimum(np.searchsorted(before, key), len(before) - 1)
+    known = np.zeros(len(key), bool) if not len(before) else (
+        (cands.src < n_old) & (cands.tgt < n_old) & (before[pos] == key)
+        & ((cands.score >= min_margin) == (old_margin[pos] >= min_margin)))
     sort = np.argsort(key[known])
     return cands[~known], Known(key[known][sort], cands.score[known][sort], width)
 

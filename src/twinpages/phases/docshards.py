@@ -112,6 +112,15 @@ def read_table(path: Path, columns: list[str] | None = None):
     return pq.read_table(path, columns=columns)
 
 
+def shard_ids(path: Path, renames: dict[int, str] | None = None) -> list[str]:
+    """A documents shard's ids in this run (``renames``: row -> id, ShardIndex.renames), reading only the
+    id column."""
+    ids = read_table(path, ["id"]).column("id").to_pylist()
+    for row, new in (renames or {}).items():
+        ids[row] = new
+    return ids
+
+
 def read_documents(path: Path, renames: dict[int, str] | None = None) -> Iterator[Document]:
     """The shard's documents in order; ``renames``: row -> id, for ids made unique (ShardIndex.renames)."""
     import pyarrow.parquet as pq

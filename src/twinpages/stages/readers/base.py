@@ -337,6 +337,7 @@ def read_blob(data: bytes, doc_id: str, source: str, fmt: str | None = None,
     """One document from bytes held in memory (a query's body): ``fmt`` ``html`` or ``txt``, else
     sniffed from the first bytes; the same limits and decoding as a file's."""
     from .html import html_document
+    from .text import text_document
 
     try:
         if len(data) > config.max_bytes:
@@ -347,12 +348,6 @@ def read_blob(data: bytes, doc_id: str, source: str, fmt: str | None = None,
             return html_document(doc_id, source, data)
         if fmt != "txt":
             raise ReadError("unsupported_format", f"one document is read as HTML or text, not {fmt}")
-        text, repaired = decode(data)
-        if not text.strip():
-            raise ReadError("empty", "no text")
-        doc = Document(id=doc_id, raw=text, source=source)
-        if repaired:
-            doc.warnings.append(("decode_repaired", repaired))
-        return doc
+        return text_document(doc_id, source, data)
     except ReadError as e:
         return DocError(doc_id, source, "read", e.kind, str(e))

@@ -10,10 +10,14 @@ from .base import ReadConfig, ReadError, decode, read_bytes, shown
 
 
 def read_file(path: Path, doc_id: str, config: ReadConfig) -> Iterator[Document | DocError]:
-    text, repaired = decode(read_bytes(path, config))
+    yield text_document(doc_id, shown(path), read_bytes(path, config))
+
+
+def text_document(doc_id: str, source: str, data: bytes) -> Document:
+    text, repaired = decode(data)
     if not text.strip():
         raise ReadError("empty", "no text")
-    doc = Document(id=doc_id, raw=text, source=shown(path))
+    doc = Document(id=doc_id, raw=text, source=source)
     if repaired:
         doc.warnings.append(("decode_repaired", repaired))
-    yield doc
+    return doc
