@@ -154,6 +154,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     e = ev.add_parser("docalign", help="document-pair P/R/F1 against gold pairs, docs/s and peak memory")
     _add_gold_run_flags(e)
 
+    e = ev.add_parser("provenance", help="direction and translator verdicts against pairs of known provenance",
+                      description=_wrap("Judge pairs that training/provenance/build.py aligned (WMT documents with "
+                                        "their human references and system outputs) with the shipped model (or "
+                                        "--model) and report, per language pair, direction and kind, the accuracy "
+                                        "when forced to choose, the share decided and its accuracy, and "
+                                        "calibration (ECE and the reliability table); the translator per family "
+                                        "(human, nmt, llm)."),
+                      epilog="example:\n  twinpages eval provenance --pairs pairs/ --fold dev --json",
+                      formatter_class=formatter)
+    e.add_argument("--pairs", required=True, help="folder of build.py's JSONL files")
+    e.add_argument("--fold", default="dev", choices=["dev", "train"], help="which fold to judge")
+    e.add_argument("--sets", nargs="*", help="only these test sets (e.g. wmt21.en-de wmt23.de-en)")
+    e.add_argument("--model", help="a model file written by training/provenance/train.py (default: shipped)")
+    e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
+
     p = sub.add_parser("extract", help="write the main text of each input document",
                        description=_wrap("Read, extract the main text, identify languages and split sentences; "
                                          "write OUT/documents.jsonl ({id, url, lang, text}) and OUT/errors.jsonl. "
@@ -321,6 +336,10 @@ def cmd_query(args) -> int:
     return EXIT_DOC_ERRORS if failed else EXIT_OK
 
 
+def _sure(what: str, p: float | None) -> str:
+    return f" ({what} {p:.2f})" if p is not None else ""
+
+
 def answer_lines(answer, passages: int) -> list[str]:
     """A query's answer for a person: each twin with its score, coverage, direction and a few passages."""
     q = answer.query
@@ -334,7 +353,8 @@ def answer_lines(answer, passages: int) -> list[str]:
         other_name = p.tgt_name if other_side == "tgt" else p.src_name
         lines.append(f"{n}. {getattr(p, other_side + '_lang')} {other_name}  score {p.score:.2f}  coverage: query "
                      f"{getattr(p, mine_side + '_coverage'):.2f}, twin {getattr(p, other_side + '_coverage'):.2f}  "
-                     f"direction {p.direction}")
+                     f"direction {p.direction}{_sure('P(src original)', p.direction_probability)}  "
+                     f"translator {p.translator}{_sure('P(machine)', p.translator_probability)}")
         beads = [b for b in p.pairs if b.src_idx and b.tgt_idx]
         for b in beads[:passages]:
             mine_text, other_text = (b.src_text, b.tgt_text) if mine_side == "src" else (b.tgt_text, b.src_text)
@@ -369,7 +389,8 @@ def cmd_align(args) -> int:
         for b in pair.pairs:
             if b.src_idx and b.tgt_idx:
                 print(json.dumps({"src_idx": list(b.src_idx), "tgt_idx": list(b.tgt_idx), "src": b.src_text,
-                                  "tgt": b.tgt_text, "score": round(b.score, 4)}, ensure_ascii=False))
+                                  "tgt": b.tgt_text, "score": round(b.score, 4), "translator": b.translator,
+                                  "translator_probability": b.translator_probability}, ensure_ascii=False))
     n_src = max((i for b in pair.pairs for i in b.src_idx), default=-1) + 1
     n_tgt = max((i for b in pair.pairs for i in b.tgt_idx), default=-1) + 1
     summary = docpair_record(pair) | {"is_translation": is_translation(pair, n_src, n_tgt, config.docalign)}
@@ -398,11 +419,20 @@ def cmd_eval(args) -> int:
         metrics = evaluate_candidates(args.docs, args.gold, build_config(args), args.gold_pairs, args.distractors,
                                       progress=not args.quiet,
                                       runner=dataclass_from_args(RunnerConfig, args, "runner"))
+    elif args.what == "provenance":
+        from .eval.provenance import evaluate as evaluate_provenance
+
+        metrics = evaluate_provenance(args.pairs, args.model, args.fold, args.sets)
     if args.json:
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}))
     else:
         for k, v in metrics.items():
-            print(f"{k:>18}: {v:.4f}" if isinstance(v, float) else f"{k:>18}: {v}")
+            if isinstance(v, dict):
+                print(f"{k}:")
+                for name, row in v.items():
+                    print(f"  {name:>24}: {row}")
+            else:
+                print(f"{k:>18}: {v:.4f}" if isinstance(v, float) else f"{k:>18}: {v}")
     return EXIT_OK
 
 

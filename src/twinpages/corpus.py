@@ -431,12 +431,13 @@ class _Job:
         return todo, outputs
 
     def select(self, cand_path: Path, decided: list[Path]) -> tuple[Path, dict]:
-        one_to_one = self.config.select.one_to_one
-        path = self.folder.path(f"pairs-{_digest(cand_path.name, self.batch, one_to_one)}.jsonl")
+        one_to_one, translator = self.config.select.one_to_one, self.config.select.translator
+        key = (cand_path.name, self.batch, one_to_one) + ((translator,) if translator != "any" else ())
+        path = self.folder.path(f"pairs-{_digest(*key)}.jsonl")
         stats_path = path.with_suffix(".json")
         if load_stats(stats_path) is None:
             t0 = time.monotonic()
-            save_stats(stats_path, select(decided, path, one_to_one))
+            save_stats(stats_path, select(decided, path, one_to_one, translator))
             self.seconds["select"] = round(time.monotonic() - t0, 1)
         self.written["select"] = [path, stats_path]
         return path, load_stats(stats_path)

@@ -138,6 +138,8 @@ class SentPair:
     # USE-m3's scale whatever the encoder: about 0 for unrelated sentences, 0.5 for a typical translation.
     score: float
     cosine: float = 0.0  # the encoder's raw cosine of the two sides
+    translator: str = "unknown"  # "machine", "human" or "unknown": the provenance model's verdict on this bead
+    translator_probability: float | None = None  # P(machine) for this bead; None: no model
 
 
 @dataclass(slots=True)
@@ -159,6 +161,10 @@ class DocPair:
     src_spans: list[tuple[int, int]] = field(default_factory=list)
     tgt_spans: list[tuple[int, int]] = field(default_factory=list)
     linked: bool = False  # one page names the other as a language version of itself (hreflang, canonical)
+    # the provenance model's verdicts (stages/provenance.py); None where no model covers the language pair
+    direction_probability: float | None = None  # P(the src side is the original)
+    translator: str = "unknown"  # "machine", "human" or "unknown"
+    translator_probability: float | None = None  # P(the translation is a machine's)
 
     @property
     def n_aligned(self) -> int:

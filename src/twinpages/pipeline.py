@@ -21,7 +21,7 @@ from .data import DocError, DocPair, Document, SentPair, warnings_of
 from .limits import time_budget
 from .progress import Progress
 from .stages import readers
-from .stages.docalign import DocAlignConfig, align_documents, first_verdict, is_translation
+from .stages.docalign import DocAlignConfig, align_documents, first_verdict, is_translation, judge
 from .stages.embed import Embedder, covers, encoders_for, pair_encoder
 from .stages.extract import Extractor
 from .stages.langid import LanguageIdentifier
@@ -112,7 +112,7 @@ class Pipeline:
 
     def align_pair(self, a: Document, b: Document, candidate_score: float = 0.0, orient: bool = True,
                    quick: bool = False, guide: DocPair | None = None,
-                   anchors: list[tuple[int, int]] | None = None) -> DocPair:
+                   anchors: list[tuple[int, int]] | None = None, with_model: bool = True) -> DocPair:
         """Align two documents. ``quick`` approximates multi-sentence runs by mean vectors instead of
         encoding them (sentalign.mean_runs): ~10x cheaper, for deciding which candidates to keep.
         ``guide``: a quick alignment of the same two documents; the exact pass then encodes runs only
@@ -128,7 +128,7 @@ class Pipeline:
         if guide is not None:  # the guide's beads as a -> b (it may have been turned to put the original first)
             beads = guide.pairs if guide.src_id == a.id else [
                 SentPair(p.tgt_idx, p.src_idx, p.tgt_text, p.src_text, p.score, p.cosine) for p in guide.pairs]
-        pair = align_documents(a, b, name, overlaps, da, candidate_score, orient, beads, anchors)
+        pair = align_documents(a, b, name, overlaps, da, candidate_score, orient, beads, anchors, with_model)
         pair.linked = names_each_other(a, b)
         return pair
 
@@ -141,13 +141,16 @@ class Pipeline:
         if not keep:
             return None
         quick = self.config.docalign.quick_first
-        pair = self.align_pair(a, b, candidate_score, quick=quick, anchors=anchors)
+        # the provenance model judges only the pairs kept, on their final alignment
+        pair = self.align_pair(a, b, candidate_score, quick=quick, anchors=anchors, with_model=not quick)
         if not self.is_translation(pair, a, b):
             return None
         if quick and not all(len(p.src_idx) == 1 and len(p.tgt_idx) == 1 for p in pair.pairs):
             pair = self.align_pair(a, b, candidate_score, guide=pair if self.config.docalign.guided else None)
             if not self.is_translation(pair, a, b):
                 return None
+        elif quick:
+            pair = judge(pair, a, b, da)
         return pair
 
     def is_translation(self, pair: DocPair, a: Document, b: Document) -> bool:

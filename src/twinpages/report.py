@@ -136,17 +136,49 @@ def original_of(pair: dict) -> str | None:
     return "src" if d.split("->")[0] == pair["src_lang"] else "tgt"
 
 
+def _how_sure(p: float) -> str:
+    return "almost certain" if p >= 0.97 else "very likely" if p >= 0.9 else "likely" if p >= 0.75 else "unsure"
+
+
 def verdict(pair: dict) -> tuple[str, str]:
-    """The direction in plain words, and how sure, from the evidence `mine` recorded."""
+    """The direction in plain words, and how sure, from what `mine` recorded."""
     src, tgt = language_name(pair["src_lang"]), language_name(pair["tgt_lang"])
     side = original_of(pair)
+    p = pair.get("direction_probability")
     if side is None:
+        sure = "no direction evidence was strong enough"
+        if p is not None:
+            lean = src if p >= 0.5 else tgt
+            sure = (f"the model leans towards the {lean} page as the original, with probability "
+                    f"{max(p, 1 - p):.2f}: too little to say")
         return (f"Which page is the original is not known: the {src} and the {tgt} page are translations of "
-                "each other, in one direction or the other.", "no direction evidence was strong enough")
+                "each other, in one direction or the other.", sure)
     orig, trans = (src, tgt) if side == "src" else (tgt, src)
-    n = len(pair["direction_evidence"])
-    sure = "fairly sure: two signs agree" if n > 1 else "likely: one sign points this way"
+    if p is not None:
+        p = p if side == "src" else 1 - p  # the probability is the source side's
+        sure = f"{_how_sure(p)}: probability {p:.2f}"
+    else:
+        n = len(pair["direction_evidence"])
+        sure = "fairly sure: two signs agree" if n > 1 else "likely: one sign points this way"
     return f"The {orig} page is the original; the {trans} page is its translation.", sure
+
+
+def translator_words(pair: dict) -> str:
+    """Who translated, in plain words ("" where no model covers the language pair)."""
+    p = pair.get("translator_probability")
+    if p is None:
+        return ""
+    who = pair.get("translator", "unknown")
+    if who == "unknown":
+        lean = "a machine" if p >= 0.5 else "a person"
+        return (f"Whether a person or a machine translated it is not clear: the model leans towards {lean} "
+                f"(probability {max(p, 1 - p):.2f}), too little to say.")
+    side = original_of(pair)
+    what = {"src": f"the {language_name(pair['tgt_lang'])} page", "tgt": f"the {language_name(pair['src_lang'])} "
+            "page"}.get(side, "the translation")
+    maker = "a machine translation" if who == "machine" else "a human translation"
+    sure = p if who == "machine" else 1 - p
+    return f"It looks like {what} is {maker} ({_how_sure(sure)}: probability {sure:.2f})."
 
 
 def coverage_words(pair: dict) -> list[str]:
@@ -236,6 +268,7 @@ def render_pair(pair: dict, beads: list, src: dict, tgt: dict, back: str = "inde
         f'<p class="noprint"><a href="{escape(back)}">← all stories</a></p>'
         f"<h1>{escape(first)} {arrow} {escape(second)}: {escape(headline(src))}</h1>"
         f'<p class="verdict">{escape(said)} <span class="sure">({escape(sure)})</span></p>'
+        + (f'<p class="verdict translator">{escape(translator_words(pair))}</p>' if translator_words(pair) else "")
         + (f'<ul class="meta">{evidence}</ul>' if evidence else "")
         + "<p>" + "<br>".join(escape(x) for x in coverage_words(pair)) + "</p>"
         f'<p class="legend">Pair score {pair["score"]:.2f} (0 to 1: how closely the matched sentences '
@@ -317,7 +350,8 @@ def render_index(pairs: list[dict], docs: dict, shares: dict[str, float], link=N
             said, sure = verdict(p)
             rows.append(f'<tr><td><a href="{escape(link(k))}">compare side by side</a></td>'
                         f"<td>{escape(language_name(p['src_lang']))} ↔ {escape(language_name(p['tgt_lang']))}</td>"
-                        f"<td>{escape(said)} <span class=\"sure\">({escape(sure)})</span></td>"
+                        f"<td>{escape(said)} <span class=\"sure\">({escape(sure)})</span>"
+                        f"{' ' + escape(translator_words(p)) if translator_words(p) else ''}</td>"
                         f"<td>{'<br>'.join(escape(x) for x in coverage_words(p))}</td>"
                         f'<td class="num">{p["score"]:.2f}</td></tr>')
         sections.append(

@@ -76,7 +76,15 @@ DOCPAIR = Record("docpair", [
     Column("score", "float64", "document-pair score: mean cosine of the confident beads x the larger coverage",
            digits=4),
     Column("direction", "string", "`en->de` (original -> translation) or `unknown`"),
+    Column("direction_probability", "float64", "the provenance model's probability that the source side is the "
+           "original (a known direction puts the original first; `unknown` where neither side reaches the "
+           "threshold chosen in training); null where no model covers the language pair", digits=4),
     Column("direction_evidence", "list<string>", "why"),
+    Column("translator", "string", "`machine`, `human` or `unknown`: who made the translation, by the provenance "
+           "model"),
+    Column("translator_probability", "float64", "the model's probability that the translation is a machine's "
+           "(`machine` at or above the threshold, `human` at or below one minus it); null where no model covers "
+           "the language pair", digits=4),
     Column("src_coverage", "float64", "share of the source's main-text sentences in confident beads", digits=4),
     Column("tgt_coverage", "float64", "the same for the target", digits=4),
     Column("n_aligned", "int32", "beads with both sides (rows of the raw bitext)"),
@@ -104,6 +112,10 @@ BITEXT = Record("bitext", [
     Column("doc_score", "float64", "the document pair's score", digits=4),
     Column("direction", "string", "the document pair's direction, `en->de` (original -> translation) or "
            "`unknown`"),
+    Column("translator", "string", "`machine`, `human` or `unknown`: this bead's verdict (the document's "
+           "translator logit with the bead's own similarity and length shape)"),
+    Column("translator_probability", "float64", "this bead's probability of being a machine's; null: no model",
+           digits=4),
     Column("count", "int32", "occurrences of this (normalised) pair in the run; 1 without deduplication"),
 ])
 

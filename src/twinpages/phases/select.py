@@ -29,18 +29,23 @@ class PairKey(NamedTuple):
     languages: tuple[str, str]
 
 
-def select(decided: list[Path], output: Path, one_to_one_only: bool) -> dict:
-    """Write the selected pairs, best first, to ``output``; returns the counts."""
+def select(decided: list[Path], output: Path, one_to_one_only: bool, translator: str = "any") -> dict:
+    """Write the selected pairs, best first, to ``output``; returns the counts. ``translator``: "machine" or
+    "human" keeps only the pairs with that verdict, after one-to-one has chosen."""
     work = output.with_name(output.name + ".parts")
     sources = decided
-    if one_to_one_only:
+    if one_to_one_only or translator != "any":
         by_languages: dict[tuple[str, str], list[PairKey]] = {}
         for b, path in enumerate(decided):
             for n, d in enumerate(_records(path)):
                 languages = tuple(sorted((d["src_lang"], d["tgt_lang"])))
                 by_languages.setdefault(languages, []).append(
                     PairKey(d["score"], d["candidate_score"], d["src_id"], d["tgt_id"], b, n, languages))
-        keep = {(k.batch, k.line) for keys in by_languages.values() for k in one_to_one(keys)}
+        keep = {(k.batch, k.line) for keys in by_languages.values()
+                for k in (one_to_one(keys) if one_to_one_only else keys)}
+        if translator != "any":
+            keep = {(b, n) for b, path in enumerate(decided) for n, d in enumerate(_records(path))
+                    if (b, n) in keep and d["translator"] == translator}
         sources = []
         for b, path in enumerate(decided):
             part = work / f"{b:06d}.jsonl"

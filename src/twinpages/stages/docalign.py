@@ -5,7 +5,9 @@ aligns with close-translation similarity (a partial translation covers all of th
 part of the longer). Same-story news in two languages shares topics and names, but few sentences
 align above chance, which is what separates it from a translation (Thompson & Koehn 2020).
 
-The direction (which side is the original) is read from two kinds of evidence:
+Which side is the original, and whether a machine translated it, is provenance.py's verdict (a model per
+language pair, with probabilities). For a language pair that model was not trained on, the direction is
+read from two kinds of evidence alone:
 - untranslated fragments: the translation keeps a phrase of the original's language verbatim, such as
   "[to establish communications]" in the German seed (strong);
 - coverage asymmetry: a page that translates half of another is covered almost wholly by it, while
@@ -22,7 +24,7 @@ import numpy as np
 
 from ..data import DocPair, Document, SentPair
 from ..settings import setting
-from .extract import stopwords
+from .provenance import ProvenanceModel, decided, measure, swap, untranslated_fragments
 from .sentalign import OverlapFn, SentAlignConfig, align
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -71,6 +73,10 @@ class DocAlignConfig:
     # one candidate pair's alignment past this ends in a too_slow record (an execution limit: unsigned)
     max_pair_seconds: float = setting(120.0, flag="--max-pair-seconds", signed=False, low=0,
                                       help="time budget for deciding one candidate pair (0: none)")
+    # Direction and translator verdicts by the provenance model (stages/provenance.py); off: the rules only
+    provenance: bool = setting(True, flag="--no-provenance", help="no direction/translator model: direction "
+                               "from untranslated fragments and coverage only, translator unknown")
+    provenance_model: str | None = None  # a model file written by training/provenance/train.py; None: shipped
     sentalign: SentAlignConfig = field(default_factory=SentAlignConfig)
 
 
@@ -108,44 +114,12 @@ def passage_spans(doc: Document, beads: list[SentPair], side: str) -> list[tuple
     return spans
 
 
-def untranslated_fragments(beads: list[SentPair], lang_a: str, lang_b: str, min_len: int = 3) -> list[str]:
-    """Phrases of language ``lang_a`` that the ``lang_b`` side of aligned beads keeps verbatim.
-
-    A shared run of >= ``min_len`` words counts when it is mostly lower-case (names are not evidence)
-    and holds a function word of ``lang_a`` that is not one of ``lang_b``.
-    """
-    only_a = stopwords(lang_a) - stopwords(lang_b)
-    found = []
-    for b in beads:
-        if not (b.src_idx and b.tgt_idx):
-            continue
-        ta = _TOKEN.findall(b.src_text)
-        tb = _TOKEN.findall(b.tgt_text)
-        grams_a = {tuple(w.lower() for w in ta[i:i + min_len]) for i in range(len(ta) - min_len + 1)}
-        i = 0
-        while i <= len(tb) - min_len:
-            gram = tuple(w.lower() for w in tb[i:i + min_len])
-            if gram in grams_a:
-                j = i + min_len  # extend the shared run as far as it goes
-                while j < len(tb) and tuple(w.lower() for w in tb[j - min_len + 1:j + 1]) in grams_a:
-                    j += 1
-                words = tb[i:j]
-                lower = sum(w[:1].islower() for w in words) / len(words)
-                if lower >= 0.5 and any(w.lower() in only_a for w in words):
-                    found.append(" ".join(words))
-                i = j
-            else:
-                i += 1
-    return found
-
-
 def infer_direction(pair_beads: list[SentPair], lang_a: str, lang_b: str,
                     cov_a: float, cov_b: float, asymmetry: float) -> tuple[str | None, list[str]]:
     """Return ('a' | 'b' | None for the original side, evidence sentences)."""
     evidence = []
     kept_in_b = untranslated_fragments(pair_beads, lang_a, lang_b)
-    swapped = [SentPair(b.tgt_idx, b.src_idx, b.tgt_text, b.src_text, b.score) for b in pair_beads]
-    kept_in_a = untranslated_fragments(swapped, lang_b, lang_a)
+    kept_in_a = untranslated_fragments(swap(pair_beads), lang_b, lang_a)
     if kept_in_b and not kept_in_a:
         evidence.append(f"the {lang_b} text keeps untranslated {lang_a}: " + "; ".join(f"'{f}'" for f in kept_in_b))
         return "a", evidence
@@ -164,12 +138,13 @@ def infer_direction(pair_beads: list[SentPair], lang_a: str, lang_b: str,
 def align_documents(a: Document, b: Document, encoder: str, overlaps: OverlapFn,
                     config: DocAlignConfig = DocAlignConfig(), candidate_score: float = 0.0,
                     orient: bool = True, guide: list[SentPair] | None = None,
-                    anchors: list[tuple[int, int]] | None = None) -> DocPair:
+                    anchors: list[tuple[int, int]] | None = None, with_model: bool = True) -> DocPair:
     """Align two documents' sentences and describe the pair (whether or not it is a translation).
 
     With ``orient`` the pair is turned so that ``src`` is the original when the direction is known;
     without it, ``a`` stays the source side as given. ``guide``: a first alignment of ``a`` to ``b``
-    (sentalign.align)."""
+    (sentalign.align). ``with_model=False``: the direction from the rules only, no translator verdict
+    (``judge`` adds them later)."""
     al = align([s.text for s in a.sentences], [s.text for s in b.sentences],
                a.embeddings[encoder], b.embeddings[encoder], overlaps, config.sentalign, guide, anchors)
     evidence_beads = confident(al.beads, config.min_bead_score)
@@ -177,21 +152,66 @@ def align_documents(a: Document, b: Document, encoder: str, overlaps: OverlapFn,
     cov_b = coverage(evidence_beads, len(b.sentences), "tgt_idx")
     score = score_pair(evidence_beads, cov_a, cov_b)
     lang_a, lang_b = a.lang or "und", b.lang or "und"
-    original, evidence = infer_direction(evidence_beads, lang_a, lang_b, cov_a, cov_b, config.asymmetry)
-    beads = al.beads
-    spans_a = passage_spans(a, evidence_beads, "src_idx")
-    spans_b = passage_spans(b, evidence_beads, "tgt_idx")
-    direction = "unknown"
+    pair = DocPair(src_id=a.id, tgt_id=b.id, src_lang=lang_a, tgt_lang=lang_b, score=score,
+                   src_coverage=cov_a, tgt_coverage=cov_b, direction="unknown", pairs=al.beads,
+                   src_name=a.name, tgt_name=b.name, candidate_score=candidate_score,
+                   src_spans=passage_spans(a, evidence_beads, "src_idx"),
+                   tgt_spans=passage_spans(b, evidence_beads, "tgt_idx"))
+    original = judge_provenance(pair, a, b, evidence_beads, config, use_model=with_model)
+    return turned(pair) if original == "b" and orient else pair
+
+
+def judge(pair: DocPair, a: Document, b: Document, config: DocAlignConfig = DocAlignConfig(),
+          orient: bool = True) -> DocPair:
+    """The direction and translator verdicts of an aligned pair (either document first), the pair turned to
+    put the original first with ``orient``. `mine` aligns with the rules alone while it decides (most
+    candidates are rejected) and judges the pairs it keeps."""
+    if pair.src_id != a.id:
+        a, b = b, a
+    original = judge_provenance(pair, a, b, confident(pair.pairs, config.min_bead_score), config)
+    return turned(pair) if original == "b" and orient else pair
+
+
+def judge_provenance(pair: DocPair, a: Document, b: Document, evidence_beads: list[SentPair],
+                     config: DocAlignConfig, use_model: bool = True) -> str | None:
+    """Fill the pair's direction and translator verdicts (side a = the pair's source); return the original
+    side ("a", "b" or None). The provenance model where it covers the language pair, else the rules."""
+    lang_a, lang_b = pair.src_lang, pair.tgt_lang
+    original, evidence = infer_direction(evidence_beads, lang_a, lang_b, pair.src_coverage, pair.tgt_coverage,
+                                         config.asymmetry)
+    model = ProvenanceModel.load(config.provenance_model) if config.provenance and use_model else None
+    verdict = model.judge(measure(pair, a, b)) if model else None
+    if verdict is not None:
+        original = verdict.original
+        named = {"a": lang_a, "b": lang_b}[verdict.likelier]
+        evidence = [f"provenance model ({'-'.join(sorted((lang_a, lang_b)))}): the {named} side is the original "
+                    f"with probability {verdict.direction_probability:.2f}"
+                    + ("" if original else f", below the {verdict.direction_threshold:.2f} it needs")] + evidence
+        pair.direction_probability = round(verdict.p_a_original, 4)
+        pair.translator = verdict.translator
+        pair.translator_probability = round(verdict.p_machine, 4)
+        aligned = [p for p in pair.pairs if p.src_idx and p.tgt_idx]
+        for p, machine in zip(aligned, verdict.bead_machine, strict=True):
+            p.translator_probability = round(machine, 4)
+            p.translator = decided(machine, verdict.translator_threshold, "machine", "human") or "unknown"
     if original:
-        direction = f"{lang_a}->{lang_b}" if original == "a" else f"{lang_b}->{lang_a}"
-    if original == "b" and orient:
-        a, b, lang_a, lang_b, cov_a, cov_b = b, a, lang_b, lang_a, cov_b, cov_a
-        spans_a, spans_b = spans_b, spans_a
-        beads = [SentPair(p.tgt_idx, p.src_idx, p.tgt_text, p.src_text, p.score, p.cosine) for p in beads]
-    return DocPair(src_id=a.id, tgt_id=b.id, src_lang=lang_a, tgt_lang=lang_b, score=score,
-                   src_coverage=cov_a, tgt_coverage=cov_b, direction=direction, direction_evidence=evidence,
-                   pairs=beads, src_name=a.name, tgt_name=b.name, candidate_score=candidate_score,
-                   src_spans=spans_a, tgt_spans=spans_b)
+        pair.direction = f"{lang_a}->{lang_b}" if original == "a" else f"{lang_b}->{lang_a}"
+    pair.direction_evidence = evidence
+    return original
+
+
+def turned(pair: DocPair) -> DocPair:
+    """The same pair with its sides exchanged (to put the original first)."""
+    return DocPair(src_id=pair.tgt_id, tgt_id=pair.src_id, src_lang=pair.tgt_lang, tgt_lang=pair.src_lang,
+                   score=pair.score, src_coverage=pair.tgt_coverage, tgt_coverage=pair.src_coverage,
+                   direction=pair.direction, direction_evidence=pair.direction_evidence,
+                   pairs=[SentPair(p.tgt_idx, p.src_idx, p.tgt_text, p.src_text, p.score, p.cosine, p.translator,
+                                   p.translator_probability) for p in pair.pairs],
+                   src_name=pair.tgt_name, tgt_name=pair.src_name, candidate_score=pair.candidate_score,
+                   src_spans=pair.tgt_spans, tgt_spans=pair.src_spans, linked=pair.linked,
+                   direction_probability=None if pair.direction_probability is None else
+                   round(1 - pair.direction_probability, 4), translator=pair.translator,
+                   translator_probability=pair.translator_probability)
 
 
 def monotone_anchors(src_emb: np.ndarray, tgt_emb: np.ndarray, config: SentAlignConfig, level: float) -> int:
@@ -281,6 +301,10 @@ class SelectConfig:
 
     one_to_one: bool = setting(False, flag="--one-to-one", help="keep each document in at most one pair "
                                "(Bitextor-style), taken greedily by score x candidate margin")
+    # applied after --one-to-one: a document's best partner is not replaced by one that passes the filter
+    translator: str = setting("any", flag="--translator", choices=("any", "machine", "human"),
+                              help="keep only pairs whose translation the provenance model judged machine (or "
+                                   "human) output; `unknown` verdicts are left out of either")
 
 
 def one_to_one_rank(pair) -> float:

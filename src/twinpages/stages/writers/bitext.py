@@ -65,6 +65,8 @@ class BitextRow:
     tgt_idx: list[int]
     doc_score: float
     direction: str  # as in docpairs: "en->de" or "unknown"
+    translator: str = "unknown"  # this bead's verdict: "machine", "human" or "unknown"
+    translator_probability: float | None = None
     count: int = 1
 
     @property
@@ -88,10 +90,11 @@ def _rows_of(p: DocPair, preferred: Iterable[tuple[str, str]]) -> Iterator[Bitex
             continue
         row = BitextRow(p.src_name, p.tgt_name, p.src_lang, p.tgt_lang, _one_line(b.src_text),
                         _one_line(b.tgt_text), b.score, b.cosine, list(b.src_idx), list(b.tgt_idx), p.score,
-                        p.direction)
+                        p.direction, b.translator, b.translator_probability)
         if turned:
             row = BitextRow(row.tgt_url, row.src_url, row.tgt_lang, row.src_lang, row.tgt, row.src, row.score,
-                            row.cosine, row.tgt_idx, row.src_idx, row.doc_score, row.direction)
+                            row.cosine, row.tgt_idx, row.src_idx, row.doc_score, row.direction, row.translator,
+                            row.translator_probability)
         yield row
 
 
