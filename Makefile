@@ -29,7 +29,7 @@ $(CLIENTS)/.installed: pyproject.toml
 	@touch $@
 
 test: $(BIN)/.installed $(CLIENTS)/.installed
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks training
 	@# the report's browser test drives Debian's Chromium (never a downloaded browser); it skips if none
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
@@ -37,7 +37,7 @@ test: $(BIN)/.installed $(CLIENTS)/.installed
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks training
 
 clean:
 	rm -rf $(VENV) $(CLIENTS) demo-out .pytest_cache

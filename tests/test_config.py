@@ -90,7 +90,8 @@ def test_every_flag_declared_in_a_config_reaches_the_parser():
     for field, flag in declared:  # each is accepted by `mine` (values only need to parse)
         value = {"--input-format": "txt", "--html-extractor": "resiliparse", "--extract": "none", "--lid": "cld2",
                  "--encoder": "usem3", "--formats": "tsv", "--cache": "c.sqlite", "--min-score": "0.5",
-                 "-l": "en-de", "--langs": "en-de", "--index": "approx", "--translator": "machine"}.get(flag, "3")
+                 "-l": "en-de", "--langs": "en-de", "--index": "approx", "--translator": "machine",
+                 "--line-classifier": "rules"}.get(flag, "3")
         argv = ["mine", "x", "-o", "y", flag] + ([] if isinstance(field.default, bool) else [value])
         parse(argv)
 

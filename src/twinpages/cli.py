@@ -148,6 +148,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     e.add_argument("--mode", choices=["html", "lines"], default="html",
                    help="html: extract from the HTML; lines: from a line dump of each page")
     e.add_argument("--html-extractor", choices=["trafilatura", "resiliparse"], default="trafilatura")
+    e.add_argument("--line-classifier", choices=["rules", "model"], default="model",
+                   help="with --mode lines: the rules alone or the learned classifier")
     e.add_argument("--workers", type=int, default=2, help="processes (default: 2, the cores of our machines)")
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
 
@@ -406,7 +408,8 @@ def cmd_eval(args) -> int:
     elif args.what == "extract":
         from .eval.extract_f1 import evaluate as evaluate_extract
 
-        metrics = evaluate_extract(args.data, args.mode, args.html_extractor, workers=args.workers)
+        metrics = evaluate_extract(args.data, args.mode, args.html_extractor, workers=args.workers,
+                                   line_classifier=args.line_classifier)
     elif args.what == "docalign":
         from .eval.docalign_f1 import evaluate as evaluate_docalign
 

@@ -34,7 +34,7 @@ def test_a_paragraph_on_every_page_of_a_site_is_dropped(seed_dir):
         assert DISCLAIMER not in p.main_text
         assert len(p.main_text) > 300
         dropped = [line for line in p.lines if line.text == DISCLAIMER]
-        assert dropped[0].reason.startswith("repeated on other pages of the site")
+        assert "rules: repeated on other pages of the site" in dropped[0].reason
 
 
 def test_repeats_stay_inside_a_site(seed_dir):

@@ -88,18 +88,18 @@ def load_scrapinghub(data: Path) -> list[Page]:
     return pages
 
 
-def _extract_all(args: tuple[list[tuple[str, str, str]], str]) -> list[str]:
+def _extract_all(args: tuple[list[tuple[str, str, str]], str, str]) -> list[str]:
     """Worker: (id, html, line dump) triples to main texts; builds its own extractor (models load lazily)."""
     from ..data import Document
     from ..stages.extract import ExtractConfig, Extractor
 
-    items, html_extractor = args
-    extractor = Extractor(ExtractConfig(html_extractor=html_extractor))
+    items, html_extractor, line_classifier = args
+    extractor = Extractor(ExtractConfig(html_extractor=html_extractor, line_classifier=line_classifier))
     return [extractor.extract(Document(i, raw=dump, html=html)).main_text for i, html, dump in items]
 
 
 def evaluate(data: Path, mode: str = "html", html_extractor: str = "trafilatura", n_bootstrap: int = 1000,
-             workers: int = 2) -> dict:
+             workers: int = 2, line_classifier: str = "model") -> dict:
     """Extract every page of a ScrapingHub-style set and score it. ``mode="lines"`` first flattens each
     page to a line dump (resiliparse, no main-content filter, one block per line) and extracts from
     that, as for the seeds. Non-English pages (by the language of their true text) are also scored
@@ -113,9 +113,10 @@ def evaluate(data: Path, mode: str = "html", html_extractor: str = "trafilatura"
     pages = load_scrapinghub(data)
     items = [(p.id, p.html if mode == "html" else None, "" if mode == "html" else "\n".join(page_text(p.html)))
              for p in pages]
-    chunks = [(items[k::workers], html_extractor) for k in range(workers)]
+    chunks = [(items[k::workers], html_extractor, line_classifier) for k in range(workers)]
     with make_runner(RunnerConfig(workers=workers)) as runner:
-        list(runner.map(_extract_all, [([("w", None, "Warm up the models.")], html_extractor)] * workers))
+        warm = ([("w", None, "Warm up the models.")], html_extractor, line_classifier)
+        list(runner.map(_extract_all, [warm] * workers))
         t0 = time.perf_counter()
         results = list(runner.map(_extract_all, chunks))
         seconds = time.perf_counter() - t0
@@ -128,4 +129,4 @@ def evaluate(data: Path, mode: str = "html", html_extractor: str = "trafilatura"
     sub = score([pages[k].truth for k in foreign], [preds[k] for k in foreign], 0)
     return result | {"f1_non_english": sub["f1"], "pages_non_english": len(foreign), "pages": len(pages),
                      "pages_per_s": len(pages) / seconds, "workers": workers, "mode": mode,
-                     "html_extractor": html_extractor if mode == "html" else "line classifier"}
+                     "html_extractor": html_extractor if mode == "html" else f"line classifier ({line_classifier})"}

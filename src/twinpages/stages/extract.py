@@ -58,6 +58,9 @@ class ExtractConfig:
                                      help="largest HTML page extracted, in elements")
     mode: str = setting("auto", flag="--extract", choices=("auto", "none"),
                         help="none: text inputs are already clean main text (no boilerplate removal)")
+    line_classifier: str = setting("model", flag="--line-classifier", choices=("rules", "model"),
+                                   help="line dumps: the rules alone, or the learned classifier over the rules' "
+                                        "verdicts and the lines' context (stages/lineclass.py)")
 
 
 @lru_cache(maxsize=64)
@@ -133,10 +136,17 @@ def _runs(classes: list[str], max_gap: int) -> list[tuple[int, int]]:
     return runs
 
 
-def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractConfig(),
-                  repeated: set[int] | None = None) -> list[Line]:
-    """Split a line dump into non-empty lines and mark the main text. ``repeated`` holds the hashes
-    (stages/repeats.py) of lines that recur across the document's site: those are boilerplate."""
+# Verdicts of the rules that the learned classifier may not overturn: boilerplate by its vocabulary or
+# shape (a generated author bio, "More Stories", a teaser, contact lines, lines the whole site repeats)
+VETO_REASONS = ("repeated on other pages of the site", "contact or link", "interface vocabulary",
+                "teaser (ends with an ellipsis)", "fragments, not sentences")
+
+
+def line_verdicts(raw: str, lang: str | None, config: ExtractConfig = ExtractConfig(),
+                  repeated: set[int] | None = None) -> tuple[list[Line], list[str], list[bool]]:
+    """The rules' reading of a line dump: its non-empty lines with the rules' main-text marks and reasons,
+    each line's class alone, and whether the rules veto it (VETO_REASONS, or a heading or bad line outside
+    the runs the rules keep, when they keep any)."""
     from .repeats import line_hash
 
     lines = [Line(number=i + 1, text=t.strip()) for i, t in enumerate(raw.splitlines()) if t.strip()]
@@ -144,26 +154,51 @@ def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractCon
               else classify_line(line.text, lang, config) for line in lines]
     classes = [c for c, _ in judged]
     runs = _runs(classes, config.max_gap)
-    if not runs:
-        for line, (_, reason) in zip(lines, judged, strict=True):
-            line.reason = reason
-        return lines
+    in_run: set[int] = set()
+    if runs:
+        def weight(run):
+            return sum(len(_words(lines[i].text)) for i in range(*run) if classes[i] == GOOD)
 
-    def weight(run):
-        return sum(len(_words(lines[i].text)) for i in range(*run) if classes[i] == GOOD)
+        best = max(weight(r) for r in runs)
 
-    best = max(weight(r) for r in runs)
-    def substantial(run):
-        n_good = sum(classes[i] == GOOD for i in range(*run))
-        return weight(run) >= config.min_run_share * best and n_good >= config.min_run_lines
+        def substantial(run):
+            n_good = sum(classes[i] == GOOD for i in range(*run))
+            return weight(run) >= config.min_run_share * best and n_good >= config.min_run_lines
 
-    kept_runs = [r for r in runs if weight(r) == best or substantial(r)]
-    in_run = set()
-    for start, end in kept_runs:
-        in_run.update(range(start, end))
+        for start, end in (r for r in runs if weight(r) == best or substantial(r)):
+            in_run.update(range(start, end))
     for i, (line, (cls, reason)) in enumerate(zip(lines, judged, strict=True)):
         line.is_main = i in in_run and cls in (GOOD, NEAR, HEADING)
-        line.reason = reason if line.is_main or i in in_run else f"{reason}; outside the main text"
+        line.reason = reason if line.is_main or i in in_run or not runs else f"{reason}; outside the main text"
+    vetoed = [reason in VETO_REASONS or (bool(runs) and i not in in_run and cls not in (GOOD, NEAR))
+              for i, (cls, reason) in enumerate(judged)]
+    return lines, classes, vetoed
+
+
+def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractConfig(),
+                  repeated: set[int] | None = None) -> list[Line]:
+    """Split a line dump into non-empty lines and mark the main text. ``repeated`` holds the hashes
+    (stages/repeats.py) of lines that recur across the document's site: those are boilerplate. With
+    ``line_classifier="model"`` the learned classifier decides (stages/lineclass.py), reading the rules'
+    verdicts among its features; it may not keep a line the rules veto."""
+    lines, classes, vetoed = line_verdicts(raw, lang, config, repeated)
+    if config.line_classifier == "model" and lines:
+        from . import lineclass
+
+        model = lineclass.shipped()
+        if model is not None:
+            stop = stopwords(lang) if lang not in _NO_STOPWORD_SIGNAL else frozenset()
+            x = lineclass.features([line.text for line in lines], classes, [line.is_main for line in lines],
+                                   [c == BAD and line.reason.startswith("repeated") for c, line in
+                                    zip(classes, lines, strict=True)], stop)
+            import numpy as np
+
+            p = model.predict(x)
+            kept = lineclass.keep(p, model.threshold, np.array(vetoed), x)
+            for line, pi, veto, k in zip(lines, p.tolist(), vetoed, kept.tolist(), strict=True):
+                line.is_main = k
+                line.reason = (f"line model: P(article) {pi:.2f}" + (" (vetoed by the rules)" if veto else "")
+                               + f"; rules: {line.reason}")
     return lines
 
 

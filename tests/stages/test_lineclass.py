@@ -1,0 +1,73 @@
+"""The learned line classifier for line dumps (stages/lineclass.py) and how extract uses it."""
+
+import json
+from importlib import resources
+
+import numpy as np
+
+from twinpages.stages.extract import ExtractConfig, extract_lines, line_verdicts
+from twinpages.stages.lineclass import Trees, feature_names, features, shipped
+
+
+def _walk(model: dict, row: np.ndarray) -> float:
+    """One row down every tree, node by node: what Trees.predict computes for all rows and trees at once."""
+    score = model["baseline"]
+    for t in model["trees"]:
+        k = 0
+        while not t["leaf"][k]:
+            v = row[t["feature"][k]]
+            left = t["missing_left"][k] if np.isnan(v) else v <= t["threshold"][k]
+            k = t["left"][k] if left else t["right"][k]
+        score += t["value"][k]
+    return 1 / (1 + np.exp(-score))
+
+
+def test_vectorised_trees_equal_walking_each_tree():
+    d = json.loads(resources.files("twinpages").joinpath("resources/lineclass.json").read_text())["model"]
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, len(feature_names()))) * 2
+    x[3, 5] = np.nan  # missing values go where training sent them
+    got = Trees.from_dict(d).predict(x)
+    assert np.allclose(got, [_walk(d, row) for row in x])
+
+
+def test_features_have_a_column_per_name_and_pad_the_page_edges():
+    texts = ["Home | News | Sport", "The minister said on Monday that the plan would go ahead next year.",
+             "東京は晴れ。"]
+    x = features(texts, ["bad", "good", "near"], [False, True, False], [False, False, False],
+                 frozenset({"the", "that", "on"}))
+    names = feature_names()
+    assert x.shape == (3, len(names)) and np.isfinite(x).all()
+    assert x[0, names.index("rule_good@-1")] == 0 and x[2, names.index("rule_good@+1")] == 0  # past the edges
+    assert x[0, names.index("rule_good@+1")] == 1 and x[1, names.index("rule_good")] == 1
+    assert features([], [], [], [], frozenset()).shape == (0, len(names))
+
+
+ARTICLE = [
+    "The city council voted on Tuesday to expand the bus network to the northern districts by next spring.",
+    "Officials said the plan would add twelve routes and that fares would not rise before the end of the year.",
+    "Residents of the new estates have asked for a direct line to the centre since the estates were built.",
+    "The council will publish the timetable in March, after a consultation with the transport companies.",
+]
+
+
+def test_the_rules_veto_what_the_model_may_not_keep():
+    """Boilerplate by vocabulary or shape stays out whatever the model thinks of its neighbourhood."""
+    raw = "\n".join(["Menu", "Log in", *ARTICLE, "More Stories", "Share this article on Facebook",
+                     "Coffee trailblazer. Pop culture lover. Web fanatic. Beer geek."])
+    lines, _, vetoed = line_verdicts(raw, "en")
+    by_text = dict(zip([line.text for line in lines], vetoed, strict=True))
+    assert by_text["More Stories"] and by_text["Share this article on Facebook"]
+    assert by_text["Coffee trailblazer. Pop culture lover. Web fanatic. Beer geek."]
+    kept = [line.text for line in extract_lines(raw, "en") if line.is_main]
+    assert kept == ARTICLE
+    assert shipped() is not None and 0 < shipped().threshold < 1
+
+
+def test_rules_mode_is_the_rules_alone():
+    raw = "\n".join(["Menu", *ARTICLE, "Related: how the bus network grew"])
+    rules = extract_lines(raw, "en", ExtractConfig(line_classifier="rules"))
+    alone, _, _ = line_verdicts(raw, "en")
+    assert [(x.is_main, x.reason) for x in rules] == [(x.is_main, x.reason) for x in alone]
+    model = extract_lines(raw, "en")
+    assert all(x.reason.startswith("line model: P(article)") for x in model)
