@@ -4,8 +4,12 @@ label per line.
 Sources (public git repositories, read without a work tree: a bare clone or `fetch` snapshot will do):
 - https://github.com/mozilla/readability `test/test-pages/*/source.html` with `expected.html` (Apache-2.0)
 - https://github.com/codelucas/newspaper `tests/data/html/*.html` with `tests/data/text/*.txt` (MIT)
-Neither is trafilatura's evaluation set, a fork or port of trafilatura, ScrapingHub's benchmark or a
-Debian `debian-reference-*` manual (all kept aside).
+- Debian's HTML manuals `aptitude-doc-{cs,en,es,fr,it,ja,nl,ru}` and `debian-faq`,
+  `debian-faq-{de,fr,it,ja,nl,pt,ru,zh-cn}` (`apt-get download`, `dpkg -x` into one folder; free
+  licences of the packages): DocBook pages whose navigation header and footer and tables of contents
+  (`div.navheader`, `div.navfooter`, `div.toc`) are the boilerplate, the rest the article — multilingual.
+None is trafilatura's evaluation set, a fork or port of trafilatura, ScrapingHub's benchmark or a Debian
+`debian-reference-*` manual (all kept aside).
 
 Line dumps are made as `../shared/README.md` describes: resiliparse `extract_plain_text(html,
 main_content=False, list_bullets=False, alt_texts=False, links=False)`, non-empty lines. A line is
@@ -101,10 +105,43 @@ def newspaper(repo: Path) -> Iterator[Page]:
         yield Page(f"newspaper/{name}", host, lines, label(lines, expected), expected)
 
 
-def load(readability_repo: Path | None, newspaper_repo: Path | None) -> list[Page]:
+DEBIAN_PAGES = 10  # per manual and language: a manual's pages share one layout
+
+
+def debian(root: Path) -> Iterator[Page]:
+    """Pages of the Debian manuals unpacked under ``root`` (usr/share/doc/aptitude/html/LANG/*.html,
+    usr/share/doc/debian/FAQ/[LANG/]*.html); the site is the manual, whatever the language."""
+    import lxml.html
+
+    folders = sorted(root.glob("usr/share/doc/aptitude/html/*")) + [root / "usr/share/doc/debian/FAQ"] + sorted(
+        d for d in (root / "usr/share/doc/debian/FAQ").glob("*") if d.is_dir())
+    for folder in folders:
+        manual = "aptitude" if "aptitude" in folder.parts else "debian-faq"
+        files = [f for f in sorted(folder.glob("*.html")) if not f.is_symlink() and not f.name.startswith("ld-")
+                 and f.name != "index.html"]
+        taken = 0
+        for f in files:
+            html = f.read_text(encoding="utf-8", errors="replace")
+            tree = lxml.html.fromstring(f.read_bytes())
+            for node in tree.xpath('//div[@class="navheader" or @class="navfooter" or @class="toc"]'):
+                node.getparent().remove(node)
+            expected = html_text(lxml.html.tostring(tree, encoding="unicode"))
+            lines = line_dump(html)
+            if len(expected.split()) < 50:
+                continue
+            yield Page(f"debian/{manual}/{folder.name}/{f.name}", f"debian/{manual}", lines, label(lines, expected),
+                       expected)
+            taken += 1
+            if taken == DEBIAN_PAGES:
+                break
+
+
+def load(readability_repo: Path | None, newspaper_repo: Path | None, debian_root: Path | None = None) -> list[Page]:
     pages = []
     if readability_repo:
         pages += list(readability(readability_repo))
     if newspaper_repo:
         pages += list(newspaper(newspaper_repo))
+    if debian_root:
+        pages += list(debian(debian_root))
     return [p for p in pages if any(p.labels)]

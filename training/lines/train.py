@@ -68,10 +68,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--readability", type=Path)
     ap.add_argument("--newspaper", type=Path)
+    ap.add_argument("--debian", type=Path, help="folder the Debian manual packages were unpacked into (dpkg -x)")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--json", action="store_true", help="print the cross-validated figures as one JSON line")
     args = ap.parse_args()
-    pages = data.load(args.readability, args.newspaper)
+    pages = data.load(args.readability, args.newspaper, args.debian)
     lid = get_identifier("fasttext")
     xs, ys, rules, vetoes, groups = [], [], [], [], []
     for page in pages:
@@ -93,10 +94,11 @@ def main() -> None:
     def kept(p: np.ndarray, t: float) -> np.ndarray:  # as extract decides, page by page
         return np.concatenate([lineclass.keep(p[a:b], t, vetoes[a:b], x[a:b]) for a, b in spans])
 
-    def shingle_f1(keep: np.ndarray) -> dict:
-        preds = ["\n".join(t for t, k in zip(page.lines, keep[a:b], strict=True) if k)
-                 for page, (a, b) in zip(pages, spans, strict=True)]
-        m = metrics([page_counts(page.expected, pred) for page, pred in zip(pages, preds, strict=True)])
+    def shingle_f1(keep: np.ndarray, only: set[int] | None = None) -> dict:
+        chosen = [k for k in range(len(pages)) if only is None or k in only]
+        preds = ["\n".join(t for t, kept_ in zip(pages[k].lines, keep[slice(*spans[k])], strict=True) if kept_)
+                 for k in chosen]
+        m = metrics([page_counts(pages[k].expected, pred) for k, pred in zip(chosen, preds, strict=True)])
         return {k: round(v, 4) for k, v in m.items()}
 
     best = max(np.arange(0.1, 0.8, 0.02), key=lambda t: shingle_f1(kept(oof, t))["f1"])
@@ -105,6 +107,12 @@ def main() -> None:
                "lines_rules": prf(rules, y), "lines_model": prf(kept(oof, best), y),
                "shingles_rules": shingle_f1(rules), "shingles_model": shingle_f1(kept(oof, best)),
                "shingles_model_without_vetoes": shingle_f1(oof >= best)}
+    langs: dict[str, set[int]] = {}
+    for k, page in enumerate(pages):
+        langs.setdefault(lid.detect(page.expected[:2000])[0] or "und", set()).add(k)
+    figures["by_language"] = {lang: {"pages": len(ks), "rules": shingle_f1(rules, ks)["f1"],
+                                     "model": shingle_f1(kept(oof, best), ks)["f1"]}
+                              for lang, ks in sorted(langs.items(), key=lambda kv: -len(kv[1])) if len(ks) >= 5}
     print(json.dumps(figures) if args.json else json.dumps(figures, indent=1))
     if args.out:
         clf.fit(x, y)
