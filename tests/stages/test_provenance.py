@@ -137,6 +137,12 @@ def test_mine_writes_the_verdicts(tmp_path):
     assert all(0 <= r["translator_probability"] <= 1 for r in rows)
     table = pq.read_table(tmp_path / "bitext" / "en-de.parquet")
     assert {"translator", "translator_probability"} <= set(table.column_names)
+    import xml.etree.ElementTree as ET
+
+    units = ET.parse(tmp_path / "bitext" / "en-de.tmx").getroot().iter("tu")
+    props = [{p.get("type"): p.text for p in tu.findall("prop")} for tu in units]
+    assert props and all(p["translator"] in ("machine", "human", "unknown") for p in props)
+    assert all(0 <= float(p["translator-probability"]) <= 1 for p in props)
 
 
 def test_translator_filter_keeps_that_verdict_after_one_to_one(tmp_path, seed_pair):

@@ -78,6 +78,7 @@ def test_tmx_is_valid_xml_with_languages_and_escaping(tmp_path):
     props = {p.get("type"): p.text for p in tus[0].findall("prop")}
     assert props["source-document"] == "https://a.example/en?x=1&y=2" and float(props["score"]) == 0.5
     assert props["direction"] == "en->de"
+    assert props["translator"] == "unknown" and "translator-probability" not in props  # no model judged it
 
 
 def test_tmx_srclang_is_all_unless_the_original_is_known(tmp_path):

@@ -179,7 +179,10 @@ def tmx_unit(k: int, r: BitextRow) -> str:
             f'<prop type="score">{r.score:.4f}</prop>'
             f'<prop type="count">{r.count}</prop>'
             f'<prop type="direction">{_xml_text(r.direction)}</prop>'
-            f"<prop type=\"source-document\">{_xml_text(r.src_url)}</prop>"
+            f'<prop type="translator">{_xml_text(r.translator)}</prop>'
+            + (f'<prop type="translator-probability">{r.translator_probability:.4f}</prop>'
+               if r.translator_probability is not None else "")
+            + f"<prop type=\"source-document\">{_xml_text(r.src_url)}</prop>"
             f"<prop type=\"target-document\">{_xml_text(r.tgt_url)}</prop>\n"
             f"<tuv xml:lang={quoteattr(r.src_lang)}><seg>{_xml_text(r.src)}</seg></tuv>\n"
             f"<tuv xml:lang={quoteattr(r.tgt_lang)}><seg>{_xml_text(r.tgt)}</seg></tuv>\n</tu>\n")
