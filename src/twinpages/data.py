@@ -141,6 +141,11 @@ class SentPair:
     translator: str = "unknown"  # "machine", "human" or "unknown": the provenance model's verdict on this bead
     translator_probability: float | None = None  # P(machine) for this bead; None: no model
 
+    def turned(self) -> SentPair:
+        """The same bead read from the other side."""
+        return SentPair(self.tgt_idx, self.src_idx, self.tgt_text, self.src_text, self.score, self.cosine,
+                        self.translator, self.translator_probability)
+
 
 @dataclass(slots=True)
 class DocPair:

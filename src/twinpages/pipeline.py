@@ -17,7 +17,7 @@ import numpy as np
 
 from .backends.encoders import encode_overlaps
 from .config import PipelineConfig
-from .data import DocError, DocPair, Document, SentPair, warnings_of
+from .data import DocError, DocPair, Document, warnings_of
 from .limits import time_budget
 from .progress import Progress
 from .stages import readers
@@ -126,8 +126,7 @@ class Pipeline:
             overlaps.windowed = True  # sentalign may ask for the runs of some ranges only
         beads = None
         if guide is not None:  # the guide's beads as a -> b (it may have been turned to put the original first)
-            beads = guide.pairs if guide.src_id == a.id else [
-                SentPair(p.tgt_idx, p.src_idx, p.tgt_text, p.src_text, p.score, p.cosine) for p in guide.pairs]
+            beads = guide.pairs if guide.src_id == a.id else [p.turned() for p in guide.pairs]
         pair = align_documents(a, b, name, overlaps, da, candidate_score, orient, beads, anchors, with_model)
         pair.linked = names_each_other(a, b)
         return pair

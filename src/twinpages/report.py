@@ -258,6 +258,7 @@ def render_pair(pair: dict, beads: list, src: dict, tgt: dict, back: str = "inde
                     f"<td>{sentences(src, src_idx)}</td><td>{sentences(tgt, tgt_idx)}</td>"
                     f'<td class="num score">{f"{score:.2f}" if aligned else ""}</td></tr>')
     said, sure = verdict(pair)
+    who = translator_words(pair)
     evidence = "".join(f"<li>{escape(e)}</li>" for e in pair["direction_evidence"])
     if pair.get("linked"):
         evidence += "<li>the pages name each other as language versions (hreflang or canonical link)</li>"
@@ -268,7 +269,7 @@ def render_pair(pair: dict, beads: list, src: dict, tgt: dict, back: str = "inde
         f'<p class="noprint"><a href="{escape(back)}">← all stories</a></p>'
         f"<h1>{escape(first)} {arrow} {escape(second)}: {escape(headline(src))}</h1>"
         f'<p class="verdict">{escape(said)} <span class="sure">({escape(sure)})</span></p>'
-        + (f'<p class="verdict translator">{escape(translator_words(pair))}</p>' if translator_words(pair) else "")
+        + (f'<p class="verdict translator">{escape(who)}</p>' if who else "")
         + (f'<ul class="meta">{evidence}</ul>' if evidence else "")
         + "<p>" + "<br>".join(escape(x) for x in coverage_words(pair)) + "</p>"
         f'<p class="legend">Pair score {pair["score"]:.2f} (0 to 1: how closely the matched sentences '
@@ -348,10 +349,11 @@ def render_index(pairs: list[dict], docs: dict, shares: dict[str, float], link=N
         for k in members:
             p = pairs[k]
             said, sure = verdict(p)
+            who = translator_words(p)
             rows.append(f'<tr><td><a href="{escape(link(k))}">compare side by side</a></td>'
                         f"<td>{escape(language_name(p['src_lang']))} ↔ {escape(language_name(p['tgt_lang']))}</td>"
                         f"<td>{escape(said)} <span class=\"sure\">({escape(sure)})</span>"
-                        f"{' ' + escape(translator_words(p)) if translator_words(p) else ''}</td>"
+                        f"{' ' + escape(who) if who else ''}</td>"
                         f"<td>{'<br>'.join(escape(x) for x in coverage_words(p))}</td>"
                         f'<td class="num">{p["score"]:.2f}</td></tr>')
         sections.append(

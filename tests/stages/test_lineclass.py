@@ -55,7 +55,7 @@ def test_the_rules_veto_what_the_model_may_not_keep():
     """Boilerplate by vocabulary or shape stays out whatever the model thinks of its neighbourhood."""
     raw = "\n".join(["Menu", "Log in", *ARTICLE, "More Stories", "Share this article on Facebook",
                      "Coffee trailblazer. Pop culture lover. Web fanatic. Beer geek."])
-    lines, _, vetoed = line_verdicts(raw, "en")
+    lines, _, vetoed, _ = line_verdicts(raw, "en")
     by_text = dict(zip([line.text for line in lines], vetoed, strict=True))
     assert by_text["More Stories"] and by_text["Share this article on Facebook"]
     assert by_text["Coffee trailblazer. Pop culture lover. Web fanatic. Beer geek."]
@@ -67,7 +67,7 @@ def test_the_rules_veto_what_the_model_may_not_keep():
 def test_rules_mode_is_the_rules_alone():
     raw = "\n".join(["Menu", *ARTICLE, "Related: how the bus network grew"])
     rules = extract_lines(raw, "en", ExtractConfig(line_classifier="rules"))
-    alone, _, _ = line_verdicts(raw, "en")
+    alone = line_verdicts(raw, "en").lines
     assert [(x.is_main, x.reason) for x in rules] == [(x.is_main, x.reason) for x in alone]
     model = extract_lines(raw, "en")
     assert all(x.reason.startswith("line model: P(article)") for x in model)

@@ -39,10 +39,9 @@ def page_matrix(page: data.Page, lid) -> tuple[np.ndarray, list[bool], list[bool
     """Features, the rules' marks and the rules' vetoes of a page's lines, as `extract` computes them."""
     raw = "\n".join(page.lines)
     lang = page_language(raw, lid)
-    lines, classes, vetoed = line_verdicts(raw, lang, ExtractConfig())
+    lines, classes, vetoed, on_site = line_verdicts(raw, lang, ExtractConfig())
     stop = stopwords(lang) if lang not in _NO_STOPWORD_SIGNAL else frozenset()
-    x = lineclass.features([line.text for line in lines], classes, [line.is_main for line in lines],
-                           [False] * len(lines), stop)
+    x = lineclass.features([line.text for line in lines], classes, [line.is_main for line in lines], on_site, stop)
     return x, [line.is_main for line in lines], vetoed
 
 

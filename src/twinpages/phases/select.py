@@ -27,6 +27,7 @@ class PairKey(NamedTuple):
     batch: int
     line: int
     languages: tuple[str, str]
+    translator: str
 
 
 def select(decided: list[Path], output: Path, one_to_one_only: bool, translator: str = "any") -> dict:
@@ -40,12 +41,11 @@ def select(decided: list[Path], output: Path, one_to_one_only: bool, translator:
             for n, d in enumerate(_records(path)):
                 languages = tuple(sorted((d["src_lang"], d["tgt_lang"])))
                 by_languages.setdefault(languages, []).append(
-                    PairKey(d["score"], d["candidate_score"], d["src_id"], d["tgt_id"], b, n, languages))
+                    PairKey(d["score"], d["candidate_score"], d["src_id"], d["tgt_id"], b, n, languages,
+                            d["translator"]))
         keep = {(k.batch, k.line) for keys in by_languages.values()
-                for k in (one_to_one(keys) if one_to_one_only else keys)}
-        if translator != "any":
-            keep = {(b, n) for b, path in enumerate(decided) for n, d in enumerate(_records(path))
-                    if (b, n) in keep and d["translator"] == translator}
+                for k in (one_to_one(keys) if one_to_one_only else keys)
+                if translator in ("any", k.translator)}
         sources = []
         for b, path in enumerate(decided):
             part = work / f"{b:06d}.jsonl"

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..data import DocPair, Document, SentPair
 from ..settings import setting
-from .provenance import ProvenanceModel, decided, measure, swap, untranslated_fragments
+from .provenance import ProvenanceModel, decided, measure, untranslated_fragments
 from .sentalign import OverlapFn, SentAlignConfig, align
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
@@ -119,7 +119,7 @@ def infer_direction(pair_beads: list[SentPair], lang_a: str, lang_b: str,
     """Return ('a' | 'b' | None for the original side, evidence sentences)."""
     evidence = []
     kept_in_b = untranslated_fragments(pair_beads, lang_a, lang_b)
-    kept_in_a = untranslated_fragments(swap(pair_beads), lang_b, lang_a)
+    kept_in_a = untranslated_fragments([b.turned() for b in pair_beads], lang_b, lang_a)
     if kept_in_b and not kept_in_a:
         evidence.append(f"the {lang_b} text keeps untranslated {lang_a}: " + "; ".join(f"'{f}'" for f in kept_in_b))
         return "a", evidence
@@ -205,8 +205,7 @@ def turned(pair: DocPair) -> DocPair:
     return DocPair(src_id=pair.tgt_id, tgt_id=pair.src_id, src_lang=pair.tgt_lang, tgt_lang=pair.src_lang,
                    score=pair.score, src_coverage=pair.tgt_coverage, tgt_coverage=pair.src_coverage,
                    direction=pair.direction, direction_evidence=pair.direction_evidence,
-                   pairs=[SentPair(p.tgt_idx, p.src_idx, p.tgt_text, p.src_text, p.score, p.cosine, p.translator,
-                                   p.translator_probability) for p in pair.pairs],
+                   pairs=[p.turned() for p in pair.pairs],
                    src_name=pair.tgt_name, tgt_name=pair.src_name, candidate_score=pair.candidate_score,
                    src_spans=pair.tgt_spans, tgt_spans=pair.src_spans, linked=pair.linked,
                    direction_probability=None if pair.direction_probability is None else

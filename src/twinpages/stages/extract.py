@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..backends.lid import get_identifier
 from ..data import Document, Line
@@ -142,16 +143,23 @@ VETO_REASONS = ("repeated on other pages of the site", "contact or link", "inter
                 "teaser (ends with an ellipsis)", "fragments, not sentences")
 
 
+class RuleVerdicts(NamedTuple):
+    lines: list[Line]  # the non-empty lines, with the rules' main-text marks and reasons
+    classes: list[str]  # each line's class alone (GOOD, NEAR, HEADING, BAD)
+    vetoed: list[bool]  # lines the learned classifier may not keep
+    repeated: list[bool]  # lines that recur across the document's site
+
+
 def line_verdicts(raw: str, lang: str | None, config: ExtractConfig = ExtractConfig(),
-                  repeated: set[int] | None = None) -> tuple[list[Line], list[str], list[bool]]:
-    """The rules' reading of a line dump: its non-empty lines with the rules' main-text marks and reasons,
-    each line's class alone, and whether the rules veto it (VETO_REASONS, or a heading or bad line outside
-    the runs the rules keep, when they keep any)."""
+                  repeated: set[int] | None = None) -> RuleVerdicts:
+    """The rules' reading of a line dump. A line is vetoed for one of VETO_REASONS, or as a heading or bad
+    line outside the runs the rules keep (when they keep any)."""
     from .repeats import line_hash
 
     lines = [Line(number=i + 1, text=t.strip()) for i, t in enumerate(raw.splitlines()) if t.strip()]
-    judged = [(BAD, "repeated on other pages of the site") if repeated and line_hash(line.text) in repeated
-              else classify_line(line.text, lang, config) for line in lines]
+    on_site = [bool(repeated) and line_hash(line.text) in repeated for line in lines]
+    judged = [(BAD, "repeated on other pages of the site") if r else classify_line(line.text, lang, config)
+              for line, r in zip(lines, on_site, strict=True)]
     classes = [c for c, _ in judged]
     runs = _runs(classes, config.max_gap)
     in_run: set[int] = set()
@@ -172,7 +180,7 @@ def line_verdicts(raw: str, lang: str | None, config: ExtractConfig = ExtractCon
         line.reason = reason if line.is_main or i in in_run or not runs else f"{reason}; outside the main text"
     vetoed = [reason in VETO_REASONS or (bool(runs) and i not in in_run and cls not in (GOOD, NEAR))
               for i, (cls, reason) in enumerate(judged)]
-    return lines, classes, vetoed
+    return RuleVerdicts(lines, classes, vetoed, on_site)
 
 
 def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractConfig(),
@@ -181,7 +189,7 @@ def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractCon
     (stages/repeats.py) of lines that recur across the document's site: those are boilerplate. With
     ``line_classifier="model"`` the learned classifier decides (stages/lineclass.py), reading the rules'
     verdicts among its features; it may not keep a line the rules veto."""
-    lines, classes, vetoed = line_verdicts(raw, lang, config, repeated)
+    lines, classes, vetoed, on_site = line_verdicts(raw, lang, config, repeated)
     if config.line_classifier == "model" and lines:
         from . import lineclass
 
@@ -189,12 +197,9 @@ def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractCon
         if model is not None:
             stop = stopwords(lang) if lang not in _NO_STOPWORD_SIGNAL else frozenset()
             x = lineclass.features([line.text for line in lines], classes, [line.is_main for line in lines],
-                                   [c == BAD and line.reason.startswith("repeated") for c, line in
-                                    zip(classes, lines, strict=True)], stop)
-            import numpy as np
-
+                                   on_site, stop)
             p = model.predict(x)
-            kept = lineclass.keep(p, model.threshold, np.array(vetoed), x)
+            kept = lineclass.keep(p, model.threshold, vetoed, x)
             for line, pi, veto, k in zip(lines, p.tolist(), vetoed, kept.tolist(), strict=True):
                 line.is_main = k
                 line.reason = (f"line model: P(article) {pi:.2f}" + (" (vetoed by the rules)" if veto else "")

@@ -138,10 +138,10 @@ class Trees:
 MIN_LINE_WORDS = 5
 
 
-def keep(p: np.ndarray, threshold: float, vetoed: np.ndarray, x: np.ndarray) -> np.ndarray:
+def keep(p: np.ndarray, threshold: float, vetoed, x: np.ndarray) -> np.ndarray:
     """The lines kept: probability at the threshold or above and not vetoed by the rules, on a page where
     one of them at least reads like a sentence (``x``: the features; column 0 is log1p of its words)."""
-    kept = (p >= threshold) & ~vetoed
+    kept = (p >= threshold) & ~np.asarray(vetoed, dtype=bool)
     if not (np.expm1(x[kept, 0]) >= MIN_LINE_WORDS - 0.5).any():
         return np.zeros(len(p), dtype=bool)
     return kept

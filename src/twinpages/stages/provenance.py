@@ -93,10 +93,6 @@ def _fragments(src_text: str, tgt_text: str, lang_a: str, lang_b: str, min_len: 
     return tuple(found)
 
 
-def swap(beads: list[SentPair]) -> list[SentPair]:
-    return [SentPair(b.tgt_idx, b.src_idx, b.tgt_text, b.src_text, b.score, b.cosine) for b in beads]
-
-
 # --- what the alignment measured ---------------------------------------------------------------------------
 
 @dataclass
@@ -144,7 +140,7 @@ def measure(pair: DocPair, a: Document, b: Document) -> Measures:
         len(a.sentences), len(b.sentences), len(a.main_text), len(b.main_text),
         pair.src_coverage, pair.tgt_coverage,
         len(untranslated_fragments(aligned, lang_a, lang_b)),
-        len(untranslated_fragments(swap(aligned), lang_b, lang_a)),
+        len(untranslated_fragments([p.turned() for p in aligned], lang_b, lang_a)),
         [(len(p.src_idx), len(p.tgt_idx), len(p.src_text), len(p.tgt_text), round(float(p.cosine), 4),
           round(float(p.score), 4)) for p in aligned])
 
@@ -453,12 +449,14 @@ class ProvenanceModel:
         canon = m.swapped() if flipped else m
         partial = coverage_gap(m) >= PARTIAL_GAP
         direction = model.direction_partial if partial else model.direction
-        p_first = float(sigmoid(direction.logit(features(canon, model.vocab[key[0]], model.vocab[key[1]]))))
+        x_canon = features(canon, model.vocab[key[0]], model.vocab[key[1]])
+        p_first = float(sigmoid(direction.logit(x_canon)))
         p_a = 1 - p_first if flipped else p_first
-        # the translator is judged with the likelier original first
+        # the translator is judged with the likelier original first (often the alphabetical order already)
         oriented = m if p_a >= 0.5 else m.swapped()
         name = f"{oriented.lang_a}->{oriented.lang_b}"
-        x = features(oriented, model.vocab[oriented.lang_a], model.vocab[oriented.lang_b])
+        x = x_canon if (oriented.lang_a, oriented.lang_b) == key else features(
+            oriented, model.vocab[oriented.lang_a], model.vocab[oriented.lang_b])
         x = np.append(x, model.text[name].logit(oriented.text_b))
         t_logit = float(model.translator[name].logit(x))
         beads = sigmoid(model.bead[name].logit(bead_features(oriented, t_logit)))
