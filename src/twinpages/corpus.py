@@ -37,7 +37,7 @@ from .phases.decide import (
     split_known,
 )
 from .phases.docshards import ShardIndex, read_documents, shard_ids, vector_paths
-from .phases.embed import Embed, release_embedders
+from .phases.embed import Embed, cache_watermark, release_embedders
 from .phases.ids import find_duplicates
 from .phases.plan import InputShard, plan_shards
 from .phases.read import BUCKETS, Analyse, CountLines, MergeLines
@@ -317,8 +317,10 @@ class _Job:
     def embed(self, index: ShardIndex, read_stats: list[dict]) -> dict:
         langs = {lang for st in read_stats for lang in st["languages"]}
         needed = encoders_for(self.config.embed, [None if lang == "und" else lang for lang in langs])
+        cache = self.folder.path("stats", "embed-cache.json")
         embed = Embed(self.work_config, self.root, tuple(sorted(((k, tuple(sorted(v))) for k, v in needed.items()),
-                                                                key=lambda kv: str(kv[0]))))
+                                                                key=lambda kv: str(kv[0]))),
+                      cache_watermark(self.config, cache))
         sizes = dict(zip(index.names, (st["documents"] for st in read_stats), strict=True))
         todo = [n for n in index.names if load_stats(embed.stats_path(n)) is None]
         done_now = self._map("embedded", embed, todo, "documents", lambda n: sizes[n])
@@ -328,7 +330,7 @@ class _Job:
             add_stats(stats, load_stats(embed.stats_path(name)))
         stats["sentences_embedded"] = sum(st["sentences_embedded"] for st in done_now)  # by this run, not resumed
         encoders = sorted(stats.get("encoders", {}))
-        self.written["embed"] = [embed.stats_path(n) for n in index.names] + [
+        self.written["embed"] = [embed.stats_path(n) for n in index.names] + ([cache] if cache.exists() else []) + [
             p for e in encoders for n in index.names for p in vector_paths(self.folder.path("vectors"), e, n)
             if p.exists()]
         return stats

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .backends.blas import one_thread
 from .backends.encoders import encode_overlaps
 from .config import PipelineConfig
 from .data import DocError, DocPair, Document, warnings_of
@@ -117,6 +118,10 @@ class Pipeline:
         encoding them (sentalign.mean_runs): ~10x cheaper, for deciding which candidates to keep.
         ``guide``: a quick alignment of the same two documents; the exact pass then encodes runs only
         where it was not 1-1 and searches near its path (sentalign.align)."""
+        with one_thread():  # the alignment's products are stored (scores): their bits from one thread
+            return self._align_pair(a, b, candidate_score, orient, quick, guide, anchors, with_model)
+
+    def _align_pair(self, a, b, candidate_score, orient, quick, guide, anchors, with_model) -> DocPair:
         name, da = self.docalign_config(a, b)
         if quick and da.quick_max_bead:
             da = replace(da, sentalign=replace(da.sentalign, max_bead=min(da.quick_max_bead, da.sentalign.max_bead)))
@@ -135,6 +140,10 @@ class Pipeline:
         """The aligned pair when it is a translation, else None. Most candidates are not: a quick
         alignment (approximate runs) rejects those first. An accepted pair is aligned again with
         encoded runs unless its quick alignment is already all 1-1 beads covering both sides."""
+        with one_thread():
+            return self._decide(a, b, candidate_score)
+
+    def _decide(self, a: Document, b: Document, candidate_score: float) -> DocPair | None:
         name, da = self.docalign_config(a, b)
         keep, anchors = first_verdict(a.embeddings[name], b.embeddings[name], candidate_score, da)
         if not keep:
@@ -173,9 +182,10 @@ class Pipeline:
                 count = max(len(sentences) - k + 1, 0)
                 cached[k] = (np.full((count, encoder.dim), np.nan, np.float32), np.zeros(count, bool))
         shortcut_only = windows is not None and not self.config.docalign.encode_short_runs
-        if shortcut_only and hasattr(encoder, "encode_overlaps"):
+        if hasattr(encoder, "encode_overlaps"):
             # the shortcut assembles every run from one pass of token features over the document: the
-            # whole document at once costs less than window after window
+            # whole document at once costs less than window after window, and a run's vector then does
+            # not depend on which pair asked for which window first (its last bits would: blas.py)
             windows = None
         for lo, hi in windows if windows is not None else [(0, len(sentences))]:
             # the runs inside [lo, hi) that no pair has encoded yet: one encoder call for their span

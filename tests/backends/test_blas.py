@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from twinpages.backends.blas import kernel_for
 
@@ -38,3 +39,37 @@ def test_faiss_under_the_chosen_kernel_finds_what_numpy_finds():
     # the similarities it reports are the rows' true ones, and no better row was left out
     assert np.allclose(sims, np.take_along_axis(true, rows, 1), atol=1e-3), out.stdout
     assert np.all(sims[:, -1] >= np.sort(true, axis=1)[:, -4] - 1e-3), out.stdout
+
+
+def test_row_dots_depend_on_the_rows_alone():
+    """A stored similarity is the same bits whether its row was computed alone or in a batch of any size."""
+    from twinpages.backends.blas import row_dots
+
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((5000, 512)).astype("float32")
+    b = rng.standard_normal((5000, 512)).astype("float32")
+    batch = row_dots(a, b)
+    assert batch.dtype == np.float32 and batch.shape == (5000,)
+    alone = np.array([row_dots(a[i], b[i]) for i in (0, 1, 4095, 4096, 4999)])
+    assert np.array_equal(alone, batch[[0, 1, 4095, 4096, 4999]])
+    assert np.array_equal(row_dots(a, b, batch=7), batch)  # the batch it is summed in does not matter either
+    # and it is the float64 dot rounded once (to within one float32 step)
+    exact = (a.astype(np.float64) * b.astype(np.float64)).sum(axis=1)
+    assert np.allclose(batch, exact, rtol=1e-6, atol=1e-6)
+    assert row_dots(a[:2, None, :], b[:2, None, :]).shape == (2, 1)
+    with pytest.raises(ValueError, match="one shape"):
+        row_dots(a[:2], b[:3])
+
+
+def test_one_thread_limits_every_blas_and_restores_it():
+    import faiss  # noqa: F401  (its OpenBLAS loaded, as in a run)
+    from threadpoolctl import threadpool_info
+
+    from twinpages.backends.blas import one_thread
+
+    before = {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    with one_thread():
+        inside = {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    after = {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+    assert len(inside) == 2 and set(inside.values()) == {1}  # numpy's OpenBLAS and faiss's
+    assert after == before

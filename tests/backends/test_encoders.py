@@ -81,3 +81,29 @@ def test_joined_text_tokenizes_as_the_concatenation(encoder):
     lines = [x.strip() for x in lines if x.strip()]
     for a, b in zip(lines, lines[1:], strict=False):
         assert sp.encode(a + " " + b) == sp.encode(a) + sp.encode(b)
+
+
+ENCODE_ON_THREADS = """
+import sys, numpy as np
+from twinpages.backends.encoders import USEM3
+texts = [f"Sentence {i}: " + "the package provides tools for translation " * (1 + i % 5) for i in range(300)]
+vectors = [USEM3(threads=t).encode(texts) for t in (1, 2, 3)]
+np.save(sys.argv[1], np.stack(vectors))
+"""
+
+
+@pytest.mark.parametrize("kernel", ["Haswell", "SkylakeX"])
+def test_vectors_do_not_depend_on_the_threads(kernel, tmp_path):
+    """Texts are encoded in fixed chunks on one BLAS thread each, so the threads change the speed only: on
+    the Haswell kernel (AVX2 processors) a product on two BLAS threads differs in its last bits."""
+    from twinpages.backends.blas import cpu_flags, kernel_for
+
+    if kernel == "SkylakeX" and kernel_for(cpu_flags()) != "SkylakeX":
+        pytest.skip("this processor has no AVX-512 for the SkylakeX kernel")
+    import subprocess
+    import sys
+
+    env = dict(os.environ, OPENBLAS_CORETYPE=kernel)
+    subprocess.run([sys.executable, "-c", ENCODE_ON_THREADS, str(tmp_path / "v.npy")], env=env, check=True)
+    one, two, three = np.load(tmp_path / "v.npy")
+    assert np.array_equal(one, two) and np.array_equal(one, three)

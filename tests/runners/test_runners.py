@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,8 +56,6 @@ def corpus(tmp_path_factory, seed_dir) -> Path:
     return folder
 
 
-
-
 def config() -> PipelineConfig:
     from dataclasses import replace
 
@@ -95,3 +96,40 @@ def test_ray_gives_the_same_bytes(corpus, reference, tmp_path):
     finally:
         ray.shutdown()
     assert files_of(tmp_path / "out") == reference
+
+
+# The two runs of test_local_processes_give_the_same_bytes, in a fresh process whose OpenBLAS libraries load
+# another kernel (they read OPENBLAS_CORETYPE when they load). CI runs on Intel (SkylakeX) or AMD (Haswell)
+# machines: the guarantee must hold on each, not only on the one a test suite happens to get.
+OTHER_KERNEL_RUN = """
+import json, sys
+from dataclasses import replace
+from pathlib import Path
+from threadpoolctl import threadpool_info
+from twinpages import PipelineConfig, RunnerConfig, mine
+from twinpages.stages.extract import ExtractConfig
+
+if __name__ == "__main__":
+    corpus, out = Path(sys.argv[1]), Path(sys.argv[2])
+    c = PipelineConfig(extract=ExtractConfig(repeated_min_docs=3))
+    c = replace(c, read=replace(c.read, shard_bytes=20_000))
+    mine([corpus], out / "inline", c, checkpoint_every=10)
+    mine([corpus], out / "two", c, checkpoint_every=10, runner=RunnerConfig(workers=2))
+    print(json.dumps(sorted({i.get("architecture") for i in threadpool_info() if i["internal_api"] == "openblas"})))
+"""
+
+
+@pytest.mark.parametrize("kernel", ["Haswell", "Sandybridge"])
+def test_the_same_bytes_under_other_blas_kernels(corpus, kernel, tmp_path):
+    """Haswell is what every AVX2 processor (AMD's included) runs; its float32 products differ between one
+    and two threads. In-process (two encoder threads) and two worker processes (one each) must agree."""
+    script = tmp_path / "run.py"
+    script.write_text(OTHER_KERNEL_RUN, encoding="utf-8")
+    env = dict(os.environ, OPENBLAS_CORETYPE=kernel)
+    done = subprocess.run([sys.executable, str(script), str(corpus), str(tmp_path)], env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [kernel]  # both OpenBLAS libraries took it
+    inline, two = files_of(tmp_path / "inline"), files_of(tmp_path / "two")
+    assert sorted(inline) == sorted(two)
+    assert [name for name in inline if inline[name] != two[name]] == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .base import loaded_pipelines, pipeline_for, save_stats
+from .base import load_stats, loaded_pipelines, pipeline_for, save_stats
 from .docshards import VectorsWriter, read_documents, read_table
 
 
@@ -19,6 +19,7 @@ class Embed:
     config: object  # PipelineConfig (its embed.threads: this worker's share of the threads)
     root: str
     needed: tuple[tuple[str | None, tuple[str, ...]], ...]  # language -> encoders, as encoders_for gives
+    cache_until: int | None = None  # the embedding cache as the run found it (stages/embedcache.py)
 
     def stats_path(self, name: str) -> Path:
         return Path(self.root) / "stats" / "embed" / f"{name}.json"
@@ -35,6 +36,8 @@ class Embed:
         # recent sentences starts empty for every shard: which worker ran which shard before must not
         # change the bytes.
         embedder.forget()
+        if embedder.cache is not None:
+            embedder.cache.until = self.cache_until
         before = embedder.sentences_embedded
         writers = {}
         for encoder in sorted({e for lang in set(langs) for e in needed.get(lang, ())}):
@@ -60,6 +63,22 @@ def _sentence_counts(path: Path) -> tuple[list[str | None], list[int]]:
 
     table = read_table(path, ["lang", "sentences"])
     return table.column("lang").to_pylist(), pc.list_value_length(table.column("sentences")).to_pylist()
+
+
+def cache_watermark(config, path: Path) -> int | None:
+    """The embedding cache's watermark when the run first embedded (kept in ``path``, so a resumed run reads
+    the cache as the first attempt did); None without a cache."""
+    from ..io import write_json
+    from ..stages.embedcache import EmbeddingCache
+
+    if not config.embed.cache:
+        return None
+    found = load_stats(path)
+    if found is not None and found.get("cache") == str(config.embed.cache):
+        return found["until"]
+    until = EmbeddingCache(config.embed.cache).watermark()
+    write_json(path, {"cache": str(config.embed.cache), "until": until})
+    return until
 
 
 def release_embedders() -> None:

@@ -15,6 +15,7 @@ from itertools import combinations
 
 import numpy as np
 
+from ..backends.blas import row_dots
 from ..backends.encoders import Encoder, choose_encoder, get_encoder
 from ..data import Document
 from ..settings import setting
@@ -153,5 +154,5 @@ def document_vector(doc: Document, encoder: str) -> np.ndarray:
     if vectors is None or not len(vectors):
         raise ValueError(f"document {doc.id} has no {encoder} sentence embeddings")
     v = vectors.mean(axis=0)
-    norm = np.linalg.norm(v)
+    norm = np.sqrt(row_dots(v, v))  # not BLAS's dot: the same bits on every processor
     return v / norm if norm > 0 else v

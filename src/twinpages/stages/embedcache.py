@@ -1,7 +1,12 @@
 """A disk cache of sentence embeddings, keyed by a content hash of (encoder, the document's sentences),
 so a second run over the same corpus re-embeds nothing. SQLite (standard library) holds the vectors:
 one table, one row per document, written in one transaction per batch, so a run killed at any moment
-leaves a consistent cache."""
+leaves a consistent cache.
+
+A vector's last bits depend on the batch it was encoded in (backends/blas.py). So that a run's bytes do
+not depend on which worker wrote an entry first, a run reads only the entries that were there when it
+began (``until``: the cache's ``watermark`` then, kept in the run folder for a resumed run), and an
+entry, once written, is never replaced."""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ class EmbeddingCache:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = None
         self.hits = self.misses = 0
+        self.until: int | None = None  # read only rows up to this rowid (None: all)
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -35,12 +41,18 @@ class EmbeddingCache:
             self._db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, dim INTEGER, data BLOB)")
         return self._db
 
+    def watermark(self) -> int:
+        """The newest entry's row number: a run that reads ``until`` it sees the cache as it is now."""
+        return int(self.db.execute("SELECT COALESCE(MAX(rowid), 0) FROM vectors").fetchone()[0])
+
     def get_many(self, keys: list[str]) -> dict[str, np.ndarray]:
         found = {}
+        limit = self.until if self.until is not None else -1
         for k in range(0, len(keys), 500):
             chunk = keys[k:k + 500]
             marks = ",".join("?" * len(chunk))
-            for key, dim, data in self.db.execute(f"SELECT key, dim, data FROM vectors WHERE key IN ({marks})", chunk):
+            for key, dim, data in self.db.execute(f"SELECT key, dim, data FROM vectors WHERE key IN ({marks}) "
+                                                  "AND (? < 0 OR rowid <= ?)", [*chunk, limit, limit]):
                 found[key] = np.frombuffer(data, dtype=np.float32).reshape(-1, dim)
         self.hits += len(found)
         self.misses += len(set(keys)) - len(found)
@@ -49,7 +61,7 @@ class EmbeddingCache:
     def put_many(self, items: dict[str, np.ndarray]) -> None:
         rows = [(k, v.shape[1], np.ascontiguousarray(v, np.float32).tobytes()) for k, v in items.items()]
         with self.db:  # one transaction
-            self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+            self.db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)", rows)
 
     def __getstate__(self):
-        return {"path": self.path, "_db": None, "hits": 0, "misses": 0}
+        return {"path": self.path, "_db": None, "hits": 0, "misses": 0, "until": self.until}

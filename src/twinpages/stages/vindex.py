@@ -12,6 +12,13 @@ vectors) among the documents of another language. Two kinds of index answer it:
   float16 precision): the ratio margin's neighbourhood means are computed from true similarities, and
   an approximate index only risks missing a neighbour, not misjudging one.
 
+The similarities a search returns are stored (they make the margins): each is recomputed from the two
+vectors by ``row_dots`` (backends/blas.py), so it does not depend on the batch its query was searched in,
+on faiss's threads or on the BLAS kernel. faiss only chooses the neighbours, from ``SPARE`` more than
+asked, so that its own rounding cannot push a true neighbour out at the k-th place. What is stored of an
+approximate index (cells, codebooks, codes) is computed on one thread, whose result depends on the
+vectors alone; searching uses the threads the caller gives faiss.
+
 One index is a list of shards, each one ``VectorIndex`` file set holding at most ``shard_docs``
 documents, all made from one trained quantizer (``train``). A search loads one shard at a time and
 merges the shards' answers (``Neighbours.merge``: best similarity first, then lower document number),
@@ -28,9 +35,15 @@ from pathlib import Path
 
 import numpy as np
 
+from ..backends.blas import one_thread, row_dots
+
 # Queries searched at once in an approximate shard: the shortlist's vectors are gathered for them
 # (batch x shortlist x d floats, 64 MB at 1024 x 32 x 512), and faiss's lookup tables are per query.
 RERANK_BATCH = 1024
+# Neighbours asked of faiss beyond k, re-ranked by their exact similarity: faiss's float32 sums can order
+# two documents within 1e-7 of each other either way, and only a tie this close at the k-th place could
+# change which document is kept.
+SPARE = 4
 # Training points per IVF cell (faiss warns below 39) and the cap on the training sample.
 TRAIN_PER_LIST = 64
 TRAIN_MAX = 262_144
@@ -109,7 +122,8 @@ def train(sample: np.ndarray, lists: int, seed: int = 0) -> bytes:
     ivf = faiss.extract_index_ivf(index)
     ivf.cp.seed = seed  # k-means initialisation: the same sample gives the same cells
     ivf.cp.niter = 10  # faiss's default 25 costs 2.5x for cells that barely move after 10
-    index.train(np.ascontiguousarray(sample, dtype=np.float32))
+    with one_thread():  # the cells are stored: their bits must not depend on the threads
+        index.train(np.ascontiguousarray(sample, dtype=np.float32))
     return faiss.serialize_index(index).tobytes()
 
 
@@ -140,7 +154,8 @@ class VectorIndex:
             return cls(np.asarray(ids, np.int64), vectors)
         faiss = _faiss()
         ivf = faiss.deserialize_index(np.frombuffer(trained, np.uint8))
-        ivf.add(vectors)  # positions 0..n-1 in the shard; mapped to ids after the search
+        with one_thread():  # the codes are stored
+            ivf.add(vectors)  # positions 0..n-1 in the shard; mapped to ids after the search
         return cls(np.asarray(ids, np.int64), vectors.astype(np.float16), ivf)
 
     @property
@@ -195,8 +210,9 @@ class VectorIndex:
         if not len(self) or not n:
             return Neighbours.empty(n, k)
         if self.ivf is None:
-            sims, rows = _faiss().knn(queries, self.vectors, min(k, len(self)), metric=_faiss().METRIC_INNER_PRODUCT)
-            return self._neighbours(rows, sims, k)
+            _, rows = _faiss().knn(queries, self.vectors, min(k + SPARE, len(self)),
+                                   metric=_faiss().METRIC_INNER_PRODUCT)
+            return self._neighbours(rows, self.similarities(queries, rows), k)
         cells, cell_sims = assigned if assigned is not None else self.assign(queries, probes)
         depth = min(shortlist, len(self))
         _faiss().extract_index_ivf(self.ivf).nprobe = cells.shape[1]
@@ -205,9 +221,18 @@ class VectorIndex:
         for start in range(0, n, RERANK_BATCH):  # the shortlist, then its true similarities
             end = start + RERANK_BATCH
             _, r = self.ivf.search_preassigned(queries[start:end], depth, cells[start:end], cell_sims[start:end])
-            s = np.einsum("qd,qkd->qk", queries[start:end], self.vectors[np.maximum(r, 0)].astype(np.float32))
-            rows[start:end], sims[start:end] = r, np.where(r >= 0, s, -np.inf)
+            rows[start:end], sims[start:end] = r, self.similarities(queries[start:end], r)
         return self._neighbours(rows, sims, k)
+
+    def similarities(self, queries: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """The exact cosine of each query with each of its rows of this shard (-inf where a row is -1)."""
+        out = np.full(rows.shape, -np.inf, np.float32)
+        for start in range(0, len(rows), RERANK_BATCH):  # at most batch x k vectors gathered at once
+            r = rows[start:start + RERANK_BATCH]
+            q = np.broadcast_to(queries[start:start + RERANK_BATCH, None, :], r.shape + queries.shape[1:])
+            s = row_dots(q, self.vectors[np.maximum(r, 0)].astype(np.float32))
+            out[start:start + RERANK_BATCH] = np.where(r >= 0, s, -np.inf)
+        return out
 
     def _neighbours(self, rows: np.ndarray, sims: np.ndarray, k: int) -> Neighbours:
         ids = np.where(rows >= 0, self.ids[np.maximum(rows, 0)], -1)
