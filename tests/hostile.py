@@ -83,6 +83,17 @@ def make_corpus(folder: Path) -> list[Case]:
         Case("latin1_line.txt", 1, kept=1, repaired=("decode_repaired",), must_contain="Übermaß",
              must_not_contain="Ã"))
 
+    # issue 26 M: a line of good UTF-8 (umlauts) with one stray byte: only that byte is decoded otherwise,
+    # in a file of several lines and in a file of that one line
+    stray = ("Das Welternährungsprogramm der Vereinten Nationen wurde".encode() + b"\xff"
+             + " 1961 gegründet und hilft Menschen in über 120 Ländern.".encode())
+    add("utf8_line_stray.txt", (german(3) + "\n").encode() + stray + b"\n",
+        Case("utf8_line_stray.txt", 26, kept=1, repaired=("decode_repaired",), must_contain="Welternährungsprogramm",
+             must_not_contain="Ã"))
+    add("utf8_only_line_stray.txt", stray + b" " + german(4).encode(),
+        Case("utf8_only_line_stray.txt", 26, kept=1, repaired=("decode_repaired",),
+             must_contain="Welternährungsprogramm", must_not_contain="Ã"))
+
     # 3. the same id in two JSONL files, with different texts and sentence counts
     add("ids_a.jsonl", _jsonl([{"id": "same", "lang": "de", "text": german(13)}]),
         Case("ids_a.jsonl", 3, kept=1))

@@ -254,3 +254,28 @@ def test_every_input_document_is_kept_or_reported(tmp_path_factory, files):
     result = mine([folder], tmp_path_factory.mktemp("run") / "out", until="read")
     dropped = [e for e in result.errors if e.severity == "error"]
     assert sum(n for _, _, n in files) == result.stats["documents_kept"] + len(dropped)
+
+
+# --- decoding: good UTF-8 survives stray bytes (issue 26 M) -----------------------------------------------
+
+# bytes that can never begin or continue a UTF-8 sequence where they stand between two whole characters
+_STRAY = [*range(0x80, 0xC0), 0xC0, 0xC1, *range(0xF5, 0x100)]
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(segments=st.lists(st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp"),
+                                               blacklist_characters="\ufeff\x85"), min_size=1, max_size=40)
+                         .filter(lambda t: not t.isascii()), min_size=2, max_size=6),
+       strays=st.lists(st.sampled_from(_STRAY), min_size=5, max_size=5))
+def test_stray_bytes_are_decoded_alone(segments, strays):
+    """A line of good UTF-8 with stray bytes between its characters: every character comes through as it
+    was, and each stray byte becomes one character (its Windows-1252 reading), with a repair note."""
+    from twinpages.stages.readers.base import decode
+
+    data, expected = segments[0].encode(), segments[0]
+    for seg, byte in zip(segments[1:], strays, strict=False):
+        data += bytes([byte]) + seg.encode()
+        expected += bytes([byte]).decode("cp1252", "replace") + seg
+    text, note = decode(data)
+    assert text == expected
+    assert note and "stray bytes" in note

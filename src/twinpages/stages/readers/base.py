@@ -255,6 +255,24 @@ def decode(data: bytes, declared: str | None = None, strict_utf8: bool = False) 
     return _decode_mixed(data)
 
 
+# A well-formed UTF-8 sequence of two to four bytes (RFC 3629): how many a line holds tells a UTF-8 line with
+# a stray byte (many, and a few bytes that fit nowhere) from a line in a legacy encoding (none, or the odd
+# accidental one).
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+                             rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}"
+                             rb"|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+
+
+def _stray_bytes(error: UnicodeDecodeError) -> tuple[str, int]:
+    """A codec error handler: the bytes that are not UTF-8, read as Windows-1252 (where stray bytes
+    mostly come from: a Latin-1 or Windows editor), U+FFFD for the five it leaves undefined."""
+    bad = error.object[error.start:error.end]
+    return bad.decode("cp1252", "replace"), error.end
+
+
+codecs.register_error("twinpages-stray-bytes", _stray_bytes)
+
+
 def _decode_mixed(data: bytes) -> tuple[str, str | None]:
     from resiliparse.parse.encoding import bytes_to_str, detect_encoding
 
@@ -268,17 +286,33 @@ def _decode_mixed(data: bytes) -> tuple[str, str | None]:
             good.append(k)
         except UnicodeDecodeError:
             bad.append(k)
-    if not good:  # a document in one legacy encoding: nothing to repair
-        return bytes_to_str(data, detect_encoding(data)), None
-    out = []
+    if not good and not any(_mostly_utf8(lines[k]) for k in bad):
+        return bytes_to_str(data, detect_encoding(data)), None  # one legacy encoding: nothing to repair
+    out, stray = [], 0
     for line in lines:
         try:
             out.append(line.decode("utf-8"))
         except UnicodeDecodeError:
-            out.append(bytes_to_str(line, detect_encoding(line)))
+            if _mostly_utf8(line):  # UTF-8 with a few stray bytes: only those are decoded otherwise
+                text = line.decode("utf-8", "twinpages-stray-bytes")
+                stray += 1
+            else:  # a line in a legacy encoding, pasted into UTF-8
+                text = bytes_to_str(line, detect_encoding(line))
+            out.append(text)
     where = ", ".join(str(k + 1) for k in bad[:5]) + (", ..." if len(bad) > 5 else "")
-    return "".join(out), (f"{len(bad)} of {len(lines)} lines were not UTF-8 (line {where}); "
-                          "they were decoded with a detected encoding, the other lines as UTF-8")
+    how = [f"{stray} held stray bytes, read as Windows-1252 (the rest of the line as UTF-8)"] if stray else []
+    how += [f"{len(bad) - stray} were decoded with a detected encoding"] if len(bad) > stray else []
+    return "".join(out), (f"{len(bad)} of {len(lines)} lines were not UTF-8 (line {where}): {'; '.join(how)}; "
+                          "the other lines as UTF-8")
+
+
+def _mostly_utf8(line: bytes) -> bool:
+    """Whether a line that is not valid UTF-8 is UTF-8 with stray bytes: it holds at least as many
+    well-formed multi-byte sequences as bytes that belong to none."""
+    sequences = _UTF8_MULTIBYTE.findall(line)
+    non_ascii = sum(b >= 0x80 for b in line)
+    covered = sum(len(s) for s in sequences)
+    return bool(sequences) and len(sequences) >= non_ascii - covered
 
 
 def replace_surrogates(text: str) -> tuple[str, int]:
