@@ -61,6 +61,15 @@ def _jsonl(records: list[dict]) -> bytes:
     return "".join(json.dumps(r) + "\n" for r in records).encode("ascii")
 
 
+def warc_record(kind: str, block: bytes, content_type: str | None = None, url: str | None = None) -> bytes:
+    """One WARC/1.0 record of this type (warcinfo, resource, response...) around ``block``."""
+    head = ["WARC/1.0", f"WARC-Type: {kind}", f"WARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-{len(block):012d}>",
+            "WARC-Date: 2026-01-01T00:00:00Z", f"Content-Length: {len(block)}"]
+    head += [f"Content-Type: {content_type}"] if content_type else []
+    head += [f"WARC-Target-URI: {url}"] if url else []
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + block + b"\r\n\r\n"
+
+
 def make_corpus(folder: Path) -> list[Case]:
     """Write the corpus under ``folder`` (a directory: the run's one input) and return its cases."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -150,6 +159,22 @@ def make_corpus(folder: Path) -> list[Case]:
     add("lang_upper.jsonl", _jsonl([{"id": "upper", "lang": "DE", "text": german(23)},
                                     {"id": "region", "lang": "en-GB", "text": english(24)}]),
         Case("lang_upper.jsonl", 17, kept=2))
+
+    # issue 26 N: inputs that hold no page are each one record, never silence; a page kept in a WARC
+    # resource record; a gzip with trailing garbage keeps its document, as gzip -d does
+    add("empty.warc", b"", Case("empty.warc", 26, dropped=("empty",)))
+    add("empty.warc.gz", gzip.compress(b""), Case("empty.warc.gz", 26, dropped=("empty",)))
+    add("empty.jsonl", b"", Case("empty.jsonl", 26, dropped=("empty",)))
+    add("blank.jsonl", b"\n  \n", Case("blank.jsonl", 26, dropped=("empty",)))
+    add("warcinfo_only.warc.gz", gzip.compress(warc_record("warcinfo", b"software: a crawler\r\n")),
+        Case("warcinfo_only.warc.gz", 26, dropped=("no_documents",)))
+    add("not_a.warc", b"This file is called .warc but holds plain text.\n",
+        Case("not_a.warc", 26, dropped=("not_warc",)))
+    page = f"<html><body><article><p>{english(27)}</p></article></body></html>".encode()
+    add("resource.warc", warc_record("resource", page, "text/html", "file:///site/page.html"),
+        Case("resource.warc", 26, kept=1, must_contain="climate protection"))
+    add("trailing.txt.gz", gzip.compress((german(28) + "\n").encode()) + b"garbage after the gzip data",
+        Case("trailing.txt.gz", 26, kept=1, repaired=("trailing_garbage",), must_contain="Maßnahmen"))
 
     # and two ordinary failures, for the count: an empty file and a gzip cut short
     add("empty.txt", b"", Case("empty.txt", None, dropped=("empty",)))

@@ -5,6 +5,7 @@ run into the same folder and a runaway document each end in a clear message or r
 from __future__ import annotations
 
 import errno
+import gzip
 import json
 import os
 import shutil
@@ -216,8 +217,13 @@ def input_files(draw) -> list[tuple[str, bytes, int]]:
     or HTML file, one per non-blank JSONL line (valid record or not)."""
     files = []
     for k in range(draw(st.integers(1, 6))):
-        kind = draw(st.sampled_from(["txt", "html", "jsonl", "bytes"]))
-        if kind == "txt":
+        kind = draw(st.sampled_from(["txt", "html", "jsonl", "bytes", "nothing"]))
+        if kind == "nothing":  # a file that holds no document is one record all the same (issue 26 N)
+            name, data = draw(st.sampled_from([("f{}.warc", b""), ("f{}.jsonl", b""), ("f{}.html", b""),
+                                               ("f{}.warc.gz", gzip.compress(b"")),
+                                               ("f{}.jsonl.gz", gzip.compress(b"\n"))]))
+            files.append((name.format(k), data, 1))
+        elif kind == "txt":
             files.append((f"f{k}.txt", draw(_text(k)).encode("utf-8", "surrogatepass"), 1))
         elif kind == "html":
             page = f"<html><body><p>{draw(_text(k))}</p></body></html>"

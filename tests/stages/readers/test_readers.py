@@ -231,3 +231,68 @@ def test_file_names_that_are_not_utf8_keep_their_bytes_visibly(tmp_path: Path):
     (doc,) = read([tmp_path])
     assert doc.id == "caf\\xe9.txt" and doc.source.endswith("caf\\xe9.txt")
     doc.id.encode("utf-8")  # writable anywhere
+
+
+def test_gzip_is_read_as_gzip_d_reads_it():
+    """Every member in turn; bytes after the last member ignored and counted (gzip -d: "trailing garbage
+    ignored"); a member cut short or damaged is an error; output comes a buffer at a time."""
+    import io
+    import zlib
+
+    from twinpages.stages.readers.base import Gunzip
+
+    def gunzip(data: bytes, chunk: int = 7) -> tuple[bytes, int]:
+        g = Gunzip(io.BytesIO(data), chunk=chunk)
+        out = io.BufferedReader(g, 5).read()
+        return out, g.trailing
+
+    one, two = gzip.compress(b"first member\n"), gzip.compress(b"second member\n")
+    assert gunzip(one + two) == (b"first member\nsecond member\n", 0)
+    assert gunzip(one + b"garbage") == (b"first member\n", 7)
+    assert gunzip(one + b"\x00" * 3) == (b"first member\n", 3)
+    assert gunzip(one + b"\x1f") == (b"first member\n", 1)
+    assert gunzip(gzip.compress(b"")) == (b"", 0)
+    with pytest.raises(EOFError):
+        gunzip(one[:-4])
+    with pytest.raises(EOFError):
+        gunzip(one + two[:10])
+    with pytest.raises(zlib.error):
+        gunzip(one[:12] + b"\xff" * 20 + one[12:])
+    bomb = gzip.compress(b"\x00" * 5_000_000)
+    g = Gunzip(io.BytesIO(bomb))
+    buf = bytearray(1000)
+    assert g.readinto(buf) <= 1000  # one buffer at a time, never the whole expansion
+
+
+def test_inputs_that_hold_no_page_are_one_record_each(tmp_path: Path):
+    """Issue 26 N: an empty WARC, gzip or JSONL, a WARC of only warcinfo, a .warc that is not one."""
+    info = b"WARC/1.0\r\nWARC-Type: warcinfo\r\nWARC-Record-ID: <urn:uuid:1>\r\nContent-Length: 4\r\n\r\nabcd\r\n\r\n"
+    files = {"a.warc": b"", "b.warc.gz": gzip.compress(b""), "c.jsonl": b"", "d.jsonl": b"\n \n",
+             "e.warc.gz": gzip.compress(info), "f.warc": b"plain text, not a WARC\n", "g.json": b""}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    found = {d.doc_id: d.error for d in read([tmp_path / n for n in files])}
+    assert found == {"a.warc": "empty", "b.warc.gz": "empty", "c.jsonl": "empty", "d.jsonl": "empty",
+                     "e.warc.gz": "no_documents", "f.warc": "not_warc", "g.json": "empty"}
+
+
+def test_a_warc_resource_record_is_a_page(tmp_path: Path):
+    page = PAGE.format(cs="utf-8", body="An archived page without its HTTP exchange.").encode()
+    head = (f"WARC/1.0\r\nWARC-Type: resource\r\nWARC-Target-URI: file:///site/a.html\r\n"
+            f"WARC-Record-ID: <urn:uuid:2>\r\nContent-Type: text/html\r\nContent-Length: {len(page)}\r\n\r\n")
+    text = b"A line dump.\nArchived as a resource record.\n"
+    head2 = (f"WARC/1.0\r\nWARC-Type: resource\r\nWARC-Target-URI: file:///site/b.txt\r\n"
+             f"WARC-Record-ID: <urn:uuid:3>\r\nContent-Type: text/plain\r\nContent-Length: {len(text)}\r\n\r\n")
+    (tmp_path / "r.warc").write_bytes(head.encode() + page + b"\r\n\r\n" + head2.encode() + text + b"\r\n\r\n")
+    docs = list(read([tmp_path / "r.warc"]))
+    assert [type(d).__name__ for d in docs] == ["Document", "Document"]
+    assert docs[0].url == "file:///site/a.html" and "archived page" in docs[0].html
+    assert docs[1].url == "file:///site/b.txt" and docs[1].raw.startswith("A line dump.")
+
+
+def test_trailing_garbage_after_gzip_keeps_the_document_with_a_warning(tmp_path: Path):
+    (tmp_path / "a.txt.gz").write_bytes(gzip.compress("Ein Text, der gelesen wird.\n".encode()) + b"junk")
+    (tmp_path / "b.jsonl.gz").write_bytes(gzip.compress(b'{"id": "x", "text": "Hello there."}\n') + b"junk")
+    docs = list(read([tmp_path / "a.txt.gz", tmp_path / "b.jsonl.gz"]))
+    assert docs[0].raw.startswith("Ein Text") and [k for k, _ in docs[0].warnings] == ["trailing_garbage"]
+    assert docs[1].id == "x" and docs[2].error == "trailing_garbage" and docs[2].severity == "warning"

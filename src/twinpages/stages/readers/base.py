@@ -9,7 +9,7 @@ Anything that cannot be read becomes a DocError naming the document, and the run
 from __future__ import annotations
 
 import codecs
-import gzip
+import io
 import os
 import re
 import zlib
@@ -179,28 +179,103 @@ def spool_streams(inputs: Iterable[str | Path], folder: Path) -> list[str | Path
     return out
 
 
-def read_bytes(path: Path, config: ReadConfig) -> bytes:
-    """The file's bytes, decompressed when gzipped; raises ReadError for too large or truncated files."""
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class Gunzip(io.RawIOBase):
+    """The bytes of a gzip file as `gzip -d` gives them: every member in turn, and bytes after the last
+    member that are not another member (trailing garbage, padding) ignored, counted in ``trailing``, not
+    an error. A member cut short or damaged raises EOFError or zlib.error as Python's gzip does."""
+
+    def __init__(self, raw, chunk: int = 1 << 16):
+        self.raw, self.chunk = raw, chunk
+        self._inflate = zlib.decompressobj(wbits=31)  # 31: a gzip header and trailer
+        self._pending = b""  # compressed bytes read and not yet given to the decompressor
+        self._started = False  # the current member has begun (some of it was given)
+        self._done = False
+        self.trailing = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._done:
+            if self._inflate.eof:
+                rest = self._inflate.unused_data + self._pending
+                self._pending = b""
+                if len(rest) < 2:
+                    rest += self.raw.read(self.chunk)
+                if not rest:
+                    self._done = True
+                    break
+                if not rest.startswith(GZIP_MAGIC):  # not another member: trailing garbage
+                    self.trailing = len(rest) + _drain(self.raw, self.chunk)
+                    self._done = True
+                    break
+                self._inflate, self._pending, self._started = zlib.decompressobj(wbits=31), rest, False
+            data = self._pending or self.raw.read(self.chunk)
+            self._pending = b""
+            if not data:
+                if self._started or self._inflate.unconsumed_tail:
+                    raise EOFError("compressed file ended before the end-of-stream marker was reached")
+                self._done = True  # an empty file
+                break
+            self._started = True
+            out = self._inflate.decompress(data, len(buffer))  # bounded: a bomb expands a buffer at a time
+            self._pending = self._inflate.unconsumed_tail
+            if out:
+                buffer[:len(out)] = out
+                return len(out)
+        return 0
+
+
+def _drain(f, chunk: int) -> int:
+    n = 0
+    while data := f.read(chunk):
+        n += len(data)
+    return n
+
+
+def open_input(path: Path):
+    """A binary file object of the input's bytes, decompressed (Gunzip) when it is gzipped; the caller
+    closes it. ``.gunzip`` on the result is the Gunzip (for its ``trailing``), else None."""
+    raw = open(path, "rb")  # noqa: SIM115 (returned open)
+    if raw.read(2) != GZIP_MAGIC:
+        raw.seek(0)
+        raw.gunzip = None
+        return raw
+    raw.seek(0)
+    gunzip = Gunzip(raw)
+    f = io.BufferedReader(gunzip, 1 << 16)
+    f.gunzip = gunzip
+    return f
+
+
+def trailing_note(f) -> str | None:
+    """What a gzipped input's reader ignored after its data, in words (None: nothing)."""
+    g = getattr(f, "gunzip", None)
+    if g is None or not g.trailing:
+        return None
+    return f"{g.trailing:,} bytes after the end of the gzip data were ignored (as gzip -d ignores them)"
+
+
+def read_bytes(path: Path, config: ReadConfig, notes: list | None = None) -> bytes:
+    """The file's bytes, decompressed when gzipped; raises ReadError for too large or truncated files.
+    ``notes``: (kind, message) repairs made while reading (trailing garbage after gzip data) go there."""
     size = path.stat().st_size
     if size > config.max_bytes:
         raise ReadError("too_large", f"{size:,} bytes is over the limit of {config.max_bytes:,} (--max-bytes)")
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
+    with open_input(path) as f:
         try:
-            # bounded: a small compressed file must not expand past the limit either
-            with gzip.GzipFile(fileobj=_Bytes(data)) as f:
-                data = f.read(config.max_bytes + 1)
-        except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+            data = f.read(config.max_bytes + 1)  # bounded: a small compressed file must not expand past it
+        except (EOFError, zlib.error) as e:
             raise ReadError("truncated_gzip", f"gzip data is damaged or cut short ({e})") from None
-        if len(data) > config.max_bytes:
-            raise ReadError("too_large", f"decompresses to over {config.max_bytes:,} bytes (--max-bytes)")
+        note = trailing_note(f)
+    if len(data) > config.max_bytes:
+        raise ReadError("too_large", f"decompresses to over {config.max_bytes:,} bytes (--max-bytes)")
+    if note and notes is not None:
+        notes.append(("trailing_garbage", note))
     return data
-
-
-def _Bytes(data: bytes):
-    import io
-
-    return io.BytesIO(data)
 
 
 # Byte-order marks, longest first (UTF-32-LE's starts with UTF-16-LE's): a BOM decides the encoding

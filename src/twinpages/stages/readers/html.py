@@ -54,4 +54,7 @@ def html_document(doc_id: str, source: str, data: bytes, url: str | None = None,
 
 
 def read_file(path: Path, doc_id: str, config: ReadConfig) -> Iterator[Document | DocError]:
-    yield html_document(doc_id, shown(path), read_bytes(path, config))
+    notes: list = []
+    doc = html_document(doc_id, shown(path), read_bytes(path, config, notes))
+    doc.warnings += notes
+    yield doc

@@ -7,7 +7,6 @@ the damage."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import zlib
 from collections.abc import Callable, Iterator
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from ...data import DocError, Document
 from ..langid import language_tag
-from .base import ReadConfig, ReadError, decode, replace_surrogates, shown
+from .base import ReadConfig, ReadError, decode, open_input, replace_surrogates, shown, trailing_note
 from .html import html_document
 
 _CHUNK = 1 << 20
@@ -24,19 +23,18 @@ _CHUNK = 1 << 20
 def read_file(path: Path, doc_id: str, config: ReadConfig,
               keep: Callable[[int], bool] | None = None) -> Iterator[Document | DocError]:
     """The file's documents; with ``keep``, only lines whose 0-based number it accepts are parsed."""
-    with open(path, "rb") as raw:
-        gzipped = raw.read(2) == b"\x1f\x8b"
-    if _is_json_document(path, gzipped):
-        yield from _json_document(path, doc_id, config, gzipped, keep)
+    if _is_json_document(path):
+        yield from _json_document(path, doc_id, config, keep)
         return
-    k = 0
-    with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as f:
+    k = records = 0
+    with open_input(path) as f:
         try:
             while True:
                 line = f.readline(config.max_bytes + 1)
                 if not line:
                     break
                 k += 1
+                records += bool(line.strip())
                 if keep is not None and not keep(k - 1):
                     if len(line) > config.max_bytes and not line.endswith(b"\n"):
                         while (rest := f.readline(_CHUNK)) and not rest.endswith(b"\n"):
@@ -50,17 +48,26 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
                     continue
                 if line.strip():
                     yield _record(line, path, doc_id, k)
-        except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+        except (EOFError, zlib.error) as e:
             raise ReadError("truncated_gzip", f"gzip data is damaged or cut short after line {k} ({e})") from None
+        note = trailing_note(f)
+    if keep is None or keep(0):  # the file's own records: once, by the part that reads its first block
+        if note:
+            yield DocError(doc_id, shown(path), "read", "trailing_garbage", note, "warning")
+        if not records:
+            raise ReadError("empty", "no records (the file holds no line that is not blank)")
 
 
-def _is_json_document(path: Path, gzipped: bool) -> bool:
+def _is_json_document(path: Path) -> bool:
     """A ``.json`` file that is one JSON document (pretty-printed, an array), not JSON Lines."""
     name = path.name.lower().removesuffix(".gz")
     if not name.endswith(".json"):
         return False
-    with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as f:
-        first = f.readline(_CHUNK).strip()
+    try:
+        with open_input(path) as f:
+            first = f.readline(_CHUNK).strip()
+    except (EOFError, zlib.error):
+        return False  # damaged: read as JSON Lines, which reports it
     if not first.startswith(b"{"):
         return True
     try:
@@ -69,19 +76,21 @@ def _is_json_document(path: Path, gzipped: bool) -> bool:
         return True
 
 
-def _json_document(path: Path, doc_id: str, config: ReadConfig, gzipped: bool,
+def _json_document(path: Path, doc_id: str, config: ReadConfig,
                    keep: Callable[[int], bool] | None) -> Iterator[Document | DocError]:
     """An array of records is read as records (``FILE:N``, 1-based); any other JSON is one error for the
     file, not one per line (a stray gold.json or package.json in an input folder)."""
     if keep is not None and not keep(0):
         return  # the whole file is part 0's
     try:
-        with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as f:
+        with open_input(path) as f:
             data = f.read(config.max_bytes + 1)
-    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+    except (EOFError, zlib.error) as e:
         raise ReadError("truncated_gzip", f"gzip data is damaged or cut short ({e})") from None
     if len(data) > config.max_bytes:
         raise ReadError("too_large", f"a JSON document over {config.max_bytes:,} bytes (--max-bytes)")
+    if not data.strip():
+        raise ReadError("empty", "no records (the file is empty)")
     try:
         doc = json.loads(decode(data)[0])
     except ValueError as e:

@@ -10,7 +10,10 @@ from .base import ReadConfig, ReadError, decode, read_bytes, shown
 
 
 def read_file(path: Path, doc_id: str, config: ReadConfig) -> Iterator[Document | DocError]:
-    yield text_document(doc_id, shown(path), read_bytes(path, config))
+    notes: list = []
+    doc = text_document(doc_id, shown(path), read_bytes(path, config, notes))
+    doc.warnings += notes
+    yield doc
 
 
 def text_document(doc_id: str, source: str, data: bytes) -> Document:

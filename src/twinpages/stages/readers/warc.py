@@ -1,29 +1,35 @@
-"""WARC archives (plain or gzipped), read with FastWARC: each HTML response record is a document,
-with its target URI as URL. A record cut short (a truncated download) becomes a DocError, and the
-records before it are kept."""
+"""WARC archives (plain or gzipped), read with FastWARC: each HTML response record is a document, with
+its target URI as URL, and so is each HTML ``resource`` record (a page archived without its HTTP
+exchange: its block is the page); a text/plain resource is a line dump. A record cut short (a truncated
+download) becomes a DocError, and the records before it are kept. An archive that holds no page at all
+is one error record for the file: ``empty`` (no bytes), ``no_documents`` (WARC records, none of them a
+response or resource) or ``not_warc`` (no WARC at all)."""
 
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ...data import DocError, Document
-from .base import ReadConfig, ReadError, shown
+from .base import ReadConfig, ReadError, open_input, shown
 from .html import html_document
+from .text import text_document
 
 _CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)
 
 
 def read_file(path: Path, doc_id: str, config: ReadConfig,
               keep: Callable[[int], bool] | None = None) -> Iterator[Document | DocError]:
-    """The archive's documents; with ``keep``, only response records whose 0-based number it accepts."""
+    """The archive's documents; with ``keep``, only page records whose 0-based number it accepts."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
     n_records = 0
     with open(path, "rb") as f:
         try:
-            for record in ArchiveIterator(f, record_types=WarcRecordType.response, parse_http=False):
+            pages = WarcRecordType.response | WarcRecordType.resource
+            for record in ArchiveIterator(f, record_types=pages, parse_http=False):
                 n_records += 1
                 if keep is not None and not keep(n_records - 1):
                     continue
@@ -34,9 +40,18 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
                 except ReadError as e:
                     yield DocError(rec_id, f"{shown(path)} {url}", "read", e.kind, str(e))
         except (OSError, ValueError, RuntimeError) as e:  # FastWARC's stream errors
+            if n_records == 0 and _head(path)[:5] != b"WARC/":
+                raise ReadError("not_warc", f"no WARC records found: the file does not begin with a WARC "
+                                            f"record ({e})") from None
             raise ReadError("truncated_warc", f"archive damaged after {n_records} records ({e})") from None
-    if path.stat().st_size and n_records == 0 and not _looks_like_warc(path) and (keep is None or keep(0)):
-        raise ReadError("not_warc", "no WARC records found")
+    if n_records == 0 and (keep is None or keep(0)):
+        head = _head(path)
+        if not head:
+            raise ReadError("empty", "no bytes" + (" in the gzip data" if path.stat().st_size else ""))
+        if head[:5] != b"WARC/":
+            raise ReadError("not_warc", "no WARC records found: the file does not begin with a WARC record")
+        raise ReadError("no_documents", "no response or resource record in the archive (only other WARC "
+                                        "records, such as warcinfo or request): no page to read")
 
 
 def _record_document(record, rec_id: str, source: str, url: str | None, config: ReadConfig) -> Document:
@@ -45,21 +60,32 @@ def _record_document(record, rec_id: str, source: str, url: str | None, config: 
         raise ReadError("too_large", f"record over {config.max_bytes:,} bytes (--max-bytes)")
     if len(block) < record.content_length:
         raise ReadError("truncated_warc", f"record has {len(block):,} of {record.content_length:,} bytes")
-    head, sep, body = block.partition(b"\r\n\r\n")
-    if not sep:
-        raise ReadError("malformed_warc", "no HTTP header in the response record")
-    content_type = ""
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-type":
-            content_type = value.strip().decode("latin-1")
-    if content_type and "html" not in content_type.lower():
-        raise ReadError("not_html", f"content type {content_type!r}")
+    if record.headers.get("WARC-Type") == "resource":  # the block is the content itself, typed by the record
+        content_type, body = record.headers.get("Content-Type") or "", block
+    else:
+        head, sep, body = block.partition(b"\r\n\r\n")
+        if not sep:
+            raise ReadError("malformed_warc", "no HTTP header in the response record")
+        content_type = ""
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-type":
+                content_type = value.strip().decode("latin-1")
     m = _CHARSET.search(content_type)
+    kind = content_type.split(";")[0].strip().lower()
+    if kind == "text/plain" and record.headers.get("WARC-Type") == "resource":
+        doc = text_document(rec_id, source, body)
+        doc.url = url
+        return doc
+    if content_type and "html" not in kind:
+        raise ReadError("not_html", f"content type {content_type!r}")
     return html_document(rec_id, source, body, url=url, charset=m.group(1) if m else None)
 
 
-def _looks_like_warc(path: Path) -> bool:
-    with open(path, "rb") as f:
-        head = f.read(8)
-    return head.startswith(b"WARC/") or head.startswith(b"\x1f\x8b")
+def _head(path: Path) -> bytes:
+    """The archive's first bytes, decompressed (b"" for an empty file or empty gzip data)."""
+    try:
+        with open_input(path) as f:
+            return f.read(8)
+    except (EOFError, zlib.error):
+        return b"?"  # damaged gzip data: not empty, and not known to be a WARC
