@@ -111,3 +111,56 @@ def test_an_unknown_setting_in_run_json_is_refused(tmp_path):
     (tmp_path / "run.json").write_text(json.dumps({"config": {"docalign": {"min_scor": 0.4}}}), encoding="utf-8")
     with pytest.raises(ValueError, match="min_scor"):
         load_config(tmp_path / "run.json")
+
+
+TAMPERED = [  # (where, value, what the message must say): issue 26 K
+    (("docalign", "min_score"), "high", "docalign.min_score must be a number"),
+    (("docalign",), None, "docalign: expected an object of settings, not null"),
+    (("candidates", "k"), 0, "candidates.k must be at least 1, not 0"),
+    (("docalign", "sentalign", "max_bead"), -1, "docalign.sentalign.max_bead must be at least 1"),
+    (("docalign", "sentalign", "gap_open"), float("nan"), "gap_open must be a finite number"),
+    (("docalign", "min_score"), 7, "docalign.min_score must be from 0.0 to 1.0, not 7"),
+    (("candidates", "langs"), [["en", "fr", "de"]], "candidates.langs must be a list of [string, string]"),
+    (("candidates", "langs"), [["en", "en"]], "names one language twice"),
+    (("candidates", "same_site"), "yes", "candidates.same_site must be true or false"),
+    (("read", "input_format"), "pdf", "read.input_format must be one of txt, html, warc, jsonl"),
+    (("embed", "threads"), 2.5, "embed.threads must be a whole number"),
+]
+
+
+@pytest.mark.parametrize("where,value,message", TAMPERED, ids=[".".join(t[0]) for t in TAMPERED])
+def test_a_tampered_run_json_is_refused_as_the_flags_are(tmp_path, where, value, message):
+    """Checked on loading, before any work: the message names the file and the setting."""
+    data = {"config": to_dict(PipelineConfig())}
+    node = data["config"]
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = value
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError) as found:
+        load_config(path)
+    assert str(found.value).startswith(f"{path}: ") and message in str(found.value)
+
+
+def test_a_run_json_that_is_no_object_or_no_json_is_named(tmp_path):
+    from twinpages.cli import main
+
+    bad = {"list.json": "[1, 2]", "cut.json": json.dumps({"config": to_dict(PipelineConfig())})[:200],
+           "bytes.json": b"\xff\xfe{"}
+    for name, text in bad.items():
+        (tmp_path / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+        with pytest.raises(ValueError, match=rf"^{tmp_path / name}: "):
+            load_config(tmp_path / name)
+    # the CLI: exit 2 with the file's name, and no run folder made
+    code = main(["mine", str(tmp_path / "cut.json"), "-o", str(tmp_path / "out"),
+                 "--config", str(tmp_path / "cut.json")])
+    assert code == 2 and not (tmp_path / "out").exists()
+
+
+def test_the_flags_form_of_a_setting_is_read_too(tmp_path):
+    data = {"config": to_dict(PipelineConfig())}
+    data["config"]["candidates"]["langs"] = "EN-de,en-fr"
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert load_config(path).candidates.langs == (("en", "de"), ("en", "fr"))

@@ -89,23 +89,34 @@ def _plain(value):
     return list(value) if isinstance(value, tuple) else value
 
 
-def from_dict(cls, data: dict):
-    """A config from ``to_dict``'s form (run.json's "config"); an unknown setting is an error, a missing
-    one takes its default (a run.json from before a setting existed describes a run with its default)."""
+def from_dict(cls, data: dict, where: str = ""):
+    """A config from ``to_dict``'s form (run.json's "config"), checked as the flags are checked: an unknown
+    setting, a value of the wrong type, a choice not offered or a number out of range is a ValueError
+    naming the setting (``where``: its section, dotted). A missing setting takes its default (a run.json
+    from before a setting existed describes a run with its default)."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where or 'the configuration'}: expected an object of settings, not "
+                         f"{_json_type(data)}")
     hints = typing.get_type_hints(cls)
     known = {f.name for f in fields(cls)}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise ValueError(f"unknown setting(s) {unknown} for {cls.__name__}")
+        raise ValueError(f"unknown setting(s) {', '.join(_dotted(where, u) for u in unknown)}")
     values = {}
     for f in fields(cls):
         if f.name not in data:
             continue
+        name = _dotted(where, f.name)
         kind = _dataclass_in(hints[f.name])
         value = data[f.name]
-        values[f.name] = from_dict(kind, value) if kind is not None else (
-            tuple(value) if isinstance(value, list) else value)
-    return cls(**values)
+        if kind is not None and (value is not None or not _optional(hints[f.name])):
+            values[f.name] = from_dict(kind, value, name)
+        else:
+            values[f.name] = _checked_value(value, hints[f.name], f, name)
+    try:
+        return cls(**values)
+    except ValueError as e:  # a range checked by the class itself
+        raise ValueError(f"{where + ': ' if where else ''}{e}") from None
 
 
 def _dataclass_in(hint):
@@ -117,10 +128,92 @@ def _dataclass_in(hint):
     return None
 
 
+def _dotted(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _optional(hint) -> bool:
+    return isinstance(hint, types.UnionType) and type(None) in typing.get_args(hint)
+
+
+def _json_type(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", int: "a number",
+            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def _checked_value(value, hint, f, name: str):
+    """``value`` as the field's type, or a ValueError that names the setting and says what it takes."""
+    meta = f.metadata
+    if _optional(hint):
+        if value is None:
+            return None
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    parse = meta.get("parse")
+    if isinstance(value, str) and parse is not None and hint is not str:  # the flag's own form ("en-fr,en-de")
+        try:
+            return parse(value)
+        except ValueError as e:
+            raise ValueError(f"{name}: {e}") from None
+    if typing.get_origin(hint) is tuple:
+        args = typing.get_args(hint)
+        if not isinstance(value, list | tuple):
+            raise ValueError(f"{name} must be a list, not {_json_type(value)}")
+        item = args[0]
+        out = []
+        for v in value:
+            if typing.get_origin(item) is tuple:  # a pair such as (en, de)
+                inner = typing.get_args(item)
+                if not isinstance(v, list | tuple) or len(v) != len(inner) or not all(isinstance(x, str) for x in v):
+                    raise ValueError(f"{name} must be a list of [{', '.join('string' for _ in inner)}] lists, "
+                                     f"not {v!r}")
+                out.append(tuple(v))
+            elif not isinstance(v, item):
+                raise ValueError(f"{name} must be a list of {item.__name__}s, not {v!r}")
+            else:
+                out.append(v)
+        if parse is not None:  # the same normalisation and checks as the flag's (a list becomes its text)
+            text = ",".join("-".join(x) if isinstance(x, tuple) else x for x in out)
+            try:
+                return parse(text) if out else ()
+            except ValueError as e:
+                raise ValueError(f"{name}: {e}") from None
+        return tuple(out)
+    expected = {bool: (bool,), int: (int,), float: (int, float), str: (str,)}.get(hint, (hint,))
+    if not isinstance(value, expected) or (hint is not bool and isinstance(value, bool)):
+        raise ValueError(f"{name} must be {_type_words(hint)}, not {_json_type(value)} ({value!r})")
+    if hint is float:
+        value = float(value)
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(map(str, choices))}, not {value!r}")
+    problem = out_of_range(value, meta.get("low"), meta.get("high"))
+    if problem:
+        raise ValueError(f"{name} {problem}")
+    return value
+
+
+def _type_words(hint) -> str:
+    return {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}.get(
+        hint, getattr(hint, "__name__", str(hint)))
+
+
 def load_config(path: str | Path) -> PipelineConfig:
-    """The configuration recorded in a run's run.json (or a JSON file of that form)."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
-    return from_dict(PipelineConfig, data.get("config", data))
+    """The configuration recorded in a run's run.json (or a JSON file of that form), checked before any
+    work: a ValueError names the file and the setting."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a run.json object (with a \"config\" object), not {_json_type(data)}")
+    config = data.get("config", data)
+    try:
+        return from_dict(PipelineConfig, config)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
 
 
 # --- command-line flags, derived from the fields ---------------------------------------------------------

@@ -25,7 +25,12 @@ def comma_list(text: str) -> tuple[str, ...]:
 
 
 def out_of_range(value, low, high) -> str | None:
-    """What is wrong with ``value`` for the range [low, high] (either may be None), or None."""
+    """What is wrong with ``value`` for the range [low, high] (either may be None), or None. A float
+    must be finite (NaN compares false with everything and would slip through any range)."""
+    import math
+
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"must be a finite number, not {value}"
     if value is None or ((low is None or value >= low) and (high is None or value <= high)):
         return None
     bounds = (f"from {low} to {high}" if low is not None and high is not None
@@ -34,11 +39,16 @@ def out_of_range(value, low, high) -> str | None:
 
 
 def check_ranges(config) -> None:
-    """Raise ValueError naming the flag when a field of ``config`` (a dataclass) is out of its range."""
-    from dataclasses import fields
+    """Raise ValueError naming the flag (else the setting) when a field of ``config`` (a dataclass, and
+    the dataclasses in it) is out of its range."""
+    from dataclasses import fields, is_dataclass
 
     for f in fields(config):
-        problem = out_of_range(getattr(config, f.name), f.metadata.get("low"), f.metadata.get("high"))
+        value = getattr(config, f.name)
+        if is_dataclass(value):
+            check_ranges(value)
+            continue
+        problem = out_of_range(value, f.metadata.get("low"), f.metadata.get("high"))
         if problem:
             flag = f.metadata.get("flag") or f.name
             raise ValueError(f"{flag[-1] if isinstance(flag, tuple) else flag} {problem}")

@@ -22,8 +22,9 @@ from .vindex import MIN_APPROX_DOCS, Neighbours, VectorIndex, lists_for, search_
 
 @dataclass(frozen=True, slots=True)
 class CandidatesConfig:
-    k: int = 4  # neighbours per document (and the margin's neighbourhood)
-    min_cosine: float = 0.3  # below this, documents share too little for any translated passage
+    k: int = setting(4, low=1)  # neighbours per document (and the margin's neighbourhood)
+    # below this, documents share too little for any translated passage
+    min_cosine: float = setting(0.3, low=-1.0, high=1.0)
     # only these language pairs are searched; their order is also the bitext's column order (-l en-de:
     # English first). Empty: every pair of languages present.
     langs: tuple[tuple[str, str], ...] = setting((), flag=("-l", "--langs"), parse=language_pairs,
@@ -35,7 +36,7 @@ class CandidatesConfig:
     # documents: a document's real partners (several copies, near-identical siblings) all score close
     # to its best, the rest of its k neighbours fall far below. On full DDTP this keeps 49k of 272k
     # candidates and loses 9 of 19,427 gold pairs. 0 keeps all.
-    relative_margin: float = 0.9
+    relative_margin: float = setting(0.9, low=0.0, high=1.0)
     # The vector index (stages/vindex.py). auto: exact while the two languages' document counts multiply
     # to at most exact_max (brute force costs their product; the compressed index costs about their sum
     # plus a build), compressed above. 6e8: where the two cost the same on our 2-core machine (DDTP

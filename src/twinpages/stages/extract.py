@@ -44,16 +44,18 @@ _UI_WORDS = re.compile(
 
 @dataclass(frozen=True, slots=True)
 class ExtractConfig:
-    min_good_words: int = 10  # a line shorter than this is at best "near" good
-    min_words_per_sentence: float = 5.0  # generated bios ("Coffee trailblazer. Pop culture lover.") fall below
-    min_stopword_share: float = 0.18  # prose has function words; headlines and menus few
-    max_gap: int = 2  # bad lines allowed inside a run of good lines (an ad, a caption)
-    min_run_share: float = 0.25  # a second run is kept if it has this share of the main run's words...
-    min_run_lines: int = 2  # ...and at least this many good lines
+    min_good_words: int = setting(10, low=0)  # a line shorter than this is at best "near" good
+    # generated bios ("Coffee trailblazer. Pop culture lover.") fall below
+    min_words_per_sentence: float = setting(5.0, low=0.0)
+    min_stopword_share: float = setting(0.18, low=0.0, high=1.0)  # prose has function words; headlines and menus few
+    max_gap: int = setting(2, low=0)  # bad lines allowed inside a run of good lines (an ad, a caption)
+    # a second run is kept if it has this share of the main run's words...
+    min_run_share: float = setting(0.25, low=0.0, high=1.0)
+    min_run_lines: int = setting(2, low=0)  # ...and at least this many good lines
     html_extractor: str = setting("trafilatura", flag="--html-extractor", choices=("trafilatura", "resiliparse"),
                                   help="HTML main-text extractor (resiliparse: fast mode, ~7x faster, "
                                        "lower precision)")
-    repeated_min_docs: int = 3  # a line in this many documents of one site is boilerplate; 0: off
+    repeated_min_docs: int = setting(3, low=0)  # a line in this many documents of one site is boilerplate; 0: off
     # a page with more elements is refused before the extractors build their trees (about 1 kB each)
     max_html_elements: int = setting(100_000, flag="--max-html-elements", low=1,
                                      help="largest HTML page extracted, in elements")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..data import Document, Sentence
+from ..settings import setting
 
 # Languages with Moses non-breaking prefix lists in sentence-splitter 1.4.
 MOSES_LANGS = frozenset(
@@ -28,7 +29,7 @@ _QUOTE_END = re.compile(r"(?<=[.!?…][“”»’\"'])\s+(?=[„“\"«»]?[A-Z
 
 @dataclass(frozen=True, slots=True)
 class SegmentConfig:
-    max_sentence_chars: int = 2000  # longer "sentences" (tables, lists without punctuation) are cut
+    max_sentence_chars: int = setting(2000, low=1)  # longer "sentences" (tables, lists without punctuation) are cut
 
 
 @lru_cache(maxsize=64)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..data import SentPair
+from ..settings import setting
 
 # overlaps(sentences, sizes) -> {k: vectors of the runs of k consecutive sentences}
 OverlapFn = Callable[[Sequence[str], Sequence[int]], dict[int, np.ndarray]]
@@ -30,27 +31,32 @@ _SKIP_SRC, _SKIP_TGT = -1, -2
 
 @dataclass(frozen=True, slots=True)
 class SentAlignConfig:
-    max_bead: int = 4  # most sentences on one side of a bead; beads have a + b <= max_bead + 1
-    null_floor: float = 0.1  # normalised similarity below which two texts are never taken as translations
-    null_quantile: float = 0.8  # the chance level of a pair is this quantile of its 1-1 similarities
+    max_bead: int = setting(4, low=1)  # most sentences on one side of a bead; beads have a + b <= max_bead + 1
+    # normalised similarity below which two texts are never taken as translations
+    null_floor: float = setting(0.1, low=-1.0, high=1.0)
+    # the chance level of a pair is this quantile of its 1-1 similarities
+    null_quantile: float = setting(0.8, low=0.0, high=1.0)
     # Concatenations are more similar than their parts (more shared content), so without a price on
     # merging, two 1-1 beads would become one 2-2 bead. Charged per sentence beyond a 1-1 bead.
-    merge_penalty: float = 0.08
+    merge_penalty: float = setting(0.08, low=0.0)
     # Longer pairs are aligned coarse-to-fine: full dynamic programs only up to this many cells.
-    max_full_cells: int = 250_000
+    max_full_cells: int = setting(250_000, low=1)
     # Encoders spread similarities differently (E5's cosines crowd near 0.8); this maps an encoder's
     # normalised similarities onto USE-m3's scale, to which the other settings are tuned.
-    similarity_scale: float = 1.0
-    gap_open: float = 0.4  # cost of a run of unaligned sentences inside an alignment (affine gaps)
-    band_blocks: int = 3  # half-width of the fine search band around the coarse path, in coarse blocks
-    guide_width: int = 8  # an exact pass guided by a first alignment searches this many sentences around it
-    anchored_cells: int = 2_500  # pairs larger than this (n x m) search near their anchors when they have some
+    similarity_scale: float = setting(1.0, low=1e-6)
+    gap_open: float = setting(0.4, low=0.0)  # cost of a run of unaligned sentences inside an alignment (affine gaps)
+    band_blocks: int = setting(3, low=1)  # half-width of the fine search band around the coarse path, in coarse blocks
+    # an exact pass guided by a first alignment searches this many sentences around it
+    guide_width: int = setting(8, low=1)
+    # pairs larger than this (n x m) search near their anchors when they have some
+    anchored_cells: int = setting(2_500, low=1)
     normalise: bool = True  # subtract each text's mean similarity to the other side (Vecalign's idea)
     # That mean is shrunk towards the encoder's cosine between unrelated texts, as if the other side had
     # ``prior_weight`` more unrelated sentences: a side of one or two sentences is mostly the text's own
     # translation, so its mean alone would cancel the match (a 1 x 1 pair would score 0).
-    prior_cosine: float = 0.09  # USE-m3, random DDTP en-fr sentence pairs; set per encoder by the pipeline
-    prior_weight: float = 4.0
+    # USE-m3, random DDTP en-fr sentence pairs; set per encoder by the pipeline
+    prior_cosine: float = setting(0.09, low=-1.0, high=1.0)
+    prior_weight: float = setting(4.0, low=0.0)
 
 
 @dataclass(slots=True)

@@ -291,7 +291,7 @@ def test_a_warc_resource_record_is_a_page(tmp_path: Path):
 
 
 def test_trailing_garbage_after_gzip_keeps_the_document_with_a_warning(tmp_path: Path):
-    (tmp_path / "a.txt.gz").write_bytes(gzip.compress("Ein Text, der gelesen wird.\n".encode()) + b"junk")
+    (tmp_path / "a.txt.gz").write_bytes(gzip.compress(b"Ein Text, der gelesen wird.\n") + b"junk")
     (tmp_path / "b.jsonl.gz").write_bytes(gzip.compress(b'{"id": "x", "text": "Hello there."}\n') + b"junk")
     docs = list(read([tmp_path / "a.txt.gz", tmp_path / "b.jsonl.gz"]))
     assert docs[0].raw.startswith("Ein Text") and [k for k, _ in docs[0].warnings] == ["trailing_garbage"]

@@ -41,7 +41,7 @@ class ReadConfig:
     # stored); each shard is one task of the read phase. A compressed archive is split into interleaved
     # parts (blocks of records), at most max_parts, each of which decompresses the whole file.
     shard_bytes: int = setting(4_000_000, flag="--shard-bytes", low=1, help="input bytes per read shard")
-    max_parts: int = 16
+    max_parts: int = setting(16, low=1)
     # the net under the per-stage limits (limits.py): one document's extraction, language ID and
     # splitting past this many seconds becomes a too_slow error record. An execution limit, outside
     # the run signature, like the runner's settings.
