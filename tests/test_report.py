@@ -37,8 +37,8 @@ def test_report_files_are_self_contained(report):
 
     _, rep = report
     pages = sorted(p.name for p in rep.iterdir())
-    assert pages == ["index.html", "pair-00001.html"]
-    for page in rep.iterdir():
+    assert pages == [".twinpages-report", "index.html", "pair-00001.html"]  # the marker lists the pages
+    for page in rep.glob("*.html"):
         html = page.read_text(encoding="utf-8")
         # nothing is loaded from elsewhere: no stylesheet, script, image or frame source
         assert "<link" not in html and not re.search(r"<(script|img|iframe)[^>]*\ssrc=", html)
@@ -163,11 +163,15 @@ def test_a_story_groups_its_versions_and_says_who_translated_whom(tmp_path):
 
     out = _story_folder(tmp_path / "out")
     rep = tmp_path / "report"
-    rep.mkdir()
-    (rep / "pair-00009.html").write_text("from an earlier report", encoding="utf-8")
     write_report(out, rep)
-    assert sorted(p.name for p in rep.iterdir()) == ["index.html", "pair-00001.html", "pair-00002.html",
-                                                      "pair-00003.html"]  # the stale page is gone
+    # an earlier report of this folder had a ninth page (its marker lists it)
+    (rep / "pair-00009.html").write_text("from an earlier report", encoding="utf-8")
+    marker = json.loads((rep / ".twinpages-report").read_text(encoding="utf-8"))
+    (rep / ".twinpages-report").write_text(json.dumps(marker | {"files": marker["files"] + ["pair-00009.html"]}),
+                                           encoding="utf-8")
+    write_report(out, rep)
+    assert sorted(p.name for p in rep.iterdir()) == [".twinpages-report", "index.html", "pair-00001.html",
+                                                      "pair-00002.html", "pair-00003.html"]  # the stale page is gone
     index = (rep / "index.html").read_text(encoding="utf-8")
     assert index.count('<section class="story">') == 1  # three pages, one story
     roles = re.findall(r"<tr><td>(\w+)</td><td>(\w+)</td>", index)
@@ -193,3 +197,25 @@ def test_links_to_originals_are_only_web_or_file_addresses(tmp_path):
     page = tmp_path / "p.html"
     page.write_text("x", encoding="utf-8")
     assert _href(str(page)) == page.resolve().as_uri() and _href(f"{page}:3") == page.resolve().as_uri()
+
+
+def test_a_folder_that_is_not_a_report_is_never_overwritten(tmp_path):
+    """Issue 26 I: the user's index.html and pages are not a report's; a report's own folder keeps what
+    the user added to it."""
+    out = _story_folder(tmp_path / "out")
+    mine = tmp_path / "notes"
+    mine.mkdir()
+    for name in ("index.html", "pair-notes.html", "pair-00999.html"):
+        (mine / name).write_text(f"the user's {name}", encoding="utf-8")
+    with pytest.raises(ValueError, match="not a twinpages report folder"):
+        write_report(out, mine)
+    assert sorted(p.read_text(encoding="utf-8") for p in mine.iterdir()) == [
+        "the user's index.html", "the user's pair-00999.html", "the user's pair-notes.html"]
+    rep = tmp_path / "report"
+    write_report(out, rep)
+    (rep / "pair-notes.html").write_text("the user's notes", encoding="utf-8")
+    write_report(out, rep)  # again: a report folder is rewritten, the user's file stays
+    assert (rep / "pair-notes.html").read_text(encoding="utf-8") == "the user's notes"
+    from twinpages.cli import main
+
+    assert main(["report", str(out), "-o", str(mine)]) == 2

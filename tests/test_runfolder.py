@@ -86,6 +86,60 @@ def test_cli_refuses_other_settings_with_a_clear_message(seeds, tmp_path):
     assert refused.returncode == 2 and "--clean" in refused.stderr and "other settings" in refused.stderr
 
 
+def test_clean_removes_only_what_the_run_wrote(seeds, tmp_path):
+    """Issue 26 H: --clean leaves a user's files in the run folder (notes, a report folder) alone."""
+    out = tmp_path / "out"
+    mine([seeds], out)
+    (out / "notes.txt").write_text("my notes", encoding="utf-8")
+    (out / "report").mkdir()
+    (out / "report" / "index.html").write_text("my page", encoding="utf-8")
+    (out / "bitext" / "mine.txt").write_text("kept beside the bitext", encoding="utf-8")
+    other = replace(PipelineConfig(), docalign=replace(PipelineConfig().docalign, min_score=0.5),
+                    output=replace(PipelineConfig().output, formats=("tsv",)))
+    mine([seeds], out, other, clean=True)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "my notes"
+    assert (out / "report" / "index.html").read_text(encoding="utf-8") == "my page"
+    assert (out / "bitext" / "mine.txt").exists() and not (out / "bitext" / "en-de.tmx").exists()
+    assert RunFolder(out).signature() == other.signature()
+
+
+def test_an_input_inside_the_run_folder_is_refused_before_anything_is_removed(seeds, tmp_path):
+    """Issue 26 H: `mine rc3/in -o rc3 --clean` would delete the input; `mine rc2/docpairs.jsonl -o rc2`
+    would read an output and overwrite it."""
+    out = tmp_path / "rc3"
+    mine([seeds], out)
+    shutil.copytree(seeds, out / "in")
+    other = replace(PipelineConfig(), docalign=replace(PipelineConfig().docalign, min_score=0.5))
+    with pytest.raises(ValueError, match="inside the run folder"):
+        mine([out / "in"], out, other, clean=True)
+    assert sorted(p.name for p in (out / "in").iterdir()) == sorted([EN_SEED, DE_SEED])
+    before = (out / "docpairs.jsonl").read_bytes()
+    with pytest.raises(ValueError, match="inside the run folder"):
+        mine([out / "docpairs.jsonl"], out)
+    assert (out / "docpairs.jsonl").read_bytes() == before
+    from twinpages import add
+
+    with pytest.raises(ValueError, match="inside the run folder"):
+        add(out, [out / "in"])
+
+
+def test_add_to_a_run_made_with_other_settings_says_what_to_do(seeds, tmp_path):
+    """Issue 26 L: `add` does not take --clean; its message names the commands that do the job."""
+    from twinpages import add
+
+    out = tmp_path / "out"
+    mine([seeds], out)
+    marker = json.loads((out / MARKER).read_text(encoding="utf-8"))
+    (out / MARKER).write_text(json.dumps(marker | {"signature": "v0.1.0-0000000000000000"}), encoding="utf-8")
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    (extra / "x.txt").write_text("A new page with a few words in it.", encoding="utf-8")
+    with pytest.raises(RunFolderError) as refused:
+        add(out, [extra])
+    assert "`add` continues a run with the settings it was made with" in str(refused.value)
+    assert "twinpages mine" in str(refused.value) and "rerun with --clean" not in str(refused.value)
+
+
 def test_readme_tables_are_the_schemas():
     """The README's field tables are generated from schemas.py (python -m twinpages.schemas)."""
     from twinpages.schemas import RECORDS

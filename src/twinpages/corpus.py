@@ -130,8 +130,26 @@ def _paths(inputs) -> list:
     return [inputs] if isinstance(inputs, str | Path) else list(inputs)
 
 
+def _outside(inputs: list, out_dir) -> None:
+    """Refuse an input inside the run folder: the folder holds what twinpages writes (and --clean or a
+    rerun may remove it), and its output files are never inputs."""
+    if out_dir is None:
+        return
+    if not str(out_dir).strip():
+        raise ValueError("the output folder (-o) is an empty name: give a folder")
+    root = Path(out_dir).resolve()
+    for p in inputs:
+        if str(p) == "-":
+            continue
+        path = Path(p).resolve()
+        if path == root or root in path.parents:
+            raise ValueError(f"the input {p} is inside the run folder {out_dir}: a run folder holds only what "
+                             "twinpages writes (and --clean removes it); move the input out, or choose another -o")
+
+
 def _run(inputs, out_dir, config, progress, workers, checkpoint_every, runner, clean, until,
          extract_only: bool = False, grow: RunState | None = None) -> MineResult:
+    _outside(inputs, out_dir)
     tmp = tempfile.TemporaryDirectory() if out_dir is None else None
     folder = RunFolder(Path(tmp.name) / "run" if tmp else out_dir)
     owned = not isinstance(runner, Runner)
@@ -181,7 +199,7 @@ class _Job:
     def run(self, inputs: list, clean: bool, keep_pairs: bool, grow: RunState | None = None) -> MineResult:
         """``grow``: the finished run these inputs are added to (its input shards come first)."""
         t0 = time.monotonic()
-        self.folder.open(self.signature, clean)
+        self.folder.open(self.signature, clean, growing=grow is not None)
         self.previous = RunState.load(self.folder.shards)
         spool = self.folder.path("spool", f"after-{len(grow.shards):05d}") if grow else self.folder.path("spool")
         spooled = spool_streams(inputs, spool)

@@ -376,23 +376,45 @@ def render_index(pairs: list[dict], docs: dict, shares: dict[str, float], link=N
     return page("Translated pages — twinpages report", body, _FILTER_JS)
 
 
+REPORT_MARKER = ".twinpages-report"
+
+
 def write_report(out_dir: str | Path, report_dir: str | Path) -> Path:
-    """Write index.html and one page per document pair; pages of an earlier report in that folder that
-    this one does not have are removed. Returns the index's path."""
+    """Write index.html and one page per document pair into ``report_dir``, a report folder: new, empty,
+    or one that an earlier report made (it has REPORT_MARKER, which lists the report's files). There the
+    earlier report's files that this one does not write are removed, and nothing else is touched; a
+    folder with other files and no marker is refused. Returns the index's path."""
     out, report = Path(out_dir), Path(report_dir)
     pairs = _read_jsonl(out / "docpairs.jsonl")
     alignments = {(a["src_id"], a["tgt_id"]): a["beads"] for a in _read_jsonl(out / "alignments.jsonl")}
     docs = {d["id"]: d for d in _read_jsonl(out / "documents.jsonl")}
+    marker = report / REPORT_MARKER
+    if report.exists() and not marker.is_file() and (not report.is_dir() or any(report.iterdir())):
+        raise ValueError(f"{report} exists and is not a twinpages report folder (no {REPORT_MARKER}): its files "
+                         "would be overwritten; choose a new or empty folder")
+    before = set(_report_files(marker))
     report.mkdir(parents=True, exist_ok=True)
     pairs = sorted(pairs, key=lambda p: (-p["score"], p["src_id"], p["tgt_id"]))
-    written = set()
+    written = []
     for k, p in enumerate(pairs, 1):
         html = render_pair(p, alignments[(p["src_id"], p["tgt_id"])], docs[p["src_id"]], docs[p["tgt_id"]])
         (report / pair_filename(k)).write_text(html, encoding="utf-8")
-        written.add(pair_filename(k))
-    for stale in report.glob("pair-*.html"):
-        if stale.name not in written:
-            stale.unlink()
+        written.append(pair_filename(k))
     index = report / "index.html"
     index.write_text(render_index(pairs, docs, reuse_shares(pairs, alignments, docs)), encoding="utf-8")
+    written.append(index.name)
+    for stale in sorted(before - set(written)):  # only names an earlier report wrote
+        (report / stale).unlink(missing_ok=True)
+    marker.write_text(json.dumps({"twinpages": __version__, "run": str(out), "files": written}, indent=1) + "\n",
+                      encoding="utf-8")
     return index
+
+
+def _report_files(marker: Path) -> list[str]:
+    """The files an earlier report listed in its marker (plain names in the folder: nothing else is ever
+    removed)."""
+    try:
+        files = json.loads(marker.read_text(encoding="utf-8")).get("files", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [f for f in files if isinstance(f, str) and f == Path(f).name and f not in ("", ".", "..")]

@@ -4,7 +4,9 @@
   folder with the marker is a run folder: it is never read as input (readers skip it).
 - A rerun with the same signature resumes: every phase whose output shard exists is skipped.
 - A rerun with another signature is refused with a message, unless ``clean`` (``--clean``), which
-  removes the old run first. A folder that exists, is not empty and has no marker is refused.
+  removes the old run first: the marker, ``shards/``, the manifest and the files the manifest lists,
+  nothing else (a user's notes or report folder there stay). A folder that exists, is not empty and has
+  no marker is refused. An input inside the run folder is refused before the folder is touched (corpus.py).
 - One run at a time: a run holds a lock on ``OUT/.twinpages-lock``; a second run into the folder is
   refused with a message while the first is alive (the lock goes with its process, even after kill -9).
 - ``OUT/manifest.json`` lists what the run wrote (shards per phase, output files, with sizes); files
@@ -59,9 +61,10 @@ class RunFolder:
         self.root = Path(root)
         self.shards = self.root / "shards"
 
-    def open(self, signature: str, clean: bool = False) -> bool:
+    def open(self, signature: str, clean: bool = False, growing: bool = False) -> bool:
         """Claim the folder for a run with this signature; True when it resumes an earlier one. The
-        folder stays locked until ``close``: a second run into it is refused, not left to collide."""
+        folder stays locked until ``close``: a second run into it is refused, not left to collide.
+        ``growing``: `add` continues the run in the folder, which must have this signature."""
         root = self.root
         if not is_run_folder(root) and root.exists() and (
                 not root.is_dir() or any(p.name != LOCK for p in root.iterdir())):
@@ -73,16 +76,44 @@ class RunFolder:
             found = self.signature()
             if found == signature:
                 return True
+            if growing:
+                raise RunFolderError(
+                    f"{root} holds a run made with other settings than its run.json gives now (signature "
+                    f"{found}; run.json's is {signature}: another twinpages version, or an edited run.json). "
+                    "`add` continues a run with the settings it was made with: mine the run's inputs and the "
+                    f"new ones into a new folder, or into this one with `twinpages mine ... -o {root} --clean`")
             if not clean:
                 raise RunFolderError(
                     f"{root} holds a twinpages run with other settings (signature {found}, this run's is "
                     f"{signature}); rerun with --clean to remove it and start again, or choose another -o folder")
-            for p in root.iterdir():
-                if p.name != LOCK:
-                    shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
+            self.remove_run()
         (root / MARKER).write_text(json.dumps({"twinpages": __version__, "signature": signature}) + "\n",
                                    encoding="utf-8")
         return False
+
+    def remove_run(self) -> list[Path]:
+        """Remove what twinpages wrote here (the manifest's files, the manifest, ``shards/``, the marker),
+        and nothing else; returns what was removed."""
+        root = self.root.resolve()
+        listed = [entry["path"] for entry in (self.manifest() or {}).get("outputs", [])]
+        removed = []
+        for rel in listed:
+            path = (root / rel).resolve()
+            if path.parent == root or root in path.parents:  # a manifest that names a file elsewhere: not ours
+                if path.is_file() or path.is_symlink():
+                    path.unlink()
+                    removed.append(path)
+        for folder in sorted({(root / rel).parent for rel in listed}, reverse=True):
+            if folder != root and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()  # bitext/ once its files are gone, unless the user keeps something there
+        if self.shards.is_dir():
+            shutil.rmtree(self.shards)
+            removed.append(self.shards)
+        for name in (MANIFEST, MARKER):
+            if (root / name).exists():
+                (root / name).unlink()
+                removed.append(root / name)
+        return removed
 
     def _lock(self) -> None:
         import fcntl
