@@ -144,6 +144,7 @@ def test_streams_are_read_once_and_whole(tmp_path):
                           capture_output=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert _kept_documents(out)[0]["id"] == "stdin"
+    assert _kept_documents(out)[0]["source"] == "stdin"  # not the copy's place in the run folder (issue 26 O)
 
 
 def test_a_full_disk_stops_the_run_with_a_message_and_the_rerun_finishes(tmp_path, monkeypatch, capsys):

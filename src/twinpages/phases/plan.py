@@ -23,7 +23,9 @@ MAX_FILES = 1000  # files per shard, whatever their size
 @dataclass(frozen=True, slots=True)
 class InputShard:
     number: int
-    files: tuple[tuple[str, str], ...]  # (path, document id prefix)
+    # (path, document id prefix), or (path, id prefix, source): a stream copied into the run folder is
+    # shown by its own name ("stdin"), not by where the copy is kept
+    files: tuple[tuple[str, ...], ...]
     digest: str
     part: int = 0
     parts: int = 1
@@ -42,7 +44,10 @@ def _stat(path: Path) -> tuple[int, int]:
         return 0, 0  # the reader reports it (not_found, unreadable)
 
 
-def plan_shards(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) -> list[InputShard]:
+def plan_shards(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig(),
+                sources: dict[str, str] | None = None) -> list[InputShard]:
+    """``sources``: for the files that are copies of streams, what their documents' source shows."""
+    sources = sources or {}
     shards: list[InputShard] = []
     group: list[tuple[str, str, int, int]] = []
     group_bytes = 0
@@ -52,8 +57,8 @@ def plan_shards(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig())
         for path, doc_id, size, mtime in files:
             h.update(f"{path}\t{doc_id}\t{size}\t{mtime}\n".encode("utf-8", "surrogateescape"))
         h.update(f"{part}/{parts}".encode())
-        shards.append(InputShard(len(shards), tuple((p, i) for p, i, _, _ in files), h.hexdigest(), part, parts,
-                                 sum(f[2] for f in files) // parts))
+        listed = tuple((p, i, sources[p]) if p in sources else (p, i) for p, i, _, _ in files)
+        shards.append(InputShard(len(shards), listed, h.hexdigest(), part, parts, sum(f[2] for f in files) // parts))
 
     for path, doc_id in list_files(inputs, config):
         size, mtime = _stat(path)

@@ -22,8 +22,8 @@ from .plan import InputShard
 
 
 def read_shard(shard: InputShard, config) -> Iterator[Document | DocError]:
-    for path, doc_id in shard.files:
-        yield from read_path(Path(path), doc_id, config.read, shard.part, shard.parts)
+    for path, doc_id, *source in shard.files:
+        yield from read_path(Path(path), doc_id, config.read, shard.part, shard.parts, *source)
 
 
 BUCKETS = 16  # the per-site counts are merged in this many independent parts

@@ -10,6 +10,8 @@ and writes the same bytes.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 
 from ..settings import check_ranges, setting
@@ -41,7 +43,22 @@ def make_runner(config: RunnerConfig = RunnerConfig()) -> Runner:
         raise ValueError(f"unknown runner {config.runner!r}; choose from {RUNNERS}")
     from .local import LocalRunner
 
-    return LocalRunner(config.workers)
+    workers = config.workers
+    if workers > usable_cores():
+        # the tasks are CPU-bound: more processes than cores only wait for each other, each holding its
+        # own models (64 workers on 2 cores ran the seeds in 36 s against 5.3 s with 2)
+        workers = usable_cores()
+        print(f"twinpages: --workers {config.workers} is more than the {workers} cores this process may use: "
+              f"running {workers} worker process{'es' if workers > 1 else ''}", file=sys.stderr)
+    return LocalRunner(workers)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, which a container or taskset narrows)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 __all__ = ["RUNNERS", "Runner", "RunnerConfig", "TaskOutcome", "make_runner"]

@@ -407,10 +407,31 @@ BLOCK = 256  # records per block when an archive is split into interleaved parts
 
 
 def read_path(path: Path, doc_id: str, config: ReadConfig = ReadConfig(), part: int = 0,
-              parts: int = 1) -> Iterator[Document | DocError]:
+              parts: int = 1, source: str | None = None) -> Iterator[Document | DocError]:
     """The documents of one input file; with ``parts`` > 1 only part ``part`` of them: the records of
     blocks ``part``, ``part + parts``, ... (an archive split across tasks; see ReadConfig.shard_bytes).
-    A failure of the whole file is reported by part 0 only."""
+    A failure of the whole file is reported by part 0 only. ``source``: what the documents' source says
+    in place of the path (a stream's copy: "stdin")."""
+    if source is None:
+        yield from _read_path(path, doc_id, config, part, parts)
+        return
+    prefix = shown(path)
+    for item in _read_path(path, doc_id, config, part, parts):
+        if item.source.startswith(prefix):  # keeps what follows the path: ":LINE", " URL"
+            item = _with_source(item, source + item.source[len(prefix):])
+        yield item
+
+
+def _with_source(item: Document | DocError, source: str) -> Document | DocError:
+    if isinstance(item, DocError):
+        from dataclasses import replace
+
+        return replace(item, source=source)
+    item.source = source
+    return item
+
+
+def _read_path(path: Path, doc_id: str, config: ReadConfig, part: int, parts: int) -> Iterator[Document | DocError]:
     from . import html, jsonl, text, warc
 
     readers = {"txt": text.read_file, "html": html.read_file, "warc": warc.read_file, "jsonl": jsonl.read_file}

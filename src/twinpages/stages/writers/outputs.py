@@ -35,6 +35,8 @@ class OutputConfig:
         unknown = set(self.formats) - set(FORMATS)
         if unknown:
             raise ValueError(f"unknown output format(s) {sorted(unknown)}; choose from {list(FORMATS)}")
+        if not self.formats:  # a run whose bitext nobody asked for is a mistake, not a wish
+            raise ValueError(f"--formats names no format; choose one or more of {','.join(FORMATS)}")
 
 
 def write_outputs(out: Path, pairs: Iterable[DocPair], docs: Callable[[set[str]], Iterable[Document]],
