@@ -11,7 +11,7 @@ from .config import add_dataclass_flags, add_flags, config_from_args, dataclass_
 from .corpus import DECIDE_BATCH, PHASES, add, extract, mine
 from .pipeline import align_files
 from .runfolder import RunFolderError
-from .runners import RunnerConfig
+from .runners import RunnerConfig, RunnerError
 from .stages.docalign import is_translation
 from .stages.writers.bitext import bitext_rows
 from .stages.writers.files import docpair_record
@@ -480,7 +480,7 @@ def main(argv=None) -> int:
         commands = {"mine": cmd_mine, "add": cmd_add, "query": cmd_query, "serve": cmd_serve, "align": cmd_align,
                     "extract": cmd_extract, "report": cmd_report, "eval": cmd_eval}
         return commands[args.command](args)
-    except (ValueError, OSError, RunFolderError) as e:
+    except (ValueError, OSError, RunFolderError, RunnerError) as e:
         print(f"twinpages: error: {e}", file=sys.stderr)
         return EXIT_FAILED
     except Interrupted as e:

@@ -133,3 +133,57 @@ def test_the_same_bytes_under_other_blas_kernels(corpus, kernel, tmp_path):
     inline, two = files_of(tmp_path / "inline"), files_of(tmp_path / "two")
     assert sorted(inline) == sorted(two)
     assert [name for name in inline if inline[name] != two[name]] == []
+
+
+def test_an_unreachable_ray_cluster_is_refused_at_once(tmp_path, seed_dir):
+    """Issue 26 J: Ray retries an unreachable address for minutes; twinpages checks it first (exit 2, within
+    the stated CONNECT_SECONDS) and starts nothing."""
+    import time
+
+    from twinpages.cli import main
+
+    t0 = time.monotonic()
+    code = main(["mine", str(seed_dir), "-o", str(tmp_path / "out"), "--runner", "ray", "--address", "127.0.0.1:1"])
+    assert code == 2 and time.monotonic() - t0 < 15
+    assert not (tmp_path / "out").exists()
+    from twinpages.runners.ray import reachable
+
+    with pytest.raises(ValueError, match="write HOST:PORT"):
+        reachable("nosuchhost")
+
+
+def test_a_ray_worker_that_dies_is_replaced_and_its_task_runs_again(tmp_path):
+    """Issue 26 J: kill -9 of a worker ended the run with ActorDiedError. Now the task runs again on a new
+    worker; a task that kills every worker it gets stops the run with the resume hint."""
+    ray = pytest.importorskip("ray", reason="the Ray runner needs Ray (pip install 'twinpages[ray]')")
+    from twinpages.runners import RunnerError
+    from twinpages.runners.ray import TASK_ATTEMPTS, RayRunner
+
+    marker = tmp_path / "died-once"
+
+    def dies_once_on_three(x: int) -> int:
+        if x == 3 and not marker.exists():
+            marker.write_text("x")
+            os._exit(9)  # as kill -9 would end it
+        return x * x
+
+    def always_dies_on_two(x: int) -> int:
+        if x == 2:
+            os._exit(9)
+        return x
+
+    try:
+        ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", logging_level="ERROR",
+                 log_to_driver=False)
+    except Exception as e:  # noqa: BLE001  (whatever keeps Ray from starting here)
+        pytest.skip(f"Ray cannot start on this machine: {e}")
+    try:
+        runner = RayRunner(workers=2)
+        assert list(runner.map(dies_once_on_three, range(8))) == [x * x for x in range(8)]
+        assert runner.restarted == 1
+        with pytest.raises(RunnerError, match="rerun the same command to resume"):
+            list(runner.map(always_dies_on_two, range(5)))
+        assert runner.restarted == 1 + TASK_ATTEMPTS - 1
+        runner.close()
+    finally:
+        ray.shutdown()

@@ -15,7 +15,7 @@ import sys
 from dataclasses import dataclass
 
 from ..settings import check_ranges, setting
-from .base import Runner, TaskOutcome
+from .base import Runner, RunnerError, TaskOutcome
 
 RUNNERS = ("local", "ray")
 
@@ -61,4 +61,4 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-__all__ = ["RUNNERS", "Runner", "RunnerConfig", "TaskOutcome", "make_runner"]
+__all__ = ["RUNNERS", "Runner", "RunnerConfig", "RunnerError", "TaskOutcome", "make_runner"]

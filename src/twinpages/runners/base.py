@@ -15,6 +15,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 
+class RunnerError(Exception):
+    """The runner cannot go on (a cluster out of reach, workers that keep dying): the message says what
+    happened and what to do; the run's finished tasks are kept."""
+
+
 @dataclass(slots=True)
 class TaskOutcome:
     value: object
