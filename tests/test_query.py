@@ -129,3 +129,95 @@ def test_query_command_prints_the_seed_pair(tmp_path, seed_dir):
     assert answer["query"]["id"] == f"{rows[0]['pair_id']}-1" and answer["query"]["url"] == url
     done = subprocess.run(cli + ["nothing-like-this"], capture_output=True, text=True, timeout=600)
     assert done.returncode == 3 and "no document of the run has this id or URL" in done.stderr
+
+
+def _record(twin) -> dict:
+    return {f: v for f, v in twin.record().items() if f not in ("document", "beads")}
+
+
+def test_a_near_copy_of_a_run_document_finds_the_copy_s_twin(ddtp, tmp_path):
+    """Issue 26 C: a French description plus one sentence got "0 twins among 0 candidates": the relative
+    margin compared it with its twin's best margin in the run, not with that margin as it is once the query
+    joins the twin's neighbourhood. Now the query's twins are a fresh mine's, record for record."""
+    folder, config = ddtp
+    mine([folder / "first.jsonl"], tmp_path / "run", config)
+    run = RunIndex(tmp_path / "run")
+    docs, gold, _ = ddtp_shuffled(1)
+    found = 0
+    for k in range(4):
+        rec = json.loads(docs[gold[k][1]])
+        rec = rec if rec["lang"] == "fr" else json.loads(docs[gold[k][0]])
+        rec |= {"id": rec["id"] + "-copy", "text": rec["text"] + "\nCe paquet contient aussi la documentation."}
+        query = tmp_path / f"copy{k}.jsonl"
+        query.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+        answer = run.query_file(query)[0]
+        fresh = tmp_path / f"fresh{k}"
+        mine([folder / "first.jsonl", query], fresh, config)
+        expected = {key: p for key, p in _pairs(fresh).items() if rec["id"] in key}
+        assert {(t.pair.src_id, t.pair.tgt_id): _record(t) for t in answer.twins} == expected, rec["id"]
+        found += len(expected)
+    assert found >= 3
+
+
+def test_a_run_in_one_language_answers_a_page_in_another(ddtp, tmp_path):
+    """Issue 26 B: `mine` over English pages only, then a French query: "pairs with none of the run's"
+    before. Now the English pages are indexed on first use and the answer is a fresh mine's."""
+    folder, config = ddtp
+    docs, gold, _ = ddtp_shuffled(1)
+    english = [json.loads(docs[i]) for g in gold[:60] for i in g if json.loads(docs[i])["lang"] == "en"]
+    (tmp_path / "en.jsonl").write_text("".join(json.dumps(d) + "\n" for d in english), encoding="utf-8")
+    mine([tmp_path / "en.jsonl"], tmp_path / "run", config)
+    run = RunIndex(tmp_path / "run")
+    assert run.languages() == ["en"]
+    twins = 0
+    for k in (0, 5, 9):
+        french = next(json.loads(docs[i]) for i in gold[k] if json.loads(docs[i])["lang"] == "fr")
+        query = tmp_path / f"fr{k}.jsonl"
+        query.write_text(json.dumps(french) + "\n", encoding="utf-8")
+        answer = run.query_file(query)[0]
+        assert not answer.warnings
+        fresh = tmp_path / f"fresh{k}"
+        mine([tmp_path / "en.jsonl", query], fresh, config)
+        expected = {key: p for key, p in _pairs(fresh).items() if french["id"] in key}
+        assert {(t.pair.src_id, t.pair.tgt_id): _record(t) for t in answer.twins} == expected
+        twins += len(expected)
+    assert twins >= 2
+
+
+def test_a_query_s_work_is_bounded(ddtp, tmp_path):
+    """Issue 26 D: a 5 MB query ran 192 s, and kept the machine after its client was answered. Now a query
+    over the sentence limit is refused, and its time budget stops the work itself."""
+    import threading
+    import time
+
+    from twinpages.query import QueryTimeout
+
+    folder, config = ddtp
+    mine([folder / "first.jsonl"], tmp_path / "run", config)
+    long_page = " ".join(f"Le paquet numéro {k} fournit des outils pour la traduction." for k in range(120))
+    small = RunIndex(tmp_path / "run", max_sentences=50)
+    with pytest.raises(QueryError, match="at most 50") as refused:
+        small.query_bytes(long_page.encode(), "long", "txt")
+    assert refused.value.kind == "too_long"
+    run = RunIndex(tmp_path / "run")
+    run.warm()
+    t0 = time.monotonic()
+    with pytest.raises(QueryTimeout, match="the query's time limit"):  # in a thread, as a server runs it
+        out: list = []
+        worker = threading.Thread(target=lambda: out.append(_try(run.query_bytes, long_page.encode(), "q", "txt",
+                                                                  0.05)))
+        worker.start()
+        worker.join(60)
+        raise out[0]
+    assert time.monotonic() - t0 < 20  # the work stopped (not a speed target: a runaway would take minutes)
+    # the run is free again: the next query is answered
+    held = folder / "held0.jsonl"
+    assert run.query_file(held)[0].query.id
+
+
+def _try(fn, *args):
+    try:
+        fn(*args)
+    except Exception as e:  # noqa: BLE001  (handed back to the test's thread)
+        return e
+    return AssertionError("no timeout")

@@ -18,7 +18,7 @@ from conftest import CHROMIUM, CHROMIUM_ARGS, DE_SEED, EN_SEED, shared_path, syn
 from test_report import HOSTILE_LINE
 from twinpages import mine
 from twinpages.query import RunIndex
-from twinpages.server import ServeConfig, create_app, pair_id, serve
+from twinpages.server import ServeConfig, create_app, pair_id, serve, uvicorn_config
 
 
 @pytest.fixture(scope="module")
@@ -40,15 +40,15 @@ def run_dir(tmp_path_factory, seed_dir):
 
 
 class Server:
-    """uvicorn in a thread of the test process, on a free port of 127.0.0.1."""
+    """uvicorn in a thread of the test process, on a free port of 127.0.0.1, as `twinpages serve` sets it up."""
 
-    def __init__(self, app):
+    def __init__(self, app, config: ServeConfig = ServeConfig()):
         import uvicorn
 
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", self.port, config, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
         deadline = time.monotonic() + 30
@@ -74,7 +74,8 @@ def index(run_dir):
 
 @pytest.fixture(scope="module")
 def server(run_dir, index):
-    s = Server(create_app(run_dir, ServeConfig(max_body=2_000_000), index))
+    config = ServeConfig(max_body=2_000_000)
+    s = Server(create_app(run_dir, config, index), config)
     yield s
     s.stop()
 
@@ -132,7 +133,7 @@ def test_pairs_are_filtered_and_paged(server, run_dir):
     _, two, _ = request(server.url + "/pairs?offset=5&limit=5")
     assert [p["id"] for p in one["pairs"] + two["pairs"]] == [p["id"] for p in everything["pairs"][:10]]
     status, bad, _ = request(server.url + "/pairs?min_score=7")
-    assert status == 422 and "detail" in bad
+    assert status == 422 and bad["error"] == "invalid_parameter" and "min_score" in bad["message"]
     # one pair, with every bead; then its documents
     first = everything["pairs"][0]
     status, pair, _ = request(server.url + f"/pairs/{first['id']}")
@@ -288,3 +289,148 @@ def test_serve_command_refuses_a_folder_that_is_not_a_run(tmp_path):
     done = subprocess.run([sys.executable, "-m", "twinpages", "serve", str(tmp_path)], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 2 and "not a finished twinpages run" in done.stderr
+
+
+def test_errors_are_json_of_one_shape_and_parameters_are_checked(server):
+    """Issue 26 G: 404/405/422 were FastAPI's {"detail": ...}; direction=bogus gave 200 and total 0; a huge
+    limit was clamped without a word; HEAD /health was 405; the address /pairs shows did not find its document."""
+    for path, method, status in (("/no/such/path", "GET", 404), ("/health", "POST", 405), ("/pairs/x", "DELETE", 405),
+                                 ("/pairs?direction=bogus", "GET", 422), ("/pairs?limit=1000000000", "GET", 422),
+                                 ("/pairs?lang=english", "GET", 422), ("/pairs?translator=robot", "GET", 422),
+                                 ("/pairs?offset=-1", "GET", 422)):
+        got, body, headers = request(server.url + path, method=method, body=b"" if method == "POST" else None)
+        assert got == status, (path, method, got, body)
+        assert set(body) == {"error", "message"} and body["message"], (path, body)
+        assert headers["content-type"].startswith("application/json")
+    assert request(server.url + "/pairs?direction=known")[0] == 200
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    conn.request("HEAD", "/health")
+    response = conn.getresponse()
+    assert response.status == 200 and response.read() == b""
+    conn.close()
+    # every address a pair shows finds its document (a URL, or the path the document was read from)
+    from urllib.parse import quote
+
+    _, listed, _ = request(server.url + "/pairs?limit=1000")
+    for p in listed["pairs"][:20]:
+        for side in ("src", "tgt"):
+            status, doc, _ = request(server.url + "/documents/" + quote(p[f"{side}_url"], safe=""))
+            assert status == 200 and doc["id"] == p[f"{side}_id"], (p[f"{side}_url"], doc)
+
+
+def _slow_socket(port: int, first: bytes) -> socket.socket:
+    sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    sock.sendall(first)
+    return sock
+
+
+def _closed_by_server(sock: socket.socket, seconds: float) -> bool:
+    sock.settimeout(seconds)
+    try:
+        while True:
+            data = sock.recv(4096)
+            if not data:
+                return True
+            if b"408" in data:
+                return True
+    except TimeoutError:
+        return False
+    except OSError:
+        return True
+
+
+def test_slow_and_idle_connections_cannot_keep_requests_out(run_dir, index):
+    """Issue 26 E: 64 sockets with half a request line, or sockets adding a header every few seconds,
+    made /health answer 503. Now a request must arrive within its time, and a new connection closes the
+    longest-idle one when the limit is reached. Counts and times are small: loopback, a few seconds."""
+    config = ServeConfig(header_seconds=1.5, body_seconds=1.5, max_connections=16)
+    s = Server(create_app(run_dir, config, index), config)
+    sockets = []
+    try:
+        sockets = [_slow_socket(s.port, b"GET /hea") for _ in range(40)]  # more than the limit, never finished
+        t0 = time.monotonic()
+        status, body, _ = request(s.url + "/health")
+        assert status == 200 and body["status"] == "ok" and time.monotonic() - t0 < 5
+        # a header every 0.5 s: still too slow, the request as a whole must arrive within header_seconds
+        drip = _slow_socket(s.port, b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        t0 = time.monotonic()
+        closed = False
+        while time.monotonic() - t0 < 6 and not closed:
+            try:
+                drip.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                closed = True
+                break
+            closed = _closed_by_server(drip, 0.5)
+        assert closed and time.monotonic() - t0 < 4
+        # a body that stops half way
+        body = _slow_socket(s.port, b"POST /query HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+                                    b"Content-Length: 1000\r\n\r\nhalf a body")
+        assert _closed_by_server(body, 4)
+        assert request(s.url + "/health")[0] == 200
+        # the idle sockets of the first wave were closed: by the limit, or by their own time
+        assert all(_closed_by_server(x, 3) for x in sockets)
+    finally:
+        for x in sockets:
+            x.close()
+        s.stop()
+
+
+def test_a_query_over_its_limits_is_answered_and_the_server_goes_on(run_dir):
+    """Issue 26 D, behind the server: too many sentences is a 422; a query past its time gets 503 and its work
+    stops, so the next query is answered."""
+    run = RunIndex(run_dir, max_sentences=40)
+    run.warm()
+    config = ServeConfig(query_seconds=0.001)  # spent before the query is past its analysis
+    s = Server(create_app(run_dir, config, run), config)
+    try:
+        long_text = " ".join(f"Satz Nummer {k} handelt von Paketen und ihrer Übersetzung." for k in range(60))
+        status, body, _ = request(s.url + "/query", long_text.encode(), "text/plain")
+        assert status == 422 and body["error"] == "too_long"
+        text = " ".join(f"Satz Nummer {k} handelt von Paketen und ihrer Übersetzung." for k in range(30))
+        status, body, _ = request(s.url + "/query", text.encode(), "text/plain")
+        assert status == 503 and body["error"] == "timeout"
+        assert request(s.url + "/health")[0] == 200
+    finally:
+        s.stop()
+
+
+def test_add_while_serving_never_breaks_a_request_and_the_server_moves_to_the_grown_run(tmp_path, seed_dir):
+    """Issue 26 F: `add` while `serve` ran made 137 of 154 /pairs/{id} answer 500 (offsets into files that
+    had been replaced). The server answers from the files it opened until the grown run is whole (its
+    manifest written), then from the grown run."""
+    from twinpages import add
+
+    folder = shared_path("data", "docalign", "ddtp-en-fr")
+    gold = [x.split("\t")[:2] for x in (folder / "gold.tsv").read_text(encoding="utf-8").splitlines()[:60]]
+    with gzip.open(folder / "docs.jsonl.gz", "rt", encoding="utf-8") as f:
+        by_id = {json.loads(line)["id"]: line for line in f}
+    (tmp_path / "first.jsonl").write_text("".join(by_id[i] for g in gold[:30] for i in g), encoding="utf-8")
+    (tmp_path / "later.jsonl").write_text("".join(by_id[i] for g in gold[30:] for i in g), encoding="utf-8")
+    run_dir = tmp_path / "run"
+    mine([tmp_path / "first.jsonl"], run_dir)
+    config = ServeConfig(reload_check_seconds=0.05)
+    s = Server(create_app(run_dir, config), config)
+    try:
+        _, listed, _ = request(s.url + "/pairs?limit=1000")
+        before = [p["id"] for p in listed["pairs"]]
+        statuses: list[int] = []
+        grown = threading.Thread(target=add, args=(run_dir, [tmp_path / "later.jsonl"]))
+        grown.start()
+        while grown.is_alive() or len(statuses) < 50:
+            for pid in before[:5]:
+                statuses.append(request(s.url + f"/pairs/{pid}")[0])
+            statuses.append(request(s.url + "/pairs?limit=1000")[0])
+        grown.join()
+        assert set(statuses) == {200}, statuses
+        total = len([x for x in (run_dir / "docpairs.jsonl").read_text(encoding="utf-8").splitlines() if x])
+        assert total > len(before)
+        deadline = time.monotonic() + 60
+        while request(s.url + "/health")[1]["pairs"] != total:
+            assert time.monotonic() < deadline, "the server did not move to the grown run"
+            time.sleep(0.1)
+        _, grown_list, _ = request(s.url + "/pairs?limit=1000")
+        for p in grown_list["pairs"]:
+            assert request(s.url + f"/pairs/{p['id']}")[0] == 200
+    finally:
+        s.stop()

@@ -7,11 +7,20 @@
         print(twin.pair.score, twin.pair.src_coverage, twin.pair.tgt_coverage, twin.pair.direction)
 
 The query document goes through the run's own stages and settings (run.json): extraction, language ID,
-sentences, embeddings. Its candidates come from the run's index shards (phases/search.py) of every
-language it pairs with, scored with the same ratio margin as in `mine`, where the run's answer files
-give each candidate's own neighbourhood, with the query added to it as a fresh run over the corpus plus
-the query would; the same relative-margin cut; then each candidate is decided and aligned as `mine`
-decides a pair (Pipeline.decide). So a twin's record is the one `mine` would write for that pair.
+sentences, embeddings. It is searched against every language of the run that one encoder covers with
+it, whether or not the run mined that language pair (an archive in one language answers a page in
+another): in the run's index shards (phases/search.py), or, for a language the run indexed for no pair,
+in an index built in memory from the run's vectors on first use. Its candidates are those a fresh `mine`
+over the run's documents and the query would make: the query's k nearest documents and the documents
+whose k nearest it would join, scored by the same ratio margin over the neighbourhoods as they would be
+with the query in them (the run's answer files give the rest), and cut by the same relative margin, by
+the same function as `mine` (stages/candidates.pairs_from_neighbours) on the part of the language pair
+that the query's pairs depend on. Each candidate is then decided and aligned as `mine` decides a pair
+(Pipeline.decide). So a twin's record is the one `mine` would write for that pair. A document of the
+run, queried by id, takes the run's own candidates.
+
+A query's work is bounded: at most ``max_sentences`` sentences, and a time budget (``seconds``) that
+stops the work itself (limits.py), not only the wait for it.
 
 The run is read, never written: a query changes nothing (``twinpages add`` adds documents).
 """
@@ -20,6 +29,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,25 +37,38 @@ import numpy as np
 
 from .config import load_config
 from .data import DocError, DocPair, Document, warnings_of
+from .limits import DocumentTimeout, check, time_budget
+from .phases.candidates import read_candidates
 from .phases.docshards import DocReader, read_table, shard_ids
-from .phases.search import LanguagePair, PairLanguages, language_codes, pair_output, plan_search
+from .phases.search import LanguagePair, PairLanguages, embedded, language_codes, language_vectors, plan_search
 from .phases.state import RunState
 from .pipeline import Pipeline
 from .runfolder import is_run_folder
 from .schemas import DOCPAIR
 from .stages import readers
-from .stages.candidates import mean_found
+from .stages.candidates import pairs_from_neighbours
 from .stages.embed import document_vector, pair_encoder
-from .stages.vindex import VectorIndex, search_shards
+from .stages.vindex import Neighbours, VectorIndex, search_shards
+
+# The most sentences a query may have: a long article has a few hundred; 5,000 took 40 s to decide
+# against a run of book-length documents. A longer query is refused, not cut (its coverage would mislead).
+MAX_QUERY_SENTENCES = 5000
 
 
 class QueryError(ValueError):
-    """The query document cannot be used (unreadable, no main text, a language the run does not pair):
-    the message names it and says why."""
+    """The query document cannot be used (unreadable, no main text, too long): the message names it and
+    says why."""
 
     def __init__(self, message: str, kind: str = "bad_document"):
         super().__init__(message)
         self.kind = kind
+
+
+class QueryTimeout(QueryError):
+    """The query's time budget ran out; its work stopped."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "timeout")
 
 
 @dataclass(slots=True)
@@ -79,20 +102,22 @@ class Answer:
 @dataclass(frozen=True, slots=True)
 class Target:
     """A language a query is searched against: its index (encoder, kind), the run's language pair with
-    the query's language (None when the run has no document in it) and the query language's documents."""
+    the query's language (None when the run did not mine it), the run's documents in the query's language
+    (``own``) and in this one (``count``) that the encoder embedded."""
 
     lang: str
     encoder: str
     approximate: bool
     pair: LanguagePair | None
     own: int
+    count: int
 
 
 class RunIndex:
     """A finished run, opened for queries. Loads each language's index shards and neighbourhoods on first
     use and keeps them; queries are answered one at a time (the encoder has the machine's cores)."""
 
-    def __init__(self, run_dir: str | Path, threads: int | None = None):
+    def __init__(self, run_dir: str | Path, threads: int | None = None, max_sentences: int = MAX_QUERY_SENTENCES):
         root = Path(run_dir)
         state = RunState.load(root / "shards")
         if not is_run_folder(root) or state is None or not (root / "run.json").exists():
@@ -106,45 +131,56 @@ class RunIndex:
             raise ValueError(f"{run_dir}: a --same-site run keeps no vector index to query; mine without "
                              "--same-site")
         self.root, self.shards, self.state, self.config = root, root / "shards", state, config
-        codes, names = language_codes(self.shards, state.index)
-        self.plan = plan_search(config, self.shards, state.index, codes, names)
+        self.max_sentences = max_sentences
+        self.codes, self.names = language_codes(self.shards, state.index)
+        self.plan = plan_search(config, self.shards, state.index, self.codes, self.names)
         self.pipe = Pipeline(config)
         self.docs = DocReader(self.shards / "documents", self.shards / "vectors", state.index, state.encoders)
         self._lock = threading.RLock()  # the pipeline and the document cache serve one thread at a time
         self._indexes: dict[tuple, list[VectorIndex]] = {}
-        self._hoods: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._rows: dict[tuple, tuple[np.ndarray, Neighbours]] = {}
+        self._inverted: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+        self._embedded: dict[str, np.ndarray] = {}
+        self._cands = None  # the run's candidates (queries by id)
         self._numbers: dict[str, int] | None = None
 
     # --- the query document --------------------------------------------------------------------------
 
-    def query_bytes(self, data: bytes, name: str = "query", fmt: str | None = None) -> Answer:
-        """A document given as bytes (``fmt``: html or txt, else sniffed)."""
+    def query_bytes(self, data: bytes, name: str = "query", fmt: str | None = None,
+                    seconds: float | None = None) -> Answer:
+        """A document given as bytes (``fmt``: html or txt, else sniffed); ``seconds``: its time budget."""
         doc = readers.read_blob(data, name, name, fmt, self.config.read)
         if isinstance(doc, DocError):
             raise QueryError(f"{name}: {doc.error}: {doc.message}", doc.error)
-        return self.query_document(doc)
+        return self.query_document(doc, seconds)
 
-    def query_file(self, path: str | Path) -> list[Answer]:
+    def query_file(self, path: str | Path, seconds: float | None = None) -> list[Answer]:
         """Every document of a file (a page, a line dump; a JSONL or WARC file holds several)."""
         answers = []
         for doc in readers.read([path], self.config.read):
             if isinstance(doc, DocError):
                 raise QueryError(f"{doc.source}: {doc.error}: {doc.message}", doc.error)
-            answers.append(self.query_document(doc))
+            answers.append(self.query_document(doc, seconds))
         return answers
 
-    def query_id(self, key: str) -> Answer:
-        """A document of the run, by id or URL: its twins among the run's other documents."""
-        with self._lock:
+    def query_id(self, key: str, seconds: float | None = None) -> Answer:
+        """A document of the run, by id or URL: its twins among the run's other documents (the run's own
+        candidates, decided as `mine` decided them)."""
+        with self._lock, _budget(seconds):
             number = self._number_of(key)
             if number is None:
                 raise QueryError(f"{key}: no such file, and no document of the run has this id or URL", "not_found")
             return self._answer(self.docs[number], number)
 
-    def query_document(self, doc: Document) -> Answer:
-        with self._lock:
+    def query_document(self, doc: Document, seconds: float | None = None) -> Answer:
+        with self._lock, _budget(seconds):
             warnings = warnings_of(doc)
             done = self.pipe.analyse_one(doc)
+            if isinstance(done, Document) and len(done.sentences) > self.max_sentences:
+                raise QueryError(f"{done.id}: {len(done.sentences):,} sentences; a query may have at most "
+                                 f"{self.max_sentences:,} (a longer document: `twinpages add` it to the run)",
+                                 "too_long")
+            check()  # the query's own budget, if it is what stopped the analysis (a DocError too_slow)
             if isinstance(done, DocError) and done.error == "unsupported_language":
                 return Answer(doc, warnings=warnings + [done])  # a page, not an error: it has no twin here
             if isinstance(done, DocError):
@@ -166,12 +202,15 @@ class RunIndex:
             renames = index.renames()
             for k, name in enumerate(index.names):
                 path = self.shards / "documents" / f"{name}.parquet"
-                ids, urls_read = shard_ids(path, renames.get(k)), read_table(path, ["url"]).column("url").to_pylist()
-                for row, (doc_id, url) in enumerate(zip(ids, urls_read, strict=True)):
+                table = read_table(path, ["url", "source"])
+                ids = shard_ids(path, renames.get(k))
+                rows = zip(ids, table.column("url").to_pylist(), table.column("source").to_pylist(), strict=True)
+                for row, (doc_id, url, source) in enumerate(rows):
                     numbers[doc_id] = index.bases[k] + row
-                    if url:
-                        urls.setdefault(url, index.bases[k] + row)
-            self._numbers = urls | numbers  # an id wins over a URL
+                    # the address a pair shows for a document: its URL, else its path (Document.name)
+                    if url or source:
+                        urls.setdefault(url or source, index.bases[k] + row)
+            self._numbers = urls | numbers  # an id wins over an address
         return self._numbers.get(key)
 
     def document(self, key: str) -> Document | None:
@@ -187,108 +226,207 @@ class RunIndex:
         if not targets:  # no twin can be found, and that is the answer
             return Answer(doc, warnings=[DocError(doc.id, doc.source, "query", "unsupported_language",
                                                   f"its language ({doc.lang}) pairs with none of the run's "
-                                                  f"({', '.join(self.languages()) or 'none'})", "warning")])
+                                                  f"({', '.join(self.languages()) or 'none'}): no encoder of the "
+                                                  "run embeds both", "warning")])
         if number is None:  # a new document: embedded with each encoder of its language pairs
             doc = next(iter(self.pipe.embedder.run([doc], {doc.lang: {t.encoder for t in targets}})))
         answer = Answer(doc)
         for target in targets:
-            for other, margin in self._candidates(doc, number, target):
+            found = self._candidates(doc, target) if number is None else self._run_candidates(number, target)
+            for other, margin in found:
+                check()
                 a, b = (doc, other) if doc.lang < target.lang else (other, doc)  # as `mine` orders a pair
                 answer.candidates += 1
-                found = self.pipe.decide(a, b, margin)
-                if found is not None:
-                    answer.twins.append(Twin(found, other.id))
+                decided = self.pipe.decide(a, b, margin)
+                if decided is not None:
+                    answer.twins.append(Twin(decided, other.id))
         answer.twins.sort(key=lambda t: (-t.pair.score, t.other))
         answer.seconds = time.monotonic() - t0
         return answer
 
     def languages(self) -> list[str]:
-        return sorted({lang for (_, lang, _) in self.plan.shards})
+        return sorted(lang for c, lang in enumerate(self.names) if np.any(self.codes == c))
+
+    def _has(self, encoder: str) -> np.ndarray:
+        """Which of the run's documents ``encoder`` embedded."""
+        if encoder not in self._embedded:
+            self._embedded[encoder] = embedded(self.shards, self.state.index, encoder)
+        return self._embedded[encoder]
 
     def targets(self, lang: str | None) -> list[Target]:
-        """The run's languages a document in ``lang`` is searched against: every indexed language (or those
-        paired with it by the run's -l), in the index of the encoder of that language pair."""
+        """The run's languages a document in ``lang`` is searched against: every language of the run (or
+        those paired with it by the run's -l) whose documents an encoder of that language pair embedded."""
         wanted = {tuple(sorted(p)) for p in self.config.candidates.langs}
         out = []
         for other in self.languages():
             if lang is None or other == lang or (wanted and tuple(sorted((lang, other))) not in wanted):
                 continue
             encoder = pair_encoder(self.config.embed, lang, other)
-            kinds = [approx for (e, m, approx) in self.plan.shards if e == encoder and m == other]
-            if not kinds:
-                continue
+            has = self._has(encoder)
+            count = int(np.count_nonzero(has & (self.codes == self.names.index(other))))
+            if not count:
+                continue  # its documents were embedded by another encoder only
+            own = int(np.count_nonzero(has & (self.codes == self.names.index(lang)))) if lang in self.names else 0
             a, b = sorted((lang, other))
             pair = next((p for p in self.plan.pairs if (p.encoder, p.a, p.b) == (encoder, a, b)), None)
-            approx = pair.approximate if pair else max(kinds)
-            own = sum(s.documents for s in self.plan.shards.get((encoder, lang, approx), []))
-            out.append(Target(other, encoder, approx, pair, own))
+            kinds = sorted(approx for (e, m, approx) in self.plan.shards if e == encoder and m == other)
+            approx = pair.approximate if pair else (kinds[0] if kinds else False)
+            out.append(Target(other, encoder, approx, pair, own, count))
         return out
 
-    def _candidates(self, doc: Document, number: int | None, target: Target) -> list[tuple[Document, float]]:
-        """The run's documents of the target language that `mine` over the run's documents (and this one,
-        when new) would make candidates with it: its k nearest, scored by the ratio margin, within
-        ``relative_margin`` of the best margin of each side."""
+    def _run_candidates(self, number: int, target: Target) -> list[tuple[Document, float]]:
+        """A document of the run: its candidates in the run's candidates file (as `mine` decided them)."""
+        cands = self._run_cands()
+        mine = (cands.src == number) | (cands.tgt == number)
+        others = np.where(cands.src[mine] == number, cands.tgt[mine], cands.src[mine])
+        want = self.codes[others] == self.names.index(target.lang)
+        return [(self.docs[int(o)], float(m)) for o, m in zip(others[want], cands.score[mine][want], strict=True)]
+
+    def _run_cands(self):
+        if self._cands is None:
+            self._cands = read_candidates(self.shards / self.state.candidates)
+        return self._cands
+
+    def _candidates(self, doc: Document, target: Target) -> list[tuple[Document, float]]:
+        """The run's documents of the target language that `mine` over the run's documents and this one
+        would make candidates with it, with their margins (see the module's docstring)."""
         cc = self.config.candidates
         shards = self._index(target.encoder, target.lang, target.approximate)
-        # mine's k: no more than either language has documents
-        k = min(cc.k, target.own + (number is None), sum(len(s) for s in shards))
-        query = document_vector(doc, target.encoder)[None, :].astype(np.float32)
-        found = search_shards(query, shards, k + (number is not None), cc.index_shortlist, cc.index_probes)
-        ids, sims = found.ids[0], found.sims[0]
-        if number is not None:
-            ids, sims = ids[ids != number][:k], sims[ids != number][:k]
-        own_mean = mean_found(sims[None, :], cc)[0]
-        keep = (ids >= 0) & (sims >= cc.min_cosine)
-        ids, sims = ids[keep], sims[keep]
-        if not len(ids):
+        k = min(cc.k, target.own + 1, target.count)  # mine's k: no more than either language has documents
+        if not k:
             return []
-        hood_ids, hood_sims, best = self._hood(target)
-        rows = np.searchsorted(hood_ids, ids)
-        out = []
-        for doc_id, cos, row in zip(ids.tolist(), sims.tolist(), rows.tolist(), strict=True):
-            has = row < len(hood_ids) and hood_ids[row] == doc_id
-            theirs = hood_sims[row, :k] if has else np.zeros(0, np.float32)
-            if number is None:  # the query joins the neighbourhood, as in a run over the corpus and it
-                theirs = np.sort(np.append(theirs[np.isfinite(theirs)], np.float32(cos)))[::-1][:k]
-            # float32 throughout, as stages/candidates.py computes it: the same margin to the last bit
-            margin = np.float32(cos) / ((own_mean + mean_found(theirs[None, :], cc)[0]) / np.float32(2.0))
-            out.append((doc_id, margin, best[row] if has else 0.0))
-        top = max(m for _, m, _ in out)
-        kept = [(d, m) for d, m, b in out if cc.relative_margin <= 0 or m >= cc.relative_margin * max(top, b)]
-        return [(self.docs[d], float(m)) for d, m in kept]
+        q_num = len(self.state.index)  # the query's number: after every document of the run
+        query = document_vector(doc, target.encoder)[None, :].astype(np.float32)
+        own_row = search_shards(query, shards, cc.k, cc.index_shortlist, cc.index_probes)
+        t_ids, t_rows = self._neighbours(target, doc.lang, target.lang)
+        x_ids, x_rows = self._neighbours(target, doc.lang, doc.lang)
+        # the target documents whose k nearest the query would join (ties go to the lower number, never q)
+        pool, cos = self._reverse_pool(query, shards, target, t_ids, t_rows, k)
+        kth = t_rows.sims[np.searchsorted(t_ids, pool), k - 1] if len(pool) else np.zeros(0, np.float32)
+        joins = pool[cos > kth]
+        t_set = np.union1d(own_row.ids[0, :k][own_row.ids[0, :k] >= 0], joins)
+        if not len(t_set):
+            return []
+        # the target documents' rows with the query in them, and every query-language document that is their
+        # neighbour or has them as one: all that the margins and the relative cut of the query's pairs read
+        t_pos = np.searchsorted(t_ids, t_set)
+        t_new = _with_query(t_rows, t_pos, t_set, joins, cos[np.isin(pool, joins)], q_num, cc.k)
+        x_set = np.union1d(t_new.ids[:, :k][(t_new.ids[:, :k] >= 0) & (t_new.ids[:, :k] != q_num)],
+                           self._pointing_at(target, doc.lang, t_set, k))
+        x_new = Neighbours(np.vstack([x_rows.ids[np.searchsorted(x_ids, x_set)], own_row.ids]),
+                           np.vstack([x_rows.sims[np.searchsorted(x_ids, x_set)], own_row.sims]))
+        x_all = np.append(x_set, q_num)
+        # only the neighbours inside this part are pairs here (-1 for the rest); every similarity counts
+        t_new = Neighbours(np.where(np.isin(t_new.ids, x_all), t_new.ids, -1), t_new.sims)
+        x_new = Neighbours(np.where(np.isin(x_new.ids, t_set), x_new.ids, -1), x_new.sims)
+        if doc.lang < target.lang:
+            found = pairs_from_neighbours(x_all, t_set, x_new, t_new, cc, k)
+            mine, other = found.src, found.tgt
+        else:
+            found = pairs_from_neighbours(t_set, x_all, t_new, x_new, cc, k)
+            mine, other = found.tgt, found.src
+        keep = mine == q_num
+        return [(self.docs[int(o)], float(m)) for o, m in zip(other[keep], found.score[keep], strict=True)]
+
+    def _reverse_pool(self, query, shards, target, t_ids, t_rows, k) -> tuple[np.ndarray, np.ndarray]:
+        """The target documents that might have the query among their k nearest, with their exact cosine to
+        it (the number a search stores: VectorIndex.similarities). Exact index: all, screened by a product
+        (a margin of 1e-4 over the float32 rounding) against each one's k-th neighbour; approximate: the
+        query's own shortlist (an approximate search finds only what it looks at, as in `mine`)."""
+        cc = self.config.candidates
+        if target.approximate:
+            found = search_shards(query, shards, cc.index_shortlist, cc.index_shortlist, cc.index_probes)
+            keep = found.ids[0] >= 0
+            return found.ids[0][keep], found.sims[0][keep]
+        pools, sims = [], []
+        for shard in shards:
+            rough = np.asarray(shard.vectors, np.float32) @ query[0]
+            pos = np.searchsorted(t_ids, shard.ids)
+            known = (pos < len(t_ids)) & (t_ids[np.minimum(pos, len(t_ids) - 1)] == shard.ids)
+            kth = np.where(known, t_rows.sims[np.minimum(pos, len(t_ids) - 1), k - 1], -np.inf)
+            rows = np.flatnonzero(rough >= kth - 1e-4)
+            if len(rows):
+                pools.append(shard.ids[rows])
+                sims.append(shard.similarities(query, rows[None, :])[0])
+        if not pools:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        return np.concatenate(pools), np.concatenate(sims)
+
+    def _neighbours(self, target: Target, query_lang: str, lang: str) -> tuple[np.ndarray, Neighbours]:
+        """The run's documents of ``lang`` (ascending numbers), one side of the pair (``query_lang``, the
+        target's language), with their k nearest in the other language from the run's answer files; for a
+        pair the run did not mine, the target language's documents with no neighbour (the query will be
+        their only one) and no query-language row."""
+        key = (target.encoder, query_lang, target.lang, lang)
+        if key not in self._rows:
+            k = self.config.candidates.k
+            pair = target.pair
+            if pair is not None:
+                other = pair.b if lang == pair.a else pair.a
+                self._rows[key] = PairLanguages(self.config).neighbours(
+                    tuple(self.plan.shards[(pair.encoder, lang, pair.approximate)]),
+                    tuple(self.plan.shards[(pair.encoder, other, pair.approximate)]))
+            elif lang == target.lang:
+                ids = np.concatenate([s.ids for s in self._index(target.encoder, lang, target.approximate)])
+                self._rows[key] = (ids, Neighbours.empty(len(ids), k))
+            else:
+                self._rows[key] = (np.zeros(0, np.int64), Neighbours.empty(0, k))
+        return self._rows[key]
+
+    def _pointing_at(self, target: Target, lang: str, t_set: np.ndarray, k: int) -> np.ndarray:
+        """The query-language documents that have one of ``t_set`` among their k nearest."""
+        key = (target.encoder, target.lang, lang, k)
+        if key not in self._inverted:
+            x_ids, x_rows = self._neighbours(target, lang, lang)
+            pointed = x_rows.ids[:, :k].ravel()
+            by = np.argsort(pointed, kind="stable")
+            self._inverted[key] = (pointed[by], np.repeat(x_ids, k)[by])
+        pointed, sources = self._inverted[key]
+        lo, hi = np.searchsorted(pointed, t_set), np.searchsorted(pointed, t_set, side="right")
+        return np.unique(np.concatenate([sources[a:b] for a, b in zip(lo, hi, strict=True)] or
+                                        [np.zeros(0, np.int64)]))
 
     def _index(self, encoder: str, lang: str, approximate: bool) -> list[VectorIndex]:
+        """A language's index: the run's shards, or (a language the run indexed for no pair) an exact index
+        built in memory from the run's document vectors, on first use."""
         key = (encoder, lang, approximate)
         if key not in self._indexes:
-            self._indexes[key] = [VectorIndex.load(Path(s.path)) for s in self.plan.shards[key]]
+            if key in self.plan.shards:
+                self._indexes[key] = [VectorIndex.load(Path(s.path)) for s in self.plan.shards[key]]
+            else:
+                runs = tuple(range(len(self.state.index.names)))
+                ids, vectors = language_vectors(self.shards, self.state.index, encoder, lang, runs)
+                self._indexes[key] = [VectorIndex.build(vectors, ids)] if len(ids) else []
         return self._indexes[key]
-
-    def _hood(self, target: Target) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The target language's documents that have neighbours in the query's language (ascending
-        numbers), their similarities to their k nearest there (the run's answer files), and each one's
-        best candidate margin in the run. Empty when the run has no document in the query's language."""
-        pair = target.pair
-        if pair is None:
-            return np.zeros(0, np.int64), np.zeros((0, 0), np.float32), np.zeros(0, np.float32)
-        key = (pair, target.lang)
-        if key not in self._hoods:
-            mine, theirs = (pair.a, pair.b) if target.lang == pair.a else (pair.b, pair.a)
-            ids, nn = PairLanguages(self.config).neighbours(
-                tuple(self.plan.shards[(pair.encoder, mine, pair.approximate)]),
-                tuple(self.plan.shards[(pair.encoder, theirs, pair.approximate)]))
-            best = np.zeros(len(ids), np.float32)
-            cands = Path(pair_output(self.shards, pair, self.plan))
-            if cands.exists():
-                t = read_table(cands)
-                side = t.column("src" if target.lang == pair.a else "tgt").to_numpy().astype(np.int64)
-                np.maximum.at(best, np.searchsorted(ids, side), t.column("score").to_numpy().astype(np.float32))
-            self._hoods[key] = (ids, nn.sims, best)
-        return self._hoods[key]
 
     def warm(self) -> None:
         """Load every index shard, neighbourhood and encoder now (a server does so before it listens)."""
         for lang in self.languages():
             for target in self.targets(lang):
                 self._index(target.encoder, target.lang, target.approximate)
-                self._hood(target)
+                if target.pair is not None:
+                    self._neighbours(target, lang, target.lang)
+                    self._neighbours(target, lang, lang)
                 self.pipe.embedder.encoder(target.encoder).encode(["twinpages"])  # the model loads on first use
+
+
+def _with_query(rows: Neighbours, pos: np.ndarray, t_set: np.ndarray, joins: np.ndarray, cos: np.ndarray,
+                q_num: int, k: int) -> Neighbours:
+    """The rows ``pos`` (the documents ``t_set``) with the query among their neighbours where it joins them
+    (``joins``, with ``cos``), merged as a search merges: best first, ties to the lower number."""
+    ids, sims = rows.ids[pos].copy(), rows.sims[pos].copy()
+    add_ids = np.full((len(t_set), 1), -1, np.int64)
+    add_sims = np.full((len(t_set), 1), -np.inf, np.float32)
+    at = np.searchsorted(t_set, joins)
+    add_ids[at, 0], add_sims[at, 0] = q_num, cos
+    return Neighbours.merge([Neighbours(ids, sims), Neighbours(add_ids, add_sims)], k)
+
+
+@contextmanager
+def _budget(seconds: float | None):
+    """The query's time budget; its end raised as QueryTimeout."""
+    try:
+        with time_budget(seconds, "the query's time limit"):
+            yield
+    except DocumentTimeout as e:
+        raise QueryTimeout(f"the query stopped: it {e}") from None

@@ -21,18 +21,19 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from . import __version__
-from .query import Answer, QueryError, RunIndex
+from .query import Answer, QueryError, QueryTimeout, RunIndex
 from .report import headline, language_name, page, render_index, render_pair, reuse_shares, stories
 from .schemas import DOCPAIR
 from .stages.writers.files import document_record
@@ -47,10 +48,18 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline
 class ServeConfig:
     token: str | None = None  # required of every request when set (Authorization: Bearer, or a cookie)
     max_body: int = 10_000_000  # bytes of a query's body
-    query_seconds: float = 30.0  # a query's answer is awaited this long, then 503
+    query_seconds: float = 30.0  # a query's work stops after this (query.py's budget) and the client gets 503
     waiting: int = 8  # queries that may wait for the one being computed; more get 503
     page_size: int = 50
     max_page: int = 1000
+    # A request must arrive in time: its line and headers within header_seconds of the connection (or of
+    # its first byte, on a kept-alive connection), its body within body_seconds; else 408 and the
+    # connection closes. At most max_connections are open: a new one closes the longest-idle connection
+    # (no request in progress), so slow or idle sockets cannot keep a request out.
+    header_seconds: float = 10.0
+    body_seconds: float = 60.0
+    max_connections: int = 256
+    reload_check_seconds: float = 1.0  # how often a request looks whether `add` changed the run
 
 
 class ApiError(Exception):
@@ -66,12 +75,16 @@ def pair_id(src_id: str, tgt_id: str) -> str:
 
 class RunData:
     """What the pair and document routes read: the run's output files (docpairs.jsonl; alignments.jsonl
-    and documents.jsonl by byte offset, read on demand) and its documents (RunIndex)."""
+    and documents.jsonl by byte offset, read on demand) and its documents (RunIndex). The files are held
+    open from the start: `add` replaces them by rename, and this snapshot keeps reading the versions it
+    indexed until the server moves to the new run (Served)."""
 
     def __init__(self, run: RunIndex):
         root = run.root
         self.run = run
-        self.pairs = sorted(_read_jsonl(root / "docpairs.jsonl"),
+        self._files = {name: _open(root / name) for name in ("docpairs.jsonl", "alignments.jsonl",
+                                                              "documents.jsonl")}
+        self.pairs = sorted(_read_jsonl(self._files["docpairs.jsonl"]),
                             key=lambda p: (-p["score"], p["src_id"], p["tgt_id"]))
         for p in self.pairs:
             p["id"] = pair_id(p["src_id"], p["tgt_id"])
@@ -80,17 +93,22 @@ class RunData:
         for k, p in enumerate(self.pairs):
             for d in (p["src_id"], p["tgt_id"]):
                 self.by_doc.setdefault(d, []).append(k)
-        self._alignments = _offsets(root / "alignments.jsonl", lambda d: (d["src_id"], d["tgt_id"]))
-        self._documents = _offsets(root / "documents.jsonl", lambda d: d["id"])
+        self._alignments = _offsets(self._files["alignments.jsonl"], lambda d: (d["src_id"], d["tgt_id"]))
+        self._documents = _offsets(self._files["documents.jsonl"], lambda d: d["id"])
         self._stories: list[list[int]] | None = None
         self._texts: dict[int, str] = {}
         self._lock = threading.Lock()
 
     def beads(self, p: dict) -> list:
-        return _read_at(self.run.root / "alignments.jsonl", self._alignments[(p["src_id"], p["tgt_id"])])["beads"]
+        return _read_at(self._files["alignments.jsonl"], self._alignments[(p["src_id"], p["tgt_id"])])["beads"]
 
     def document(self, doc_id: str) -> dict:
-        return _read_at(self.run.root / "documents.jsonl", self._documents[doc_id])
+        return _read_at(self._files["documents.jsonl"], self._documents[doc_id])
+
+    def close(self) -> None:
+        for f in self._files.values():
+            if f is not None:
+                f.close()
 
     def index_html(self, q: str, page_number: int, per_page: int = STORIES_PER_PAGE) -> str:
         """A page of the stories (report.py's index), those whose headlines, addresses, ids or languages
@@ -143,44 +161,129 @@ def _pager(q: str, page_number: int, per_page: int, total: int) -> str:
     return f'<p class="meta noprint pager">{" · ".join(links)}</p>'
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    if not path.exists():
+def _open(path: Path):
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        return None
+
+
+def _read_jsonl(f) -> list[dict]:
+    if f is None:
         return []
-    with path.open(encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+    return [json.loads(line) for line in _lines(f) if line.strip()]
 
 
-def _offsets(path: Path, key) -> dict:
+def _lines(f):
+    f.seek(0)  # only while the snapshot is made, before any request reads it
+    yield from f
+
+
+def _offsets(f, key) -> dict:
     out = {}
-    if not path.exists():
+    if f is None:
         return out
-    with path.open("rb") as f:
-        pos = 0
-        for line in f:
-            if line.strip():
-                out[key(json.loads(line))] = pos
-            pos += len(line)
+    pos = 0
+    for line in _lines(f):
+        if line.strip():
+            out[key(json.loads(line))] = pos
+        pos += len(line)
     return out
 
 
-def _read_at(path: Path, offset: int) -> dict:
-    with path.open("rb") as f:
-        f.seek(offset)
-        return json.loads(f.readline())
+def _read_at(f, offset: int) -> dict:
+    """The JSON line at ``offset``: os.pread, which moves no shared position, so threads may read at once."""
+    import os
+
+    chunks = []
+    while True:
+        chunk = os.pread(f.fileno(), 1 << 16, offset)
+        end = chunk.find(b"\n")
+        if end >= 0 or not chunk:
+            chunks.append(chunk[:end] if end >= 0 else chunk)
+            return json.loads(b"".join(chunks))
+        chunks.append(chunk)
+        offset += len(chunk)
+
+
+class Served:
+    """The run a server answers from, and the move to the run as `add` left it. `add` replaces the output
+    files by rename and writes manifest.json last: when the manifest changes, a new snapshot (RunIndex,
+    RunData) is made in the background, and requests move to it once it is whole; until then, and for a
+    request already under way, the old snapshot answers, from the files it holds open."""
+
+    def __init__(self, run_dir: str | Path, config: ServeConfig, run: RunIndex | None = None):
+        self.root, self.config = Path(run_dir), config
+        run = run or RunIndex(run_dir)
+        self.current: tuple[RunIndex, RunData] = (run, RunData(run))
+        self.stamp = _stamp(self.root)
+        self._checked = time.monotonic()
+        self._loading = threading.Lock()
+        self.reloads = 0
+
+    def get(self) -> tuple[RunIndex, RunData]:
+        now = time.monotonic()
+        if now - self._checked >= self.config.reload_check_seconds:
+            self._checked = now
+            stamp = _stamp(self.root)
+            if stamp != self.stamp and self._loading.acquire(blocking=False):
+                threading.Thread(target=self._load, args=(stamp,), daemon=True).start()
+        return self.current
+
+    def _load(self, stamp) -> None:
+        try:
+            run = RunIndex(self.root)
+            run.warm()
+            self.current, self.stamp = (run, RunData(run)), stamp
+            self.reloads += 1
+        except Exception:  # noqa: BLE001  (a run being changed: the old snapshot serves, the next check retries)
+            pass
+        finally:
+            self._loading.release()
+
+
+def _stamp(root: Path) -> tuple:
+    try:
+        st = (root / "manifest.json").stat()
+        return st.st_ino, st.st_mtime_ns, st.st_size
+    except OSError:
+        return ()
+
+
+ERROR_KINDS = {400: "bad_request", 401: "unauthorised", 404: "not_found", 405: "method_not_allowed",
+               413: "too_large", 415: "unsupported_media_type", 422: "invalid_parameter", 503: "busy"}
+LANGUAGE = r"^[a-z]{2,3}$"
+DIRECTION = r"^(known|unknown|[a-z]{2,3}->[a-z]{2,3})$"
 
 
 def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: RunIndex | None = None) -> FastAPI:
     """The ASGI application for a finished run (uvicorn, hypercorn or any ASGI server can run it)."""
-    run = run or RunIndex(run_dir)
-    data = RunData(run)
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException
+
+    served = Served(run_dir, config, run)
     app = FastAPI(title="twinpages", version=__version__, docs_url=None, redoc_url=None,  # no CDN assets
                   description="Translated twins of a document in a mined corpus: query, pairs, documents, report.")
-    answers: OrderedDict[str, Answer] = OrderedDict()  # recent answers of the query form, for their pages
+    answers: OrderedDict[str, tuple[RunIndex, Answer]] = OrderedDict()  # the query form's, for their pages
     gate = asyncio.Semaphore(config.waiting + 1)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, e: ApiError):
         return JSONResponse({"error": e.kind, "message": e.message}, status_code=e.status)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, e: HTTPException):  # routing: no such path, method not allowed
+        message = {404: f"no such path: {request.url.path}",
+                   405: f"{request.method} is not allowed on {request.url.path}"}.get(e.status_code, str(e.detail))
+        return JSONResponse({"error": ERROR_KINDS.get(e.status_code, "http_error"), "message": message},
+                            status_code=e.status_code, headers=getattr(e, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, e: RequestValidationError):
+        parts = [f"{'.'.join(str(x) for x in err.get('loc', ())[1:]) or 'request'}: {err.get('msg')}"
+                 + (f" (given {err['input']!r})" if "input" in err and err["input"] is not None else "")
+                 for err in e.errors()]
+        return JSONResponse({"error": "invalid_parameter", "message": "; ".join(parts)}, status_code=422)
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, e: Exception):  # a bug, said as JSON; the server goes on
@@ -204,14 +307,18 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
                 response.set_cookie("twinpages_token", token, httponly=True, samesite="strict")
         return response
 
-    async def answer_of(request: Request) -> Answer:
+    async def answer_of(request: Request) -> tuple[RunIndex, Answer]:
         data_bytes, fmt, name = await _document_body(request, config.max_body)
         if gate.locked():
             raise ApiError(503, "busy", "too many queries are waiting; try again shortly")
+        run, _ = served.get()
         async with gate:
-            work = asyncio.to_thread(run.query_bytes, data_bytes, name, fmt)
+            # the query's own budget stops its work (query.py); the wait here is the budget and a margin
+            work = asyncio.to_thread(run.query_bytes, data_bytes, name, fmt, config.query_seconds)
             try:
-                return await asyncio.wait_for(work, config.query_seconds)
+                return run, await asyncio.wait_for(work, config.query_seconds + 5)
+            except QueryTimeout as e:
+                raise ApiError(503, "timeout", str(e)) from None
             except QueryError as e:
                 raise ApiError(422, e.kind, str(e)) from None
             except TimeoutError:
@@ -222,17 +329,23 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
                           "with a `file` field. The answer lists its twins, each a docpairs record (score, both "
                           "coverages, direction, spans) with the other document's id and the aligned passages.")
     async def post_query(request: Request) -> dict:
-        return (await answer_of(request)).record()
+        return (await answer_of(request))[1].record()
 
     @app.get("/pairs", summary="The run's document pairs, best first, filtered and paged")
-    def get_pairs(lang: Annotated[str | None, Query(description="a language either side has (ISO 639-1)")] = None,
+    def get_pairs(lang: Annotated[str | None, Query(pattern=LANGUAGE,
+                                                    description="a language either side has (ISO 639-1)")] = None,
                   min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
-                  direction: Annotated[str | None, Query(description="`en->de`, `unknown`, or `known`")] = None,
-                  translator: Annotated[str | None, Query(description="`human`, `machine` or `unknown`, where the "
-                                                                      "run records a translator verdict")] = None,
+                  direction: Annotated[str | None, Query(pattern=DIRECTION,
+                                                         description="`en->de`, `unknown`, or `known`")] = None,
+                  translator: Annotated[Literal["human", "machine", "unknown"] | None,
+                                        Query(description="where the run records a translator verdict")] = None,
                   offset: Annotated[int, Query(ge=0)] = 0,
-                  limit: Annotated[int | None, Query(ge=1)] = None) -> dict:
-        limit = min(limit or config.page_size, config.max_page)
+                  limit: Annotated[int, Query(ge=1, description="pairs per page, at most ServeConfig.max_page "
+                                                                "(1000 by default)")] = config.page_size) -> dict:
+        if limit > config.max_page:
+            raise ApiError(422, "invalid_parameter", f"limit: at most {config.max_page} pairs a page, not {limit}; "
+                                                     "page with offset")
+        _, data = served.get()
         found = [p for p in data.pairs if (lang is None or lang in (p["src_lang"], p["tgt_lang"]))
                  and p["score"] >= min_score
                  and (direction is None or p["direction"] == direction
@@ -242,49 +355,57 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
 
     @app.get("/pairs/{pair}", summary="One pair: its record, every bead, and both documents' ids")
     def get_pair(pair: str) -> dict:
+        _, data = served.get()
         p = _pair(data, pair)
         beads = [{"src_idx": s, "tgt_idx": t, "score": score} for s, t, score in data.beads(p)]
         return p | {"beads": beads}
 
-    @app.get("/documents/{doc_id:path}", summary="A document of the run: main text, lines, sentences, pairs")
+    @app.get("/documents/{doc_id:path}", summary="A document of the run: main text, lines, sentences, pairs",
+             description="By id, or by the address a pair shows for it (`src_url`, `tgt_url`: its URL, else "
+                         "the path it was read from)")
     def get_document(doc_id: str) -> dict:
+        run, data = served.get()
         doc = run.document(doc_id)
         if doc is None:
-            raise ApiError(404, "not_found", f"no document of the run has the id or URL {doc_id!r}")
+            raise ApiError(404, "not_found", f"no document of the run has the id or address {doc_id!r}")
         return document_record(doc) | {"pairs": [data.pairs[k]["id"] for k in data.by_doc.get(doc.id, [])]}
 
     @app.get("/health", summary="Whether the service is up, and what it serves")
     def health() -> dict:
+        run, data = served.get()
         return {"status": "ok", "twinpages": __version__, "pairs": len(data.pairs), "documents": len(run.state.index),
                 "languages": run.languages()}
+
+    app.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)  # what load balancers probe
 
     # --- the report, live ----------------------------------------------------------------------------
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(q: Annotated[str, Query(max_length=200)] = "", page: Annotated[int, Query(ge=1)] = 1) -> str:
-        return data.index_html(q.strip(), page - 1)
+        return served.get()[1].index_html(q.strip(), page - 1)
 
     @app.get("/ui/pairs/{pair}", response_class=HTMLResponse, include_in_schema=False)
     def pair_page(pair: str) -> str:
+        _, data = served.get()
         p = _pair(data, pair)
         return render_pair(p, data.beads(p), data.document(p["src_id"]), data.document(p["tgt_id"]), back="/")
 
     @app.post("/ui/query", response_class=HTMLResponse, include_in_schema=False)
     async def query_page(request: Request):
         try:
-            answer = await answer_of(request)
+            run, answer = await answer_of(request)
         except ApiError as e:
             return HTMLResponse(page("No answer — twinpages", f'<p><a href="/">← all stories</a></p>'
                                      f"<h1>No answer</h1><p>{escape(e.message)}</p>"), status_code=e.status)
         key = uuid.uuid4().hex
-        answers[key] = answer
+        answers[key] = (run, answer)
         while len(answers) > 64:
             answers.popitem(last=False)
         return _answer_page(answer, key)
 
     @app.get("/ui/answers/{key}/{k}", response_class=HTMLResponse, include_in_schema=False)
     def answer_pair(key: str, k: int) -> str:
-        answer = answers.get(key)
+        run, answer = answers.get(key, (None, None))
         if answer is None or not 0 <= k < len(answer.twins):
             raise ApiError(404, "not_found", "this answer is no longer kept; query again")
         twin = answer.twins[k]
@@ -294,6 +415,7 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
         beads = [[list(b.src_idx), list(b.tgt_idx), round(b.score, 4)] for b in p.pairs]
         return render_pair(record, beads, docs[p.src_id], docs[p.tgt_id], back="/")
 
+    app.state.served = served
     return app
 
 
@@ -409,6 +531,17 @@ def _charset(content_type: str) -> str | None:
     return None
 
 
+def uvicorn_config(app, host: str, port: int, config: ServeConfig = ServeConfig(), log_level: str = "info"):
+    """uvicorn's settings for a twinpages service: the connection limits of serve_limits.py, a short
+    keep-alive, bounded headers; no limit_concurrency (it counts idle sockets: serve_limits.py)."""
+    import uvicorn
+
+    from .serve_limits import guarded_protocol
+
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, http=guarded_protocol(config),
+                          timeout_keep_alive=5, h11_max_incomplete_event_size=64 * 1024)
+
+
 def serve(run_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, config: ServeConfig = ServeConfig(),
           log_level: str = "info") -> None:
     """Load the run (indexes, encoder) and serve it until interrupted. Any address but loopback needs a token."""
@@ -420,6 +553,4 @@ def serve(run_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, config
     run = RunIndex(run_dir)
     run.warm()
     app = create_app(run_dir, config, run)
-    # limit_concurrency: connections beyond it get 503 at once instead of queueing without bound
-    uvicorn.run(app, host=host, port=port, log_level=log_level, limit_concurrency=64, timeout_keep_alive=5,
-                h11_max_incomplete_event_size=64 * 1024)
+    uvicorn.Server(uvicorn_config(app, host, port, config, log_level)).run()

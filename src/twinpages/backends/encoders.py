@@ -16,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ..limits import check
 from .blas import one_thread
 
 
@@ -87,11 +88,14 @@ class USEM3:
         texts = list(texts)
         chunks = [texts[s:s + self.CHUNK] for s in range(0, len(texts), self.CHUNK)]
         pool = self._executor()
+        width = self.threads if pool is not None else 1
+        parts = []
         with one_thread():
-            if pool is not None and len(chunks) > 1:
-                parts = list(pool.map(self._model.encode, chunks))
-            else:
-                parts = [self._model.encode(chunk) for chunk in chunks]
+            for start in range(0, len(chunks), width):  # a round of chunks, then a look at the time budget
+                check()
+                round_ = chunks[start:start + width]
+                parts += list(pool.map(self._model.encode, round_)) if len(round_) > 1 else \
+                    [self._model.encode(round_[0])]
         return np.concatenate(parts).astype(np.float32, copy=False)
 
     def _executor(self) -> ThreadPoolExecutor | None:

@@ -182,7 +182,7 @@ def _shards(encoder: str, lang: str, approx: bool, per_run: list[int], index: Sh
     return shards
 
 
-def _vectors(root: Path, index: ShardIndex, encoder: str, lang: str,
+def language_vectors(root: Path, index: ShardIndex, encoder: str, lang: str,
              runs: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(run-wide numbers, float32 vectors) of the language's embedded documents in these run shards."""
     ids, vecs = [], []
@@ -232,7 +232,7 @@ class TrainIndex:
     def __call__(self, task: tuple[IndexShard, int, str]) -> dict:
         first, total, output = task  # total: the language's documents now, which the cells are sized for
         with _Threads(self.config.embed.threads):
-            _, vecs = _vectors(Path(self.root), self.index, first.encoder, first.lang, first.runs)
+            _, vecs = language_vectors(Path(self.root), self.index, first.encoder, first.lang, first.runs)
             sample = training_sample(len(vecs), self.config.candidates.index_lists or lists_for(total))
             lists = usable_lists(self.config.candidates.index_lists or lists_for(total), len(sample))
             blob = train(vecs[sample], lists)
@@ -256,7 +256,7 @@ class BuildIndex:
 
     def __call__(self, shard: IndexShard) -> dict:
         with _Threads(self.config.embed.threads):
-            ids, vecs = _vectors(Path(self.root), self.index, shard.encoder, shard.lang, shard.runs)
+            ids, vecs = language_vectors(Path(self.root), self.index, shard.encoder, shard.lang, shard.runs)
             blob = Path(self.trained[(shard.encoder, shard.lang)]).read_bytes() if shard.approximate else None
             built = VectorIndex.build(vecs, ids, blob)
         path = Path(shard.path)
@@ -290,7 +290,7 @@ class SearchIndex:
         if not todo:
             return {"queries": 0}
         with _Threads(self.config.embed.threads):
-            _, q = _vectors(Path(self.root), self.index, query.encoder, query.lang, query.runs)
+            _, q = language_vectors(Path(self.root), self.index, query.encoder, query.lang, query.runs)
             assigned = None
             for target in todo:
                 shard = VectorIndex.load(Path(target.path))

@@ -116,10 +116,13 @@ def neighbours(queries: np.ndarray, shards: list[VectorIndex], config: Candidate
 
 
 def pairs_from_neighbours(ia: np.ndarray, ib: np.ndarray, nn_ab: Neighbours, nn_ba: Neighbours,
-                          config: CandidatesConfig) -> Candidates:
+                          config: CandidatesConfig, k: int | None = None) -> Candidates:
     """Margin-scored candidates between the documents ``ia`` of one language and ``ib`` of another
-    (ascending document numbers), from each side's nearest neighbours in the other (by document number)."""
-    k = min(config.k, len(ia), len(ib))
+    (ascending document numbers), from each side's nearest neighbours in the other (by document number;
+    -1 for none, or for a neighbour left out of a part of the languages, whose similarity still counts in
+    the mean). ``k``: the neighbourhood's size, when ia and ib are a part of the languages (query.py);
+    by default the run's, from their sizes."""
+    k = min(config.k, len(ia), len(ib)) if k is None else k
     if not k:
         return Candidates.empty()
     sim_ab, sim_ba = nn_ab.sims[:, :k], nn_ba.sims[:, :k]

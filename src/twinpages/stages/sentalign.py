@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..data import SentPair
+from ..limits import check
 from ..settings import setting
 
 # overlaps(sentences, sizes) -> {k: vectors of the runs of k consecutive sentences}
@@ -313,6 +314,8 @@ def _banded_dp(n: int, m: int, types, gain_row, bands, gap_open: float = 0.0):
     y_arg.append(np.maximum(np.arange(lo0, hi0 + 1) - 1, 0).astype(np.int32))
     y_from.append(np.full(w0, _Y, dtype=np.int8))
     for i in range(1, n + 1):
+        if i % 64 == 0:
+            check()  # a budget (limits.py) that no signal can enforce here
         lo, hi = bands[i]
         width = hi - lo + 1
         # M: a bead ends here
