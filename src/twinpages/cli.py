@@ -10,6 +10,7 @@ from . import __version__
 from .config import add_dataclass_flags, add_flags, config_from_args, dataclass_from_args
 from .corpus import DECIDE_BATCH, PHASES, add, extract, mine
 from .pipeline import align_files
+from .query import MAX_QUERY_SENTENCES
 from .runfolder import RunFolderError
 from .runners import RunnerConfig, RunnerError
 from .stages.docalign import is_translation
@@ -104,7 +105,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--max-body", type=_positive, default=10_000_000, metavar="BYTES",
                    help="largest query body (default 10,000,000)")
     p.add_argument("--query-seconds", type=float, default=30.0, metavar="S",
-                   help="a query not answered within this gets 503 (default 30)")
+                   help="a query's time: past it, its work stops and it gets 503 (default 30)")
+    p.add_argument("--query-sentences", type=_positive, default=MAX_QUERY_SENTENCES, metavar="N",
+                   help=f"a query with more sentences gets 422 too_long (default {MAX_QUERY_SENTENCES:,})")
 
     p = sub.add_parser("align", help="align the sentences of two given documents",
                        description=_wrap("Align the sentences of two documents given by path; the bitext goes "
@@ -391,7 +394,8 @@ def cmd_serve(args) -> int:
 
     token = args.token or os.environ.get("TWINPAGES_TOKEN") or None
     serve(args.out, args.host, args.port, ServeConfig(token=token, max_body=args.max_body,
-                                                      query_seconds=args.query_seconds))
+                                                      query_seconds=args.query_seconds,
+                                                      query_sentences=args.query_sentences))
     return EXIT_OK
 
 

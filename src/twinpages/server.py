@@ -33,7 +33,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from . import __version__
-from .query import Answer, QueryError, QueryTimeout, RunIndex
+from .query import MAX_QUERY_SENTENCES, Answer, QueryError, QueryTimeout, RunIndex
 from .report import headline, language_name, page, render_index, render_pair, reuse_shares, stories
 from .schemas import DOCPAIR
 from .stages.writers.files import document_record
@@ -60,6 +60,7 @@ class ServeConfig:
     body_seconds: float = 60.0
     max_connections: int = 256
     reload_check_seconds: float = 1.0  # how often a request looks whether `add` changed the run
+    query_sentences: int = MAX_QUERY_SENTENCES  # a longer query is refused (422 too_long)
 
 
 class ApiError(Exception):
@@ -214,7 +215,7 @@ class Served:
 
     def __init__(self, run_dir: str | Path, config: ServeConfig, run: RunIndex | None = None):
         self.root, self.config = Path(run_dir), config
-        run = run or RunIndex(run_dir)
+        run = run or RunIndex(run_dir, max_sentences=config.query_sentences)
         self.current: tuple[RunIndex, RunData] = (run, RunData(run))
         self.stamp = _stamp(self.root)
         self._checked = time.monotonic()
@@ -232,7 +233,7 @@ class Served:
 
     def _load(self, stamp) -> None:
         try:
-            run = RunIndex(self.root)
+            run = RunIndex(self.root, max_sentences=self.config.query_sentences)
             run.warm()
             self.current, self.stamp = (run, RunData(run)), stamp
             self.reloads += 1
@@ -550,7 +551,7 @@ def serve(run_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, config
     if host not in LOOPBACK and not config.token:
         raise ValueError(f"serving on {host} (not loopback) needs --token: anyone who reaches the port could "
                          "read the corpus and use the machine")
-    run = RunIndex(run_dir)
+    run = RunIndex(run_dir, max_sentences=config.query_sentences)
     run.warm()
     app = create_app(run_dir, config, run)
     uvicorn.Server(uvicorn_config(app, host, port, config, log_level)).run()
