@@ -86,8 +86,8 @@ def embedded(inputs: Path, run: Path, cache: Path) -> tuple[list[str], np.ndarra
     """(ids, languages, USE-m3 document vectors) of a JSONL file, by twinpages' own read and embed phases."""
     import pyarrow.parquet as pq
 
+    from twinpages.api import mine
     from twinpages.config import PipelineConfig
-    from twinpages.corpus import mine
     from twinpages.runners import RunnerConfig
 
     config = PipelineConfig()

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from twinpages.config import load_config
 from twinpages.phases.candidates import read_candidates
-from twinpages.phases.docshards import DocReader, ShardIndex
 from twinpages.pipeline import Pipeline
 from twinpages.stages.docalign import may_be_translation
+from twinpages.store.shards import DocReader, ShardIndex
 
 
 def measure(run: Path) -> dict:

@@ -58,7 +58,7 @@ def mine_corpus(shared: Path, folder: Path) -> Path:
 
 
 def time_mine(shared: Path, rounds: int) -> dict:
-    from twinpages.corpus import mine
+    from twinpages.api import mine
 
     config = PipelineConfig()
     configs = {"with": config,

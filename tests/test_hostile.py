@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 
 from conftest import DE_SEED, EN_SEED, EXAMPLES
 from hostile import ENGLISH, GERMAN, english, german, make_corpus
+from twinpages.api import mine
 from twinpages.cli import main as cli_main
 from twinpages.config import PipelineConfig
-from twinpages.corpus import mine
 from twinpages.stages.readers.base import shown
 
 TWINPAGES = str(Path(sys.executable).parent / "twinpages")
@@ -148,7 +148,7 @@ def test_streams_are_read_once_and_whole(tmp_path):
 
 
 def test_a_full_disk_stops_the_run_with_a_message_and_the_rerun_finishes(tmp_path, monkeypatch, capsys):
-    from twinpages.phases import docshards
+    from twinpages.store import shards as docshards
 
     out = tmp_path / "run"
     add = docshards.VectorsWriter.add
@@ -166,7 +166,7 @@ def test_a_full_disk_stops_the_run_with_a_message_and_the_rerun_finishes(tmp_pat
 
 
 def test_a_second_run_into_a_folder_in_use_is_refused(tmp_path):
-    from twinpages.runfolder import RunFolder
+    from twinpages.store import RunFolder
 
     out = tmp_path / "run"
     holder = RunFolder(out)

@@ -12,8 +12,8 @@ import pytest
 
 from conftest import DE_SEED, EN_SEED, EXAMPLES
 from twinpages import PipelineConfig, mine
-from twinpages.corpus import MIN_TASKS, TASK_COST, cost_batches
 from twinpages.data import SentPair
+from twinpages.phases.decide import MIN_TASKS, TASK_COST, cost_batches
 from twinpages.pipeline import Pipeline, load_documents
 from twinpages.stages.docalign import DocAlignConfig, may_be_translation, monotone_anchors
 from twinpages.stages.sentalign import SentAlignConfig, guide_bands, guide_windows

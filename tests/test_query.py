@@ -11,8 +11,8 @@ from dataclasses import replace
 import pytest
 
 from conftest import DE_SEED, EN_SEED, ddtp_shuffled, shared_path
+from twinpages.api import add, mine
 from twinpages.config import PipelineConfig
-from twinpages.corpus import add, mine
 from twinpages.query import QueryError, RunIndex
 
 

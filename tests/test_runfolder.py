@@ -14,7 +14,7 @@ import pytest
 
 from conftest import DE_SEED, EN_SEED, REPO
 from twinpages import PipelineConfig, mine
-from twinpages.runfolder import MARKER, RunFolder, RunFolderError
+from twinpages.store import MARKER, RunFolder, RunFolderError
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ from .backends.blas import choose_openblas_kernel  # noqa: E402
 
 choose_openblas_kernel()  # before faiss loads its OpenBLAS (backends/blas.py)
 
+from .api import MineResult, add, align_files, extract, mine  # noqa: E402
 from .config import PipelineConfig  # noqa: E402
-from .corpus import MineResult, add, extract, mine  # noqa: E402
-from .pipeline import Pipeline, align_files  # noqa: E402
+from .pipeline import Pipeline  # noqa: E402
 from .runners import RunnerConfig  # noqa: E402
 
 __all__ = ["MineResult", "Pipeline", "PipelineConfig", "RunnerConfig", "add", "align_files", "extract", "mine",

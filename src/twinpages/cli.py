@@ -7,15 +7,16 @@ import json
 import sys
 
 from . import __version__
+from .api import add, align_files, extract, mine
 from .config import add_dataclass_flags, add_flags, config_from_args, dataclass_from_args
-from .corpus import DECIDE_BATCH, PHASES, add, extract, mine
-from .pipeline import align_files
+from .corpus import UNTIL
+from .phases.decide import DECIDE_BATCH
 from .query import MAX_QUERY_SENTENCES
-from .runfolder import RunFolderError
 from .runners import RunnerConfig, RunnerError
 from .stages.docalign import is_translation
 from .stages.writers.bitext import bitext_rows
 from .stages.writers.files import docpair_record
+from .store import RunFolderError
 
 EXIT_OK, EXIT_DOC_ERRORS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 3, 2, 130, 143
 
@@ -226,7 +227,7 @@ def _add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint-every", type=_positive, default=None, metavar="N",
                    help="candidate pairs per decide task: the unit of resume and of parallel work "
                         f"(default: {DECIDE_BATCH})")
-    p.add_argument("--until", choices=PHASES, default=None,
+    p.add_argument("--until", choices=UNTIL, default=None,
                    help="stop after this phase (the run folder keeps its shards; rerun without it to go on)")
     _add_output_flags(p)
     add_dataclass_flags(p, RunnerConfig, "runner")

@@ -213,14 +213,3 @@ def load_documents(paths: Iterable[str | Path], config: PipelineConfig = Pipelin
     errors: list[DocError] = []
     docs = pipe.prepare(readers.read(paths, config.read), errors)
     return docs, errors
-
-
-def align_files(src: str | Path, tgt: str | Path, config: PipelineConfig = PipelineConfig()) -> DocPair:
-    """Align two given documents (no candidate search). Raises ValueError naming a document that
-    could not be read or has no main text."""
-    pipe = Pipeline(config)
-    docs, errors = load_documents([src, tgt], config, pipe)
-    if errors:
-        e = errors[0]
-        raise ValueError(f"{e.source}: {e.error}: {e.message}")
-    return pipe.align_pair(docs[0], docs[1], orient=False)

@@ -39,16 +39,17 @@ from .config import load_config
 from .data import DocError, DocPair, Document, warnings_of
 from .limits import DocumentTimeout, check, time_budget
 from .phases.candidates import read_candidates
-from .phases.docshards import DocReader, read_table, shard_ids
 from .phases.search import LanguagePair, PairLanguages, embedded, language_codes, language_vectors, plan_search
-from .phases.state import RunState
 from .pipeline import Pipeline
-from .runfolder import is_run_folder
 from .schemas import DOCPAIR
 from .stages import readers
 from .stages.candidates import pairs_from_neighbours
 from .stages.embed import document_vector, pair_encoder
+from .stages.languages import LanguagePlan, wanted
 from .stages.vindex import Neighbours, VectorIndex, search_shards
+from .store import Layout, is_run_folder, lookup
+from .store.shards import DocReader
+from .store.state import RunState
 
 # The most sentences a query may have: a long article has a few hundred; 5,000 took 40 s to decide
 # against a run of book-length documents. A longer query is refused, not cut (its coverage would mislead).
@@ -119,23 +120,26 @@ class RunIndex:
 
     def __init__(self, run_dir: str | Path, threads: int | None = None, max_sentences: int = MAX_QUERY_SENTENCES):
         root = Path(run_dir)
-        state = RunState.load(root / "shards")
-        if not is_run_folder(root) or state is None or not (root / "run.json").exists():
+        layout = Layout(root)
+        state = RunState.load(layout)
+        if not is_run_folder(root) or state is None or not layout.output("run.json").exists():
             raise ValueError(f"{run_dir}: not a finished twinpages run (run.json, shards/state.json); "
                              "run `twinpages mine INPUT... -o RUN_DIR` first")
-        config = load_config(root / "run.json")
+        config = load_config(layout.output("run.json"))
         # no embedding cache: a query is embedded once, and the run's cache (a SQLite file, which one
         # thread may use) need not exist where the run is served
         config = replace(config, embed=replace(config.embed, cache=None, threads=threads or config.embed.threads))
         if config.candidates.same_site:
             raise ValueError(f"{run_dir}: a --same-site run keeps no vector index to query; mine without "
                              "--same-site")
-        self.root, self.shards, self.state, self.config = root, root / "shards", state, config
+        self.root, self.layout, self.state, self.config = root, layout, state, config
         self.max_sentences = max_sentences
-        self.codes, self.names = language_codes(self.shards, state.index)
-        self.plan = plan_search(config, self.shards, state.index, self.codes, self.names)
+        self.codes, self.names = language_codes(layout, state.index)
+        present = [name for c, name in enumerate(self.names) if np.any(self.codes == c)]
+        languages = state.languages or LanguagePlan.of(config, present)
+        self.plan = plan_search(config, layout, state.index, self.codes, self.names, languages)
         self.pipe = Pipeline(config)
-        self.docs = DocReader(self.shards / "documents", self.shards / "vectors", state.index, state.encoders)
+        self.docs = DocReader(layout, state.index, state.encoders)
         self._lock = threading.RLock()  # the pipeline and the document cache serve one thread at a time
         self._indexes: dict[tuple, list[VectorIndex]] = {}
         self._rows: dict[tuple, tuple[np.ndarray, Neighbours]] = {}
@@ -198,19 +202,7 @@ class RunIndex:
 
     def _number_of(self, key: str) -> int | None:
         if self._numbers is None:
-            index, numbers, urls = self.state.index, {}, {}
-            renames = index.renames()
-            for k, name in enumerate(index.names):
-                path = self.shards / "documents" / f"{name}.parquet"
-                table = read_table(path, ["url", "source"])
-                ids = shard_ids(path, renames.get(k))
-                rows = zip(ids, table.column("url").to_pylist(), table.column("source").to_pylist(), strict=True)
-                for row, (doc_id, url, source) in enumerate(rows):
-                    numbers[doc_id] = index.bases[k] + row
-                    # the address a pair shows for a document: its URL, else its path (Document.name)
-                    if url or source:
-                        urls.setdefault(url or source, index.bases[k] + row)
-            self._numbers = urls | numbers  # an id wins over an address
+            self._numbers = lookup.addresses(self.layout, self.state.index)
         return self._numbers.get(key)
 
     def document(self, key: str) -> Document | None:
@@ -250,16 +242,15 @@ class RunIndex:
     def _has(self, encoder: str) -> np.ndarray:
         """Which of the run's documents ``encoder`` embedded."""
         if encoder not in self._embedded:
-            self._embedded[encoder] = embedded(self.shards, self.state.index, encoder)
+            self._embedded[encoder] = embedded(self.layout, self.state.index, encoder)
         return self._embedded[encoder]
 
     def targets(self, lang: str | None) -> list[Target]:
         """The run's languages a document in ``lang`` is searched against: every language of the run (or
         those paired with it by the run's -l) whose documents an encoder of that language pair embedded."""
-        wanted = {tuple(sorted(p)) for p in self.config.candidates.langs}
         out = []
         for other in self.languages():
-            if lang is None or other == lang or (wanted and tuple(sorted((lang, other))) not in wanted):
+            if lang is None or other == lang or not wanted(self.config, lang, other):
                 continue
             encoder = pair_encoder(self.config.embed, lang, other)
             has = self._has(encoder)
@@ -284,7 +275,7 @@ class RunIndex:
 
     def _run_cands(self):
         if self._cands is None:
-            self._cands = read_candidates(self.shards / self.state.candidates)
+            self._cands = read_candidates(self.layout.in_shards(self.state.candidates))
         return self._cands
 
     def _candidates(self, doc: Document, target: Target) -> list[tuple[Document, float]]:
@@ -395,7 +386,7 @@ class RunIndex:
                 self._indexes[key] = [VectorIndex.load(Path(s.path)) for s in self.plan.shards[key]]
             else:
                 runs = tuple(range(len(self.state.index.names)))
-                ids, vectors = language_vectors(self.shards, self.state.index, encoder, lang, runs)
+                ids, vectors = language_vectors(self.layout, self.state.index, encoder, lang, runs)
                 self._indexes[key] = [VectorIndex.build(vectors, ids)] if len(ids) else []
         return self._indexes[key]
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import __version__
+from .store.layout import REPORT_MARKER, Layout
 
 LANGUAGES = {
     "ar": "Arabic", "bg": "Bulgarian", "ca": "Catalan", "cs": "Czech", "da": "Danish", "de": "German",
@@ -376,18 +377,16 @@ def render_index(pairs: list[dict], docs: dict, shares: dict[str, float], link=N
     return page("Translated pages — twinpages report", body, _FILTER_JS)
 
 
-REPORT_MARKER = ".twinpages-report"
-
-
 def write_report(out_dir: str | Path, report_dir: str | Path) -> Path:
     """Write index.html and one page per document pair into ``report_dir``, a report folder: new, empty,
     or one that an earlier report made (it has REPORT_MARKER, which lists the report's files). There the
     earlier report's files that this one does not write are removed, and nothing else is touched; a
     folder with other files and no marker is refused. Returns the index's path."""
     out, report = Path(out_dir), Path(report_dir)
-    pairs = _read_jsonl(out / "docpairs.jsonl")
-    alignments = {(a["src_id"], a["tgt_id"]): a["beads"] for a in _read_jsonl(out / "alignments.jsonl")}
-    docs = {d["id"]: d for d in _read_jsonl(out / "documents.jsonl")}
+    run = Layout(out)
+    pairs = _read_jsonl(run.output("docpairs.jsonl"))
+    alignments = {(a["src_id"], a["tgt_id"]): a["beads"] for a in _read_jsonl(run.output("alignments.jsonl"))}
+    docs = {d["id"]: d for d in _read_jsonl(run.output("documents.jsonl"))}
     marker = report / REPORT_MARKER
     if report.exists() and not marker.is_file() and (not report.is_dir() or any(report.iterdir())):
         raise ValueError(f"{report} exists and is not a twinpages report folder (no {REPORT_MARKER}): its files "

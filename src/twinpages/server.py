@@ -37,6 +37,7 @@ from .query import MAX_QUERY_SENTENCES, Answer, QueryError, QueryTimeout, RunInd
 from .report import headline, language_name, page, render_index, render_pair, reuse_shares, stories
 from .schemas import DOCPAIR
 from .stages.writers.files import document_record
+from .store import Layout
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 STORIES_PER_PAGE = 100
@@ -81,9 +82,8 @@ class RunData:
     indexed until the server moves to the new run (Served)."""
 
     def __init__(self, run: RunIndex):
-        root = run.root
         self.run = run
-        self._files = {name: _open(root / name) for name in ("docpairs.jsonl", "alignments.jsonl",
+        self._files = {name: _open(run.layout.output(name)) for name in ("docpairs.jsonl", "alignments.jsonl",
                                                               "documents.jsonl")}
         self.pairs = sorted(_read_jsonl(self._files["docpairs.jsonl"]),
                             key=lambda p: (-p["score"], p["src_id"], p["tgt_id"]))
@@ -245,7 +245,7 @@ class Served:
 
 def _stamp(root: Path) -> tuple:
     try:
-        st = (root / "manifest.json").stat()
+        st = Layout(root).manifest.stat()
         return st.st_ino, st.st_mtime_ns, st.st_size
     except OSError:
         return ()

@@ -12,7 +12,11 @@ import numpy as np
 
 from conftest import DE_SEED, EN_SEED
 from twinpages.config import PipelineConfig
-from twinpages.phases.docshards import (
+from twinpages.phases.plan import plan_shards
+from twinpages.phases.read import Analyse, read_shard
+from twinpages.stages.readers import ReadConfig
+from twinpages.store import Layout
+from twinpages.store.shards import (
     DocReader,
     ShardIndex,
     content_key,
@@ -21,9 +25,6 @@ from twinpages.phases.docshards import (
     write_documents,
     write_vectors,
 )
-from twinpages.phases.plan import plan_shards
-from twinpages.phases.read import Analyse, read_shard
-from twinpages.stages.readers import ReadConfig
 
 
 def test_small_files_are_grouped_and_a_large_archive_is_split(tmp_path):
@@ -61,9 +62,11 @@ def test_documents_come_back_from_their_shard_exactly(seed_docs, tmp_path):
     for a, b in zip(seed_docs, back, strict=True):
         for field in ("id", "source", "url", "lang", "lang_score", "lines", "main_text", "sentences"):
             assert getattr(a, field) == getattr(b, field), field
-    write_vectors(tmp_path / "vec", "usem3", "s", seed_docs, 512)
+    layout = Layout(tmp_path)
+    write_documents(layout.documents("s"), records)
+    write_vectors(layout.vectors("usem3", "s"), "usem3", seed_docs, 512)
     index = ShardIndex.from_counts(["s"], [len(seed_docs)])
-    reader = DocReader(tmp_path / "docs", tmp_path / "vec", index, ("usem3",))
+    reader = DocReader(layout, index, ("usem3",))
     for k, d in enumerate(seed_docs):
         assert np.array_equal(reader[k].embeddings["usem3"], d.embeddings["usem3"])
         assert reader[k].sentences == d.sentences

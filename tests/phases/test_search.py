@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from conftest import ddtp_shuffled
+from twinpages.api import mine
 from twinpages.config import PipelineConfig
-from twinpages.corpus import mine
 from twinpages.phases.candidates import read_candidates
 from twinpages.runners import RunnerConfig
 

@@ -13,7 +13,7 @@ from twinpages.stages.provenance import Measures, ProvenanceModel, features, lit
 
 @pytest.fixture(scope="module")
 def seed_pair():
-    from twinpages.pipeline import align_files
+    from twinpages.api import align_files
 
     return align_files(EXAMPLES / EN_SEED, EXAMPLES / DE_SEED)
 
@@ -126,7 +126,7 @@ def test_mine_writes_the_verdicts(tmp_path):
     """docpairs carries the pair's verdicts, the bitext JSONL and Parquet each bead's."""
     import pyarrow.parquet as pq
 
-    from twinpages.corpus import mine
+    from twinpages.api import mine
 
     mine([EXAMPLES], tmp_path)
     record = json.loads((tmp_path / "docpairs.jsonl").read_text(encoding="utf-8").splitlines()[0])

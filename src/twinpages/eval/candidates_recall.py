@@ -21,7 +21,7 @@ from .docalign_f1 import read_gold, subset
 _CHILD = """
 import json, sys
 from twinpages.config import PipelineConfig, from_dict
-from twinpages.corpus import mine
+from twinpages.api import mine
 from twinpages.runners import RunnerConfig
 args = json.loads(sys.argv[1])
 config = from_dict(PipelineConfig, args["config"])
@@ -34,8 +34,8 @@ print(json.dumps(result.stats))
 def evaluate(docs: Path, gold_path: Path, config=None, gold_pairs: int | None = None, distractors: int = 0,
              progress: bool = False, runner=None) -> dict:
     """``runner``: a RunnerConfig (default: local, one process)."""
+    from ..api import mine
     from ..config import PipelineConfig, to_dict
-    from ..corpus import mine
 
     config = config or PipelineConfig()
     gold = read_gold(gold_path)
@@ -86,15 +86,15 @@ def _found_gold(run: Path, gold: set[frozenset[str]]) -> tuple[int, int]:
     import numpy as np
 
     from ..phases.candidates import read_candidates
-    from ..phases.docshards import read_table
-    from ..runfolder import RunFolder
+    from ..store import Layout
+    from ..store.shards import read_table
 
-    shards = RunFolder(run).shards
-    stats = [p for p in shards.glob("candidates-*.json")]
+    layout = Layout(run)
+    stats = list(layout.shards.glob("candidates-*.json"))  # a run stopped after its candidates has no state yet
     if len(stats) != 1:
-        raise RuntimeError(f"expected one candidates file in {shards}, found {len(stats)}")
+        raise RuntimeError(f"expected one candidates file in {layout.shards}, found {len(stats)}")
     ids: list[str] = []
-    for path in sorted((shards / "documents").glob("*.parquet")):  # shard names sort in run order
+    for path in sorted(layout.documents("*").parent.glob("*.parquet")):  # shard names sort in run order
         ids += read_table(path, ["id"]).column("id").to_pylist()
     cands = read_candidates(stats[0].with_suffix(".parquet"))
     ids_arr = np.asarray(ids, dtype=object)

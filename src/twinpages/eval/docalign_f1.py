@@ -54,8 +54,8 @@ def subset(docs_path: Path, gold: set[frozenset[str]], gold_pairs: int, distract
 def evaluate(docs: Path, gold_path: Path, config=None, gold_pairs: int | None = None,
              distractors: int = 0, progress: bool = False, workers: int = 1, runner=None) -> dict:
     """``runner``: a RunnerConfig (default: local, ``workers`` processes)."""
+    from ..api import mine
     from ..config import PipelineConfig
-    from ..corpus import mine
 
     config = config or PipelineConfig()
     gold = read_gold(gold_path)

@@ -1,29 +1,129 @@
-"""What every phase shares: per-process model caches, task stats, and the skip-if-done rule."""
+"""The phase contract, the run a phase works on, and what every phase shares (task stats, model caches).
+
+A phase is one step of `mine` over the run folder. Its class says, for the driver (corpus.py):
+
+- ``applies(run)``: whether the run needs it (the line counts only when there is boilerplate to find);
+- ``make(run)``: the phase object for this run: a frozen dataclass of plain settings and paths, which the
+  runner pickles and ships to its workers (models load there, once per process: ``models``);
+- ``tasks(run)``: its tasks (input shards, batches of candidates...), in order;
+- ``done(task)``: whether a task's work is on disk (by default: its stats file, written last, exists);
+- ``__call__(task)``: one task's work, in a worker: its files, atomically, then its stats;
+- ``outputs(task)``: the files a task leaves (the manifest lists them; a finished run removes the rest);
+- ``finish(run, tasks, results)``: in the driver, what the run learns from the phase (counts, paths).
+
+``local = True`` phases are one global step that the driver runs itself (merging, writing outputs).
+``stage`` is the part of the run a phase belongs to (STAGES): `--until STAGE` stops after the last phase
+of that stage. A new phase is one class and one line in corpus.PHASES.
+"""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 from ..io import write_json
+from ..store import Layout, RunFolder
 
-_PIPELINES: dict = {}
-
-
-def pipeline_for(config):
-    """One Pipeline (its models load lazily) per configuration and process: a worker that runs many
-    tasks of a phase, or tasks of several phases, loads each model once."""
-    from ..pipeline import Pipeline
-
-    if config not in _PIPELINES:
-        _PIPELINES[config] = Pipeline(config)
-    return _PIPELINES[config]
+# the parts of a run, in order: `--until` takes the first five
+STAGES = ("read", "embed", "candidates", "decide", "select", "write")
 
 
-def loaded_pipelines() -> list:
-    return list(_PIPELINES.values())
+class Phase:
+    name: ClassVar[str] = ""  # the progress label and the key of `stage_seconds`
+    record: ClassVar[str] = ""  # the manifest's key for the phase's files (default: name)
+    stage: ClassVar[str] = "read"  # one of STAGES
+    unit: ClassVar[str] = "tasks"  # what progress counts (``size``)
+    items_unit: ClassVar[str | None] = None  # a second count from each result (``items``)
+    local: ClassVar[bool] = False
 
+    @classmethod
+    def applies(cls, run: Run) -> bool:
+        return True
+
+    @classmethod
+    def make(cls, run: Run) -> Phase:
+        return cls()
+
+    def tasks(self, run: Run) -> list:
+        return [None]
+
+    def stats_path(self, task) -> Path | None:
+        return None
+
+    def done(self, task) -> bool:
+        path = self.stats_path(task)
+        return path is not None and load_stats(path) is not None
+
+    def outputs(self, task) -> list[Path]:
+        path = self.stats_path(task)
+        return [path] if path is not None else []
+
+    def size(self, task) -> int:
+        return 1
+
+    def items(self, result) -> int:
+        return 0
+
+    def __call__(self, task):
+        raise NotImplementedError
+
+    def finish(self, run: Run, tasks: list, results: list) -> None:
+        pass
+
+
+@dataclass(slots=True)
+class Run:
+    """What the driver knows of a run as its phases go: settings, where things are, and what each phase
+    left for the next (input shards, the shard index, the candidates, the decided batches...)."""
+
+    folder: RunFolder
+    config: object  # PipelineConfig
+    work_config: object  # the same, with the threads of one worker
+    signature: str
+    batch: int  # candidate pairs per decide task, at most
+    grow: object | None = None  # RunState: the finished run `add` adds to
+    previous: object | None = None  # RunState: a finished run found in the folder
+    extract_only: bool = False
+    keep_pairs: bool = False  # no output folder: the pairs are the result
+    # what phases leave
+    shards: list = field(default_factory=list)  # InputShard
+    spooled: list = field(default_factory=list)  # copies of streams (paths)
+    repeats: tuple[str, ...] | None = None
+    read_stats: list[dict] = field(default_factory=list)
+    errors: list = field(default_factory=list)  # DocError
+    index: object | None = None  # ShardIndex
+    duplicates: int = 0
+    languages: object | None = None  # LanguagePlan
+    embed_stats: dict = field(default_factory=dict)
+    candidates: Path | None = None
+    n_candidates: int = 0
+    n_linked: int = 0
+    search_stats: dict = field(default_factory=dict)
+    search_plan: object | None = None  # phases/search.py's SearchPlan
+    to_decide: object | None = None  # Candidates: those the decide phase decides (a grown run: the new ones)
+    decided: list[Path] = field(default_factory=list)
+    pairs: Path | None = None
+    select_stats: dict | None = None
+    outputs: list[Path] = field(default_factory=list)
+    # bookkeeping
+    written: dict[str, list[Path]] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def layout(self) -> Layout:
+        return self.folder.layout
+
+    @property
+    def root(self) -> str:
+        """The run folder, as a string (what phase objects carry to the workers: ``Layout(root)``)."""
+        return str(self.folder.root)
+
+
+# --- task stats: counts that add up; written last, they mark a task as done --------------------------------
 
 def add_stats(total: dict, part: dict) -> dict:
     """Counts add up: numbers are summed, dicts of numbers merged key by key."""
@@ -44,3 +144,22 @@ def load_stats(path: Path) -> dict | None:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+
+
+# --- models: loaded once per configuration and process ------------------------------------------------------
+
+_MODELS: dict = {}
+
+
+def pipeline_for(config):
+    """One Pipeline (its models load lazily) per configuration and process: a phase object is unpickled
+    for every task, and a worker that runs many tasks, of one phase or several, loads each model once."""
+    from ..pipeline import Pipeline
+
+    if config not in _MODELS:
+        _MODELS[config] = Pipeline(config)
+    return _MODELS[config]
+
+
+def loaded_pipelines() -> list:
+    return list(_MODELS.values())

@@ -9,31 +9,69 @@ gathered from the shards' files language by language so that each language is on
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from ..data import Candidates
 from ..stages.candidates import find_candidates
-from ..stages.embed import pair_encoder
+from ..store import Layout, digest
+from ..store.layout import with_stats
+from ..store.shards import ShardIndex, read_table
 from ..urls import normalise_url, url_hash
-from .base import save_stats
-from .docshards import ShardIndex, read_table, vector_paths
+from .base import Phase, Run, load_stats, save_stats
+
+
+class _Finish:
+    """What the run learns from its candidates file (the same-site search's or the merged search's)."""
+
+    record: ClassVar[str] = "candidates"
+    stage: ClassVar[str] = "candidates"
+
+    def finish(self, run: Run, tasks: list, results: list) -> None:
+        found = load_stats(with_stats(self.output))
+        run.candidates = Path(self.output)
+        run.n_candidates = found["candidates"]
+        run.n_linked = found.get("linked_candidates", 0)
+        run.search_stats = {k: found[k] for k in ("searched", "index") if k in found}
+
+    def stats_path(self, task) -> Path:
+        return with_stats(self.output)
+
+    def outputs(self, task) -> list[Path]:
+        return [Path(self.output), with_stats(self.output)]
+
+
+def candidates_path(run: Run) -> str:
+    return str(run.layout.candidates(digest(run.signature, *run.index.names)))
 
 
 @dataclass(frozen=True, slots=True)
-class FindCandidates:
+class FindCandidates(_Finish, Phase):
     """Task (one), for ``--same-site``: -> ``candidates-DIGEST.parquet`` (src, tgt: run-wide document
     numbers; score: margin), grouped by source document."""
+
+    name: ClassVar[str] = "candidates"
+    unit: ClassVar[str] = "searches"
 
     config: object  # PipelineConfig
     root: str
     index: ShardIndex
     output: str
+    languages: object  # LanguagePlan
     # The search is the only task of its phase, so it takes every thread of the run (a Ray actor declared
     # with one CPU would otherwise run faiss on one: Ray sets OMP_NUM_THREADS to the actor's CPUs).
     threads: int = 2
+
+    @classmethod
+    def applies(cls, run: Run) -> bool:
+        return run.config.candidates.same_site
+
+    @classmethod
+    def make(cls, run: Run) -> FindCandidates:
+        return cls(run.work_config, run.root, run.index, candidates_path(run), run.languages,
+                   run.config.embed.threads)
 
     def __call__(self, _task=None) -> dict:
         import faiss
@@ -46,39 +84,34 @@ class FindCandidates:
             faiss.omp_set_num_threads(before)
 
     def _search(self) -> dict:
-        root = Path(self.root)
-        meta = [read_table(root / "documents" / f"{name}.parquet", ["lang", "group"]) for name in self.index.names]
+        layout = Layout(self.root)
+        meta = [read_table(layout.documents(name), ["lang", "group"]) for name in self.index.names]
         langs = np.concatenate([np.asarray(t.column("lang").to_pylist(), dtype=object) for t in meta]) \
             if meta else np.zeros(0, object)
         groups = np.concatenate([np.asarray(t.column("group").to_pylist(), dtype=object) for t in meta]) \
             if meta else np.zeros(0, object)
         del meta
-        by_encoder: dict[str, set[tuple[str, str]]] = {}
-        present = sorted({lang for lang in langs if lang})
-        wanted = {tuple(sorted(lp)) for lp in self.config.candidates.langs}
-        for a, b in combinations(present, 2):
-            if not wanted or (a, b) in wanted:
-                by_encoder.setdefault(pair_encoder(self.config.embed, a, b), set()).add((a, b))
+        by_encoder = {name: set(pairs) for name, pairs in self.languages.by_encoder().items()}
         found = []
         for name, lang_pairs in sorted(by_encoder.items()):
-            members, vectors = self._vectors(root, name, langs)
+            members, vectors = self._vectors(layout, name, langs)
             c = find_candidates(vectors, langs[members].tolist(), self.config.candidates,
                                 groups=groups[members].tolist() if self.config.candidates.same_site else None,
                                 lang_pairs=lang_pairs)
             found.append(Candidates(members[c.src], members[c.tgt], c.score))
             del vectors  # the largest thing in memory: gone before the next encoder's is read
         searched = {lp for pairs in by_encoder.values() for lp in pairs}
-        linked = linked_pairs(root, self.index, lambda n: langs[n] or None, searched,
+        linked = linked_pairs(layout, self.index, lambda n: langs[n] or None, searched,
                               lambda a, b: groups[a] == groups[b])
         return finish(Path(self.output), Candidates.concat(found), linked)
 
-    def _vectors(self, root: Path, encoder: str, langs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _vectors(self, layout: Layout, encoder: str, langs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(run-wide numbers, vectors) of the documents this encoder embedded, ordered by language then
         number, filled in place: one copy of the index in memory."""
         has = np.zeros(len(langs), bool)
         dims = set()
         for k, name in enumerate(self.index.names):
-            _, offsets, docs = vector_paths(root / "vectors", encoder, name)
+            _, offsets, docs = layout.vectors(encoder, name)
             if docs.exists():
                 o = np.load(offsets)
                 has[self.index.bases[k]:self.index.bases[k + 1]] = np.diff(o) > 0
@@ -90,7 +123,7 @@ class FindCandidates:
         row_of = np.full(len(langs), -1, np.int64)
         row_of[members] = np.arange(len(members))
         for k, name in enumerate(self.index.names):
-            _, _, docs = vector_paths(root / "vectors", encoder, name)
+            _, _, docs = layout.vectors(encoder, name)
             if not docs.exists():
                 continue
             lo, hi = self.index.bases[k], self.index.bases[k + 1]
@@ -98,6 +131,47 @@ class FindCandidates:
             mine = rows >= 0
             out[rows[mine]] = np.load(docs, mmap_mode="r")[np.flatnonzero(mine)]
         return members, out
+
+
+@dataclass(frozen=True, slots=True)
+class MergeCandidates(_Finish, Phase):
+    """One global step after the search: every language pair's candidates, and the pairs whose pages name
+    each other (hreflang, canonical), in one candidates file grouped by source document."""
+
+    name: ClassVar[str] = "merged candidates"
+    local: ClassVar[bool] = True
+
+    root: str
+    index: ShardIndex
+    output: str
+    pairs: tuple[str, ...]  # each language pair's candidates file
+    searched: tuple[tuple[str, str], ...]
+    extra: dict  # what the search says of itself: index kinds and sizes
+
+    @classmethod
+    def applies(cls, run: Run) -> bool:
+        return not run.config.candidates.same_site
+
+    @classmethod
+    def make(cls, run: Run) -> MergeCandidates:
+        from .search import index_stats, pair_output
+
+        plan = run.search_plan
+        extra = {"index": index_stats(plan),
+                 "searched": {f"{p.a}-{p.b}": "approx" if p.approximate else "exact" for p in plan.pairs}}
+        return cls(run.root, run.index, candidates_path(run),
+                   tuple(pair_output(run.layout, p, plan) for p in plan.pairs), tuple((p.a, p.b) for p in plan.pairs),
+                   extra)
+
+    def __call__(self, _task=None) -> dict:
+        from .search import language_codes
+
+        layout = Layout(self.root)
+        codes, names = language_codes(layout, self.index)
+        found = Candidates.concat([read_candidates(Path(out)) for out in self.pairs])
+        linked = linked_pairs(layout, self.index, lambda n: names[codes[n]] if codes[n] >= 0 else None,
+                              set(self.searched))
+        return finish(Path(self.output), found, linked, self.extra)
 
 
 def finish(output: Path, found: Candidates, linked: Candidates, extra: dict | None = None) -> dict:
@@ -110,7 +184,7 @@ def finish(output: Path, found: Candidates, linked: Candidates, extra: dict | No
     return stats
 
 
-def linked_pairs(root: Path, index: ShardIndex, lang_of, searched: set, same_group=None) -> Candidates:
+def linked_pairs(layout: Layout, index: ShardIndex, lang_of, searched: set, same_group=None) -> Candidates:
     """Pairs whose pages name each other as language versions (hreflang, canonical): candidates
     whatever their vectors say, to be decided like any other. Pages are matched by normalised URL
     hashes (8 bytes a page in memory). ``lang_of(n)``: document n's language; ``same_group(a, b)``:
@@ -118,7 +192,7 @@ def linked_pairs(root: Path, index: ShardIndex, lang_of, searched: set, same_gro
     own: list[tuple[int, int]] = []  # (url hash, document number)
     named: list[tuple[int, int]] = []  # (document number, hash of a URL it names)
     for k, name in enumerate(index.names):
-        table = read_table(root / "documents" / f"{name}.parquet", ["url", "alternates"])
+        table = read_table(layout.documents(name), ["url", "alternates"])
         base = index.bases[k]
         for row, (url, alts) in enumerate(zip(table.column("url").to_pylist(),
                                               table.column("alternates").to_pylist(), strict=True)):

@@ -1,7 +1,13 @@
 """The decide phase, per batch of candidate pairs: align each pair's sentences and keep the pairs that
 are translations (Pipeline.decide). A worker reads the two documents of each candidate from the
 shards (DocReader: a few shard tables, memory-mapped vectors); a batch's accepted pairs go to
-``decided/K-DIGEST.jsonl``, best first, so that the select phase can merge the batches in order."""
+``decided/K-DIGEST.jsonl``, best first, so that the select phase can merge the batches in order.
+
+A run that grows (``add``) first carries over the decisions of the run it grows from (CarryDecisions):
+a pair of two old documents whose margin stays on the same side of the threshold is not decided again.
+
+Batches are cut by cost (about n x m sentence pairs compared), never by the number of workers: the
+tasks, and so the shards, are the same under any runner."""
 
 from __future__ import annotations
 
@@ -9,15 +15,29 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from ..data import DocError
-from ..io import atomic_lines
+from ..io import atomic_lines, read_lines
 from ..limits import DocumentTimeout, time_budget
-from ..schemas import ERROR, pair_to_dict
-from .base import pipeline_for
-from .docshards import DocReader, ShardIndex
+from ..schemas import ERROR, error_from_dict, pair_to_dict
+from ..store import Layout, digest, lookup
+from ..store.layout import decided_errors
+from ..store.shards import DocReader, ShardIndex
+from .base import Phase, Run, pipeline_for
+from .candidates import read_candidates
+
+# Candidate pairs per decide task, at most: the unit of resume and of parallel work. Small enough that a
+# killed run loses little and two workers share a small corpus; large enough that a task's overhead
+# (reading its documents' shards) stays small next to the alignments.
+DECIDE_BATCH = 500
+# Decide tasks are also cut by cost (pair_costs, about n x m sentence pairs compared): at most TASK_COST a
+# task (about half a minute of one core on documentation pages), and at least MIN_TASKS tasks when there
+# are enough candidates, so that a 100-page site keeps several workers busy.
+TASK_COST = 4_000_000
+MIN_TASKS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,15 +55,13 @@ def output_key(d: dict) -> tuple:
     return (-d["score"], d["src_id"], d["tgt_id"])
 
 
-def sentence_counts(vectors: Path, index: ShardIndex, encoders: tuple[str, ...]) -> np.ndarray:
+def sentence_counts(layout: Layout, index: ShardIndex, encoders: tuple[str, ...]) -> np.ndarray:
     """Sentences of every document, by run-wide number, from the vectors' offsets (a few bytes a
     document: the driver never opens a document to plan the decide tasks)."""
-    from .docshards import vector_paths
-
     counts = np.zeros(len(index), np.int64)
     for k, name in enumerate(index.names):
         for encoder in encoders:
-            offsets = vector_paths(vectors, encoder, name)[1]
+            offsets = layout.vectors(encoder, name)[1]
             if offsets.exists():
                 part = np.diff(np.load(offsets))
                 lo = index.bases[k]
@@ -71,17 +89,134 @@ def pair_costs(cands, counts: np.ndarray) -> np.ndarray:
     return n * m + 64 * (n + m) + RUNS_COST * first
 
 
+def cost_batches(cost, most: int) -> list[tuple[int, int]]:
+    """[start, end) ranges of consecutive candidates: at most ``most`` candidates and about TASK_COST
+    each, and at least MIN_TASKS ranges when there are that many candidates."""
+    n = len(cost)
+    if n == 0:
+        return []
+    target = max(1.0, min(TASK_COST, float(cost.sum()) / MIN_TASKS))
+    bounds, start, acc = [], 0, 0.0
+    for k in range(n):
+        acc += float(cost[k])
+        if k + 1 - start >= most or acc >= target or k == n - 1:
+            bounds.append((start, k + 1))
+            start, acc = k + 1, 0.0
+    return bounds
+
+
 @lru_cache(maxsize=2)
 def _reader(root: str, index: ShardIndex, encoders: tuple[str, ...]) -> DocReader:
-    return DocReader(Path(root) / "documents", Path(root) / "vectors", index, encoders)
+    return DocReader(Layout(root), index, encoders)
+
+
+def _tag(run: Run) -> str:
+    return digest(run.candidates.name, run.batch, "cost", TASK_COST, MIN_TASKS)
 
 
 @dataclass(frozen=True, slots=True)
-class Decide:
+class CarryDecisions(Phase):
+    """A grown run (``add``): the finished run's decided batches carried over, each keeping the pairs that
+    are decided already (split_known), with their new margins. Tasks: (old batch, carried batch)."""
+
+    name: ClassVar[str] = "carried"
+    record: ClassVar[str] = "decide"
+    stage: ClassVar[str] = "decide"
+    local: ClassVar[bool] = True
+
+    root: str
+    known: object | None  # Known
+    old_index: ShardIndex | None
+    batches: tuple[tuple[str, str], ...] = ()  # (old batch, carried batch)
+
+    @classmethod
+    def make(cls, run: Run) -> CarryDecisions:
+        prev, cands = run.previous, read_candidates(run.candidates)
+        run.to_decide = cands
+        if not grows_from(run):
+            return cls(run.root, None, None)
+        todo, known = split_known(cands, read_candidates(run.layout.in_shards(prev.candidates)), len(prev.index),
+                                  run.config.docalign.min_margin)
+        run.to_decide = todo
+        outs = tuple((str(run.layout.in_shards(rel)), str(run.layout.decided(k, _tag(run), carried=True)))
+                     for k, rel in enumerate(prev.decided))
+        return cls(run.root, known, prev.index, outs)
+
+    def tasks(self, run: Run) -> list:
+        return [None] if self.batches else []
+
+    def done(self, task) -> bool:
+        return all(Path(out).exists() for _, out in self.batches)
+
+    def outputs(self, task) -> list[Path]:
+        return [p for _, out in self.batches for p in (Path(out), decided_errors(out))]
+
+    def __call__(self, task) -> None:
+        missing = [(Path(src), Path(out)) for src, out in self.batches if not Path(out).exists()]
+        wanted = set().union(*(carried_ids(src) for src, _ in missing))
+        numbers = lookup.numbers(Layout(self.root), self.old_index, wanted)
+        for src, out in missing:
+            carry_decided(src, out, self.known, numbers)
+
+    def finish(self, run: Run, tasks: list, results: list) -> None:
+        run.decided = [Path(out) for _, out in self.batches]
+
+
+def grows_from(run: Run) -> bool:
+    """Whether this run adds documents to the finished run found in the folder (which then numbers its
+    documents as this one does) rather than repeating it."""
+    prev, index = run.previous, run.index
+    if prev is None or prev.candidates == run.layout.relative(run.candidates) or len(prev.index) == 0:
+        return False
+    n = len(prev.index.names)
+    return (prev.index.names == index.names[:n] and prev.index.bases == index.bases[:n + 1]
+            and set(prev.index.renamed) <= set(index.renamed)
+            and all(run.layout.in_shards(p).exists() for p in (prev.candidates, *prev.decided)))
+
+
+@dataclass(frozen=True, slots=True)
+class Decide(Phase):
+    """Task: a batch of candidate pairs -> the accepted pairs, best first, and the pairs past their time."""
+
+    name: ClassVar[str] = "aligned"
+    record: ClassVar[str] = "decide"
+    stage: ClassVar[str] = "decide"
+    # progress and ETA by cost (sentence pairs compared), not by candidates: on long pages one candidate can
+    # cost what a thousand short ones do
+    unit: ClassVar[str] = "sentence pairs"
+    items_unit: ClassVar[str] = "candidate pairs"
+
     config: object  # PipelineConfig (embed.threads: this worker's share)
     root: str
     index: ShardIndex
     encoders: tuple[str, ...]
+
+    @classmethod
+    def make(cls, run: Run) -> Decide:
+        return cls(run.work_config, run.root, run.index, tuple(sorted(run.embed_stats.get("encoders", {}))))
+
+    def tasks(self, run: Run) -> list[DecideTask]:
+        cands = run.to_decide
+        cost = pair_costs(cands, sentence_counts(run.layout, run.index, self.encoders))
+        tasks = []
+        for k, (start, end) in enumerate(cost_batches(cost, run.batch)):
+            part = cands[start:end]
+            tasks.append(DecideTask(k, part.src, part.tgt, part.score, str(run.layout.decided(k, _tag(run))),
+                                    int(cost[start:end].sum())))
+        run.layout.shards.joinpath("decided").mkdir(parents=True, exist_ok=True)
+        return tasks
+
+    def size(self, task: DecideTask) -> int:
+        return task.cost
+
+    def items(self, stats: dict) -> int:
+        return stats["candidates_decided"]
+
+    def done(self, task: DecideTask) -> bool:
+        return Path(task.output).exists()
+
+    def outputs(self, task: DecideTask) -> list[Path]:
+        return [Path(task.output), decided_errors(task.output)]
 
     def __call__(self, task: DecideTask) -> dict:
         pipe = pipeline_for(self.config)
@@ -101,14 +236,15 @@ class Decide:
                 accepted.append(pair_to_dict(pair))
         accepted.sort(key=output_key)
         # the errors first: the pairs file marks the task as done
-        atomic_lines(errors_path(task.output), (json.dumps(ERROR.row(e), ensure_ascii=False) + "\n" for e in failed))
+        atomic_lines(decided_errors(task.output),
+                     (json.dumps(ERROR.row(e), ensure_ascii=False) + "\n" for e in failed))
         atomic_lines(Path(task.output), (json.dumps(d, ensure_ascii=False) + "\n" for d in accepted))
         return {"candidates_decided": len(task.src), "accepted": len(accepted), "timed_out": len(failed)}
 
-
-def errors_path(output: str | Path) -> Path:
-    """A decide task's record of the candidate pairs it could not decide (beside its pairs file)."""
-    return Path(str(output).removesuffix(".jsonl") + ".errors.jsonl")
+    def finish(self, run: Run, tasks: list, results: list) -> None:
+        run.decided = run.decided + [Path(t.output) for t in tasks]
+        run.errors += [error_from_dict(json.loads(line)) for path in run.decided
+                       if decided_errors(path).exists() for line in read_lines(decided_errors(path))]
 
 
 # --- a grown run: decisions on pairs of old documents are kept -------------------------------------------
@@ -158,8 +294,8 @@ def carried_ids(source: Path) -> set[str]:
 def carry_decided(source: Path, output: Path, known: Known, numbers: dict[str, int]) -> None:
     """An earlier decide task's accepted pairs that are known pairs still, with their new margin, and its
     record of undecided pairs; best first, as decide tasks write them."""
-    errors = errors_path(source)
-    atomic_lines(errors_path(output), errors.open(encoding="utf-8") if errors.exists() else iter(()))
+    errors = decided_errors(source)
+    atomic_lines(decided_errors(output), errors.open(encoding="utf-8") if errors.exists() else iter(()))
     kept = []
     with source.open(encoding="utf-8") as f:
         for line in f:

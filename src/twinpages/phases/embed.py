@@ -1,34 +1,61 @@
 """The embed phase, per documents shard: sentence vectors with each encoder the shard's languages need
-(stages/embed.py chooses them per language pair), and one vector per document."""
+(the run's language plan: stages/languages.py), and one vector per document."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
-from .base import load_stats, loaded_pipelines, pipeline_for, save_stats
-from .docshards import VectorsWriter, read_documents, read_table
+from ..stages.languages import LanguagePlan
+from ..store import Layout
+from ..store.shards import VectorsWriter, read_documents, read_table
+from .base import Phase, Run, add_stats, load_stats, loaded_pipelines, pipeline_for, save_stats
 
 
 @dataclass(frozen=True, slots=True)
-class Embed:
-    """Task: a shard name -> ``vectors/ENCODER/NAME*.npy`` and ``stats/embed/NAME.json``."""
+class Embed(Phase):
+    """Task: a shard name -> its vectors per encoder, then its stats."""
+
+    name: ClassVar[str] = "embedded"
+    record: ClassVar[str] = "embed"
+    stage: ClassVar[str] = "embed"
+    unit: ClassVar[str] = "documents"
 
     config: object  # PipelineConfig (its embed.threads: this worker's share of the threads)
     root: str
-    needed: tuple[tuple[str | None, tuple[str, ...]], ...]  # language -> encoders, as encoders_for gives
+    needed: tuple[tuple[str | None, tuple[str, ...]], ...]  # language -> encoders (the language plan)
     cache_until: int | None = None  # the embedding cache as the run found it (stages/embedcache.py)
+    sizes: tuple[tuple[str, int], ...] = ()  # documents per shard (progress)
+
+    @classmethod
+    def make(cls, run: Run) -> Embed:
+        langs = {lang for st in run.read_stats for lang in st["languages"]}
+        run.languages = LanguagePlan.of(run.config, [None if lang == "und" else lang for lang in langs])
+        sizes = tuple(zip(run.index.names, (st["documents"] for st in run.read_stats), strict=True))
+        return cls(run.work_config, run.root, run.languages.encoders, cache_watermark(run.config, run.layout), sizes)
+
+    def tasks(self, run: Run) -> list[str]:
+        return list(run.index.names)
+
+    def size(self, name: str) -> int:
+        return dict(self.sizes)[name]
 
     def stats_path(self, name: str) -> Path:
-        return Path(self.root) / "stats" / "embed" / f"{name}.json"
+        return Layout(self.root).stats("embed", name)
+
+    def outputs(self, name: str) -> list[Path]:
+        layout = Layout(self.root)
+        encoders = {e for _, names in self.needed for e in names}
+        return [self.stats_path(name)] + [p for e in sorted(encoders) for p in layout.vectors(e, name) if p.exists()]
 
     def __call__(self, name: str) -> dict:
         """Documents stream through the encoders in batches and their vectors straight to the files:
         memory holds one batch, not the shard."""
-        root = Path(self.root)
-        path = root / "documents" / f"{name}.parquet"
+        layout = Layout(self.root)
+        path = layout.documents(name)
         needed = {lang: set(names) for lang, names in self.needed}
         langs, n_sentences = _sentence_counts(path)
         embedder = pipeline_for(self.config).embedder
@@ -44,7 +71,7 @@ class Embed:
             counts = np.array([n if encoder in needed.get(lang, ()) else 0 for lang, n in zip(langs, n_sentences,
                                                                                             strict=True)], np.int64)
             if counts.any():
-                writers[encoder] = VectorsWriter(root / "vectors", encoder, name, counts,
+                writers[encoder] = VectorsWriter(layout.vectors(encoder, name), encoder, counts,
                                                  embedder.encoder(encoder).dim)
         for doc in embedder.run(read_documents(path), needed):
             for writer in writers.values():
@@ -57,6 +84,16 @@ class Embed:
         save_stats(self.stats_path(name), stats)
         return stats
 
+    def finish(self, run: Run, tasks: list, results: list) -> None:
+        release_embedders()  # this process's encoders (in-process runs): their memory goes before the index comes
+        stats: dict = {}
+        for name in run.index.names:
+            add_stats(stats, load_stats(self.stats_path(name)))
+        stats["sentences_embedded"] = sum(st["sentences_embedded"] for st in results)  # by this run, not resumed
+        run.embed_stats = stats
+        if run.layout.embed_cache.exists():
+            run.written.setdefault(self.record, []).append(run.layout.embed_cache)
+
 
 def _sentence_counts(path: Path) -> tuple[list[str | None], list[int]]:
     import pyarrow.compute as pc
@@ -65,19 +102,19 @@ def _sentence_counts(path: Path) -> tuple[list[str | None], list[int]]:
     return table.column("lang").to_pylist(), pc.list_value_length(table.column("sentences")).to_pylist()
 
 
-def cache_watermark(config, path: Path) -> int | None:
-    """The embedding cache's watermark when the run first embedded (kept in ``path``, so a resumed run reads
-    the cache as the first attempt did); None without a cache."""
+def cache_watermark(config, layout: Layout) -> int | None:
+    """The embedding cache's watermark when the run first embedded (kept in the run folder, so a resumed run
+    reads the cache as the first attempt did); None without a cache."""
     from ..io import write_json
     from ..stages.embedcache import EmbeddingCache
 
     if not config.embed.cache:
         return None
-    found = load_stats(path)
+    found = load_stats(layout.embed_cache)
     if found is not None and found.get("cache") == str(config.embed.cache):
         return found["until"]
     until = EmbeddingCache(config.embed.cache).watermark()
-    write_json(path, {"cache": str(config.embed.cache), "until": until})
+    write_json(layout.embed_cache, {"cache": str(config.embed.cache), "until": until})
     return until
 
 

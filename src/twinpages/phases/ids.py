@@ -12,12 +12,52 @@ whatever reads documents (docshards.DocReader, the outputs).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from ..data import DocError
-from .docshards import read_table
+from ..schemas import ERROR, error_from_dict
+from ..store import digest
+from ..store.shards import read_table
+from .base import Phase, Run, load_stats, save_stats
+
+
+@dataclass(frozen=True, slots=True)
+class UniqueIds(Phase):
+    """One global step after the read phase: the repeated ids and their new names, kept in the run folder
+    for a resumed run; the ShardIndex carries the renames to whatever reads documents."""
+
+    name: ClassVar[str] = "ids"
+    stage: ClassVar[str] = "read"
+    local: ClassVar[bool] = True
+
+    path: str
+    documents: tuple[str, ...]  # the documents shards, in run order
+
+    @classmethod
+    def make(cls, run: Run) -> UniqueIds:
+        layout = run.layout
+        return cls(str(layout.ids(digest(*(s.name for s in run.shards)))),
+                   tuple(str(layout.documents(s.name)) for s in run.shards))
+
+    def stats_path(self, task) -> Path:
+        return Path(self.path)
+
+    def __call__(self, task) -> dict:
+        renamed, warnings = find_duplicates([Path(p) for p in self.documents])
+        found = {"renamed": renamed, "warnings": [ERROR.row(w) for w in warnings]}
+        save_stats(Path(self.path), found)
+        return found
+
+    def finish(self, run: Run, tasks: list, results: list) -> None:
+        found = load_stats(Path(self.path))
+        run.index = replace(run.index, renamed=tuple(tuple(r) for r in found["renamed"]))
+        duplicates = [error_from_dict(w) for w in found["warnings"]]
+        run.errors += duplicates
+        run.duplicates = len(duplicates)
 
 
 def _hash(text: str) -> int:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..stages.readers import ReadConfig, list_files
+from ..data import DocError, Document
+from ..stages.readers import ReadConfig, list_files, read_path
 from ..stages.readers.base import format_of
 
 MAX_FILES = 1000  # files per shard, whatever their size
@@ -80,3 +81,9 @@ def plan_shards(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig(),
     if group:
         emit(group)
     return shards
+
+
+def read_shard(shard: InputShard, config) -> Iterator[Document | DocError]:
+    """An input shard's documents (or the errors that stand for them), in order."""
+    for path, doc_id, *source in shard.files:
+        yield from read_path(Path(path), doc_id, config.read, shard.part, shard.parts, *source)

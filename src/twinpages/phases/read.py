@@ -1,78 +1,24 @@
-"""The read phase, per input shard: count lines per site (first pass), then read, extract, identify
-languages and split sentences (second pass, with the merged counts), writing the shard's documents
-and errors. Each worker reads its own shard from the input files: no page goes through the driver."""
+"""The read phase, per input shard: read, extract, identify languages and split sentences (with the
+site-boilerplate table of count.py), writing the shard's documents and errors. Each worker reads its
+own shard from the input files: no page goes through the driver."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
 
 from ..data import DocError, Document, warnings_of
-from ..io import atomic_lines
-from ..schemas import ERROR
-from ..stages.readers import read_path
-from ..stages.repeats import LineCounts, RepeatedLines, group_of
-from .base import pipeline_for, save_stats
-from .docshards import DocumentsWriter, content_key, document_record
-from .plan import InputShard
-
-
-def read_shard(shard: InputShard, config) -> Iterator[Document | DocError]:
-    for path, doc_id, *source in shard.files:
-        yield from read_path(Path(path), doc_id, config.read, shard.part, shard.parts, *source)
-
-
-BUCKETS = 16  # the per-site counts are merged in this many independent parts
-
-
-@dataclass(frozen=True, slots=True)
-class CountLines:
-    """Task: one input shard -> its line-hash counts per site, in BUCKETS parts by site
-    (``repeats/NAME.bNN.npz``), and ``stats/count/NAME.json`` last."""
-
-    config: object  # PipelineConfig
-    root: str
-
-    def outputs(self, shard: InputShard) -> list[Path]:
-        folder = Path(self.root) / "repeats"
-        return [folder / f"{shard.name}.b{j:02d}.npz" for j in range(BUCKETS)] + [self.stats_path(shard)]
-
-    def stats_path(self, shard: InputShard) -> Path:
-        return Path(self.root) / "stats" / "count" / f"{shard.name}.json"
-
-    def __call__(self, shard: InputShard) -> dict:
-        counts = LineCounts()
-        n = 0
-        for doc in read_shard(shard, self.config):
-            if isinstance(doc, Document):
-                counts.add(doc)
-                n += 1
-        *parts, stats_path = self.outputs(shard)
-        parts[0].parent.mkdir(parents=True, exist_ok=True)
-        for bucket, path in zip(counts.buckets(BUCKETS), parts, strict=True):
-            bucket.save(path)
-        stats = {"documents": n}
-        save_stats(stats_path, stats)
-        return stats
-
-
-@dataclass(frozen=True, slots=True)
-class MergeLines:
-    """Task: one bucket -> the repeated lines of its sites over all shards (``repeats-DIGEST.bNN.npz``)."""
-
-    min_docs: int
-    inputs: tuple[tuple[str, ...], ...]  # per bucket: the shards' count files
-    outputs: tuple[str, ...]
-
-    def __call__(self, bucket: int) -> int:
-        merged = LineCounts.merge([LineCounts.load(Path(p)) for p in self.inputs[bucket]])
-        table = merged.repeated(self.min_docs)
-        table.save(Path(self.outputs[bucket]))
-        return sum(len(h) for h in table._repeated.values())
+from ..io import atomic_lines, read_lines
+from ..schemas import ERROR, error_from_dict
+from ..stages.repeats import RepeatedLines, group_of
+from ..store import Layout
+from ..store.shards import DocumentsWriter, ShardIndex, content_key, document_record
+from .base import Phase, Run, load_stats, pipeline_for, save_stats
+from .plan import InputShard, read_shard
 
 
 @lru_cache(maxsize=2)
@@ -81,20 +27,36 @@ def _repeats(paths: tuple[str, ...] | None, min_docs: int) -> RepeatedLines | No
 
 
 @dataclass(frozen=True, slots=True)
-class Analyse:
-    """Task: one input shard -> ``documents/NAME.parquet``, ``errors/NAME.jsonl``, ``stats/read/NAME.json``."""
+class Analyse(Phase):
+    """Task: one input shard -> its documents (read, extracted, labelled, split), its errors, its stats."""
+
+    name: ClassVar[str] = "read"
+    unit: ClassVar[str] = "bytes"
+    items_unit: ClassVar[str] = "documents"
 
     config: object  # PipelineConfig
-    root: str  # the run folder's shards/
+    root: str  # the run folder
     repeats: tuple[str, ...] | None = None  # the merged repeated-lines table, in parts
 
+    @classmethod
+    def make(cls, run: Run) -> Analyse:
+        return cls(run.work_config, run.root, run.repeats)
+
+    def tasks(self, run: Run) -> list[InputShard]:
+        return run.shards
+
+    def size(self, shard: InputShard) -> int:
+        return shard.size
+
+    def items(self, stats: dict) -> int:
+        return stats["documents"] + stats["failed"]
+
     def stats_path(self, shard: InputShard) -> Path:
-        return Path(self.root) / "stats" / "read" / f"{shard.name}.json"
+        return Layout(self.root).stats("read", shard.name)
 
     def outputs(self, shard: InputShard) -> list[Path]:
-        root = Path(self.root)
-        return [root / "documents" / f"{shard.name}.parquet", root / "errors" / f"{shard.name}.jsonl",
-                self.stats_path(shard)]
+        layout = Layout(self.root)
+        return [layout.documents(shard.name), layout.errors(shard.name), self.stats_path(shard)]
 
     def __call__(self, shard: InputShard) -> dict:
         pipe = pipeline_for(self.config)
@@ -126,6 +88,13 @@ class Analyse:
                  "warnings": len(warned), "warnings_by_type": dict(sorted(Counter(e.error for e in warned).items()))}
         save_stats(stats_path, stats)
         return stats
+
+    def finish(self, run: Run, tasks: list, results: list) -> None:
+        layout = run.layout
+        run.read_stats = [load_stats(self.stats_path(s)) for s in run.shards]
+        run.errors = [error_from_dict(json.loads(line)) for s in run.shards
+                      for line in read_lines(layout.errors(s.name))]
+        run.index = ShardIndex.from_counts([s.name for s in run.shards], [st["documents"] for st in run.read_stats])
 
 
 def _storable(doc: Document) -> Document | DocError:

@@ -22,28 +22,22 @@ answers merge in a fixed order, so the candidates do not depend on the runner or
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from itertools import combinations
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from ..stages.candidates import pairs_from_neighbours
-from ..stages.embed import pair_encoder
 from ..stages.vindex import Neighbours, VectorIndex, lists_for, train, training_sample, usable_lists
-from .base import load_stats, save_stats
+from ..store import Layout, digest
+from ..store.shards import ShardIndex, read_table
+from .base import Phase, Run, load_stats, save_stats
 from .candidates import write_candidates
-from .docshards import ShardIndex, read_table, vector_paths
-
-
-def _digest(*parts) -> str:
-    return hashlib.blake2b("\n".join(map(str, parts)).encode(), digest_size=6).hexdigest()
-
 
 # --- what the driver knows: each document's language and whether an encoder embedded it ------------------
 
-def language_codes(root: Path, index: ShardIndex) -> tuple[np.ndarray, list[str]]:
+def language_codes(layout: Layout, index: ShardIndex) -> tuple[np.ndarray, list[str]]:
     """Each document's language as a small integer (-1: none) and the languages' names: 2 bytes a
     document in the driver, where strings would cost tens."""
     import pyarrow.compute as pc
@@ -51,7 +45,7 @@ def language_codes(root: Path, index: ShardIndex) -> tuple[np.ndarray, list[str]
     names: dict[str, int] = {}
     parts = []
     for name in index.names:
-        col = pc.dictionary_encode(read_table(root / "documents" / f"{name}.parquet", ["lang"]).column("lang"))
+        col = pc.dictionary_encode(read_table(layout.documents(name), ["lang"]).column("lang"))
         col = col.combine_chunks() if col.num_chunks else None
         if col is None:
             parts.append(np.zeros(0, np.int16))
@@ -64,11 +58,11 @@ def language_codes(root: Path, index: ShardIndex) -> tuple[np.ndarray, list[str]
     return (np.concatenate(parts) if parts else np.zeros(0, np.int16)), list(names)
 
 
-def embedded(root: Path, index: ShardIndex, encoder: str) -> np.ndarray:
+def embedded(layout: Layout, index: ShardIndex, encoder: str) -> np.ndarray:
     """Which documents ``encoder`` embedded (a document vector exists)."""
     has = np.zeros(len(index), bool)
     for k, name in enumerate(index.names):
-        _, offsets, docs = vector_paths(root / "vectors", encoder, name)
+        _, offsets, docs = layout.vectors(encoder, name)
         if docs.exists():
             has[index.bases[k]:index.bases[k + 1]] = np.diff(np.load(offsets)) > 0
     return has
@@ -119,27 +113,15 @@ class SearchPlan:
             out += [(q, b) for q in a] + [(q, a) for q in b]
         return out
 
-    def files(self) -> list[Path]:
-        """What the search keeps in the run folder: trained cells, index shards, answers."""
-        shards = {s.path: s for group in self.shards.values() for s in group}
-        return [Path(p) for path in self.trained.values() for p in (path, path + ".json")] + [
-            p for s in shards.values() for p in VectorIndex.files(Path(s.path)) + [Path(s.path + ".json")]
-            if p.exists()] + [answer_path(q, t) for q, targets in self.searches() for t in targets]
 
-
-def plan_search(config, root: Path, index: ShardIndex, codes: np.ndarray, names: list[str]) -> SearchPlan:
-    """The shards and language pairs to search, from the run's documents (``language_codes``)."""
+def plan_search(config, layout: Layout, index: ShardIndex, codes: np.ndarray, names: list[str],
+                languages) -> SearchPlan:
+    """The shards and language pairs to search: the language plan's pairs (stages/languages.py), each in
+    its encoder's space, from the run's documents (``language_codes``)."""
     cc = config.candidates
-    wanted = {tuple(sorted(lp)) for lp in cc.langs}
-    counts = {lang: int(np.count_nonzero(codes == c)) for c, lang in enumerate(names)}
-    by_encoder: dict[str, list[tuple[str, str]]] = {}
-    for a, b in combinations(sorted(lang for lang, n in counts.items() if n), 2):
-        if not wanted or (a, b) in wanted:
-            by_encoder.setdefault(pair_encoder(config.embed, a, b), []).append((a, b))
     plan = SearchPlan([], {}, {})
-    folder = root / "index"
-    for encoder, lang_pairs in sorted(by_encoder.items()):
-        has = embedded(root, index, encoder)
+    for encoder, lang_pairs in languages.by_encoder().items():
+        has = embedded(layout, index, encoder)
         per_run = {}  # language -> documents it has in each run shard
         for lang in {x for lp in lang_pairs for x in lp}:
             mine = has & (codes == names.index(lang))
@@ -151,23 +133,22 @@ def plan_search(config, root: Path, index: ShardIndex, codes: np.ndarray, names:
             for lang in (a, b):
                 key = (encoder, lang, approx)
                 if key not in plan.shards:
-                    plan.shards[key] = _shards(encoder, lang, approx, per_run[lang], index, cc.shard_docs,
-                                               folder / encoder)
+                    plan.shards[key] = _shards(encoder, lang, approx, per_run[lang], index, cc.shard_docs, layout)
                 if approx:
-                    plan.trained[(encoder, lang)] = str(folder / encoder / f"{lang}.trained")
+                    plan.trained[(encoder, lang)] = str(layout.trained(encoder, lang))
     return plan
 
 
 def _shards(encoder: str, lang: str, approx: bool, per_run: list[int], index: ShardIndex, shard_docs: int,
-            folder: Path) -> list[IndexShard]:
+            layout: Layout) -> list[IndexShard]:
     """Consecutive run shards grouped until a group holds ``shard_docs`` documents of the language. A run
     that grows keeps its full groups (and their files); only the last, unfilled one changes."""
     shards, runs, n = [], [], 0
 
     def close():
         kind = "approx" if approx else "exact"
-        key = f"{lang}-{kind}-{_digest(*(index.names[r] for r in runs))}"
-        shards.append(IndexShard(encoder, lang, tuple(runs), n, approx, str(folder / key)))
+        key = f"{lang}-{kind}-{digest(*(index.names[r] for r in runs))}"
+        shards.append(IndexShard(encoder, lang, tuple(runs), n, approx, str(layout.index_shard(encoder, key))))
 
     for r, count in enumerate(per_run):
         if not count:
@@ -182,16 +163,16 @@ def _shards(encoder: str, lang: str, approx: bool, per_run: list[int], index: Sh
     return shards
 
 
-def language_vectors(root: Path, index: ShardIndex, encoder: str, lang: str,
-             runs: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+def language_vectors(layout: Layout, index: ShardIndex, encoder: str, lang: str,
+                     runs: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
     """(run-wide numbers, float32 vectors) of the language's embedded documents in these run shards."""
     ids, vecs = [], []
     for r in runs:
         name = index.names[r]
-        _, offsets, docs = vector_paths(root / "vectors", encoder, name)
+        _, offsets, docs = layout.vectors(encoder, name)
         if not docs.exists():
             continue
-        langs = read_table(root / "documents" / f"{name}.parquet", ["lang"]).column("lang").to_pylist()
+        langs = read_table(layout.documents(name), ["lang"]).column("lang").to_pylist()
         rows = np.flatnonzero((np.diff(np.load(offsets)) > 0) & (np.asarray(langs, dtype=object) == lang))
         if len(rows):
             ids.append(index.bases[r] + rows)
@@ -219,20 +200,59 @@ class _Threads:
         faiss.omp_set_num_threads(self.before)
 
 
-# --- the tasks --------------------------------------------------------------------------------------------
+# --- the phases ---------------------------------------------------------------------------------------------
+
+class _SearchPhase(Phase):
+    """What the four search phases share: the run's search plan, made once by the first of them."""
+
+    record: ClassVar[str] = "index"
+    stage: ClassVar[str] = "candidates"
+
+    @classmethod
+    def applies(cls, run: Run) -> bool:
+        return not run.config.candidates.same_site
+
+    @staticmethod
+    def plan(run: Run) -> SearchPlan:
+        if run.search_plan is None:
+            codes, names = language_codes(run.layout, run.index)
+            run.search_plan = plan_search(run.work_config, run.layout, run.index, codes, names, run.languages)
+        return run.search_plan
+
 
 @dataclass(frozen=True, slots=True)
-class TrainIndex:
-    """Task: (first index shard of a language, output file) -> the trained, empty approximate index."""
+class TrainIndex(_SearchPhase):
+    """Task: (first index shard of a language, its documents, output file) -> the trained, empty
+    approximate index (its cells and codebooks)."""
+
+    name: ClassVar[str] = "trained"
+    unit: ClassVar[str] = "languages"
 
     config: object  # PipelineConfig
     root: str
     index: ShardIndex
 
+    @classmethod
+    def make(cls, run: Run) -> TrainIndex:
+        cls.plan(run)
+        return cls(run.work_config, run.root, run.index)
+
+    def tasks(self, run: Run) -> list:
+        plan = self.plan(run)
+        totals = {(s[0].encoder, s[0].lang): sum(x.documents for x in s) for s in plan.shards.values() if s}
+        return [(plan.shards[(enc, lang, True)][0], totals[(enc, lang)], path)
+                for (enc, lang), path in sorted(plan.trained.items())]
+
+    def stats_path(self, task) -> Path:
+        return Path(task[2] + ".json")
+
+    def outputs(self, task) -> list[Path]:
+        return [Path(task[2]), self.stats_path(task)]
+
     def __call__(self, task: tuple[IndexShard, int, str]) -> dict:
         first, total, output = task  # total: the language's documents now, which the cells are sized for
         with _Threads(self.config.embed.threads):
-            _, vecs = language_vectors(Path(self.root), self.index, first.encoder, first.lang, first.runs)
+            _, vecs = language_vectors(Layout(self.root), self.index, first.encoder, first.lang, first.runs)
             sample = training_sample(len(vecs), self.config.candidates.index_lists or lists_for(total))
             lists = usable_lists(self.config.candidates.index_lists or lists_for(total), len(sample))
             blob = train(vecs[sample], lists)
@@ -246,17 +266,37 @@ class TrainIndex:
 
 
 @dataclass(frozen=True, slots=True)
-class BuildIndex:
+class BuildIndex(_SearchPhase):
     """Task: IndexShard -> its VectorIndex files."""
+
+    name: ClassVar[str] = "indexed"
+    unit: ClassVar[str] = "documents"
 
     config: object
     root: str
     index: ShardIndex
     trained: dict  # (encoder, language) -> trained file
 
+    @classmethod
+    def make(cls, run: Run) -> BuildIndex:
+        return cls(run.work_config, run.root, run.index, cls.plan(run).trained)
+
+    def tasks(self, run: Run) -> list[IndexShard]:
+        plan = self.plan(run)
+        return [s for key in sorted(plan.shards) for s in plan.shards[key]]
+
+    def size(self, shard: IndexShard) -> int:
+        return shard.documents
+
+    def stats_path(self, shard: IndexShard) -> Path:
+        return Path(shard.path + ".json")
+
+    def outputs(self, shard: IndexShard) -> list[Path]:
+        return [p for p in VectorIndex.files(Path(shard.path)) if p.exists()] + [self.stats_path(shard)]
+
     def __call__(self, shard: IndexShard) -> dict:
         with _Threads(self.config.embed.threads):
-            ids, vecs = language_vectors(Path(self.root), self.index, shard.encoder, shard.lang, shard.runs)
+            ids, vecs = language_vectors(Layout(self.root), self.index, shard.encoder, shard.lang, shard.runs)
             blob = Path(self.trained[(shard.encoder, shard.lang)]).read_bytes() if shard.approximate else None
             built = VectorIndex.build(vecs, ids, blob)
         path = Path(shard.path)
@@ -276,12 +316,32 @@ def answer_path(query: IndexShard, target: IndexShard) -> Path:
 
 
 @dataclass(frozen=True, slots=True)
-class SearchIndex:
+class SearchIndex(_SearchPhase):
     """Task: (query shard, the other language's index shards) -> one Neighbours file per index shard."""
+
+    name: ClassVar[str] = "searched"
+    unit: ClassVar[str] = "queries"
 
     config: object
     root: str
     index: ShardIndex
+
+    @classmethod
+    def make(cls, run: Run) -> SearchIndex:
+        return cls(run.work_config, run.root, run.index)
+
+    def tasks(self, run: Run) -> list:
+        return self.plan(run).searches()
+
+    def size(self, task) -> int:
+        return task[0].documents * len(task[1])
+
+    def done(self, task) -> bool:
+        return all(p.exists() for p in self.outputs(task))
+
+    def outputs(self, task) -> list[Path]:
+        query, targets = task
+        return [answer_path(query, t) for t in targets]
 
     def __call__(self, task: tuple[IndexShard, tuple[IndexShard, ...]]) -> dict:
         query, targets = task
@@ -290,7 +350,7 @@ class SearchIndex:
         if not todo:
             return {"queries": 0}
         with _Threads(self.config.embed.threads):
-            _, q = language_vectors(Path(self.root), self.index, query.encoder, query.lang, query.runs)
+            _, q = language_vectors(Layout(self.root), self.index, query.encoder, query.lang, query.runs)
             assigned = None
             for target in todo:
                 shard = VectorIndex.load(Path(target.path))
@@ -305,11 +365,28 @@ class SearchIndex:
 
 
 @dataclass(frozen=True, slots=True)
-class PairLanguages:
+class PairLanguages(_SearchPhase):
     """Task: (a language's index shards, the other's, output) -> the pair's margin-scored candidates
     (Parquet)."""
 
+    name: ClassVar[str] = "paired"
+    unit: ClassVar[str] = "language pairs"
+
     config: object
+
+    @classmethod
+    def make(cls, run: Run) -> PairLanguages:
+        return cls(run.work_config)
+
+    def tasks(self, run: Run) -> list:
+        plan = self.plan(run)
+        return [(*plan.sides(p), pair_output(run.layout, p, plan)) for p in plan.pairs]
+
+    def stats_path(self, task) -> Path:
+        return Path(task[2]).with_suffix(".json")
+
+    def outputs(self, task) -> list[Path]:
+        return [Path(task[2]), self.stats_path(task)]
 
     def __call__(self, task: tuple[tuple[IndexShard, ...], tuple[IndexShard, ...], str]) -> dict:
         shards_a, shards_b, output = task
@@ -347,6 +424,6 @@ def index_stats(plan: SearchPlan) -> dict:
     return out
 
 
-def pair_output(root: Path, pair: LanguagePair, plan: SearchPlan) -> str:
+def pair_output(layout: Layout, pair: LanguagePair, plan: SearchPlan) -> str:
     keys = [s.key for lang in (pair.a, pair.b) for s in plan.shards[(pair.encoder, lang, pair.approximate)]]
-    return str(root / "index" / pair.encoder / f"{pair.a}-{pair.b}-{_digest(*keys)}.parquet")
+    return str(layout.pair_candidates(pair.encoder, pair.a, pair.b, digest(*keys)))

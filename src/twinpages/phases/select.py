@@ -7,14 +7,83 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from ..data import DocPair
 from ..io import atomic_lines, merge_sorted_lines, read_lines
 from ..schemas import pair_from_dict
 from ..stages.docalign import one_to_one
+from ..store import Layout, digest
+from ..store.layout import with_stats
+from ..store.state import RunState
+from .base import Phase, Run, load_stats, save_stats
 from .decide import output_key
+
+
+@dataclass(frozen=True, slots=True)
+class Select(Phase):
+    """One global step: the decided batches -> the selected pairs in output order."""
+
+    name: ClassVar[str] = "select"
+    stage: ClassVar[str] = "select"
+    local: ClassVar[bool] = True
+
+    decided: tuple[str, ...]
+    output: str
+    one_to_one: bool
+    translator: str
+
+    @classmethod
+    def make(cls, run: Run) -> Select:
+        one, translator = run.config.select.one_to_one, run.config.select.translator
+        key = (run.candidates.name, run.batch, one) + ((translator,) if translator != "any" else ())
+        return cls(tuple(map(str, run.decided)), str(run.layout.pairs(digest(*key))), one, translator)
+
+    def stats_path(self, task) -> Path:
+        return with_stats(self.output)
+
+    def outputs(self, task) -> list[Path]:
+        return [Path(self.output), self.stats_path(task)]
+
+    def __call__(self, task) -> dict:
+        stats = select([Path(p) for p in self.decided], Path(self.output), self.one_to_one, self.translator)
+        save_stats(self.stats_path(task), stats)
+        return stats
+
+    def finish(self, run: Run, tasks: list, results: list) -> None:
+        run.pairs = Path(self.output)
+        run.select_stats = load_stats(self.stats_path(None))
+
+
+@dataclass(frozen=True, slots=True)
+class SaveState(Phase):
+    """What the finished run leaves for `add`, `query` and `serve` (store/state.py)."""
+
+    name: ClassVar[str] = "state"
+    stage: ClassVar[str] = "select"
+    local: ClassVar[bool] = True
+
+    state: RunState
+    root: str
+
+    @classmethod
+    def make(cls, run: Run) -> SaveState:
+        rel = run.layout.relative
+        state = RunState(tuple(run.shards), run.index, rel(run.candidates), tuple(rel(p) for p in run.decided),
+                         rel(run.pairs), tuple(sorted(run.embed_stats.get("encoders", {}))),
+                         tuple(rel(p) for p in run.spooled), run.languages)
+        return cls(state, run.root)
+
+    def done(self, task) -> bool:
+        return False  # a few bytes, written again: the same run gives the same state
+
+    def outputs(self, task) -> list[Path]:
+        return [Layout(self.root).state]
+
+    def __call__(self, task) -> None:
+        self.state.save(Layout(self.root))
 
 
 class PairKey(NamedTuple):

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...data import DocError, Document
-from ...runfolder import MARKER, is_run_folder
 from ...settings import setting
+from ...store.folder import MARKER, is_run_folder
 
 FORMATS = ("txt", "html", "warc", "jsonl")
 SNIFF_BYTES = 1024

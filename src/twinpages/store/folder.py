@@ -6,33 +6,13 @@
 - A rerun with another signature is refused with a message, unless ``clean`` (``--clean``), which
   removes the old run first: the marker, ``shards/``, the manifest and the files the manifest lists,
   nothing else (a user's notes or report folder there stay). A folder that exists, is not empty and has
-  no marker is refused. An input inside the run folder is refused before the folder is touched (corpus.py).
+  no marker is refused. An input inside the run folder is refused before the folder is touched.
 - One run at a time: a run holds a lock on ``OUT/.twinpages-lock``; a second run into the folder is
   refused with a message while the first is alive (the lock goes with its process, even after kill -9).
 - ``OUT/manifest.json`` lists what the run wrote (shards per phase, output files, with sizes); files
   under ``OUT/shards/`` that the finished run did not write (left by an edited input) are removed.
 
-Layout of ``OUT/shards/`` (each file written atomically; a file that exists is finished):
-
-    repeats/NAME.npz                 per input shard: line-hash counts per site (stages/repeats.py)
-    repeats.npz                      the merged table of site-boilerplate lines
-    documents/NAME.parquet           per input shard: the prepared documents (phases/docshards.py)
-    errors/NAME.jsonl                per input shard: documents that could not be used, and warnings
-    ids-DIGEST.json                  repeated document ids and their new names (phases/ids.py)
-    spool/K/NAME                     copies of the inputs that were streams (stdin, pipes)
-    stats/PHASE/NAME.json            per task: its counts (written last: the task's completion mark)
-    vectors/ENCODER/NAME.npy         sentence vectors of a shard's documents (float32, one row a sentence)
-    vectors/ENCODER/NAME.offsets.npy where each document's sentences start (int64, documents + 1)
-    vectors/ENCODER/NAME.docs.npy    one vector per document (the mean of its sentences, normalised)
-    candidates-DIGEST.parquet        candidate pairs (global document numbers, margin)
-    decided/K-DIGEST.jsonl           per batch of candidates: the accepted pairs, best first
-    pairs-DIGEST.jsonl               the selected pairs in output order: what the output files are written from
-    state.json                       a finished run: its input shards, numbering, candidates, decided batches
-                                     and pairs (phases/state.py), for `add`, `query` and `serve`
-    decided/cK-DIGEST.jsonl          a grown run's decisions carried over from the run it grew from
-
-NAME is the input shard's number and a digest of its files (paths, sizes, modification times), so an
-edited input makes new shards; DIGEST chains the digests of what a global step read.
+Where each file lives: layout.py (every file is written atomically: a file that exists is finished).
 """
 
 from __future__ import annotations
@@ -41,11 +21,8 @@ import json
 import shutil
 from pathlib import Path
 
-from . import __version__
-
-MARKER = ".twinpages-run"
-LOCK = ".twinpages-lock"  # flock'ed by the run that has the folder open
-MANIFEST = "manifest.json"
+from .. import __version__
+from .layout import LOCK, MANIFEST, MARKER, Layout
 
 
 class RunFolderError(ValueError):
@@ -59,7 +36,8 @@ def is_run_folder(path: Path) -> bool:
 class RunFolder:
     def __init__(self, root: str | Path):
         self.root = Path(root)
-        self.shards = self.root / "shards"
+        self.layout = Layout(root)
+        self.shards = self.layout.shards
 
     def open(self, signature: str, clean: bool = False, growing: bool = False) -> bool:
         """Claim the folder for a run with this signature; True when it resumes an earlier one. The
@@ -153,7 +131,7 @@ class RunFolder:
     def write_manifest(self, signature: str, phases: dict[str, list[Path]], outputs: list[Path],
                        output_settings: dict) -> None:
         """Record what the run wrote, then remove shard files it did not write (stale ones)."""
-        from .io import write_json
+        from ..io import write_json
 
         def entry(p: Path) -> dict:
             return {"path": p.relative_to(self.root).as_posix(), "bytes": p.stat().st_size}

@@ -137,20 +137,15 @@ def read_documents(path: Path, renames: dict[int, str] | None = None) -> Iterato
 
 # --- vectors ------------------------------------------------------------------------------------------
 
-def vector_paths(folder: Path, encoder: str, name: str) -> tuple[Path, Path, Path]:
-    base = folder / encoder
-    return base / f"{name}.npy", base / f"{name}.offsets.npy", base / f"{name}.docs.npy"
-
-
 class VectorsWriter:
     """One encoder's vectors of a shard, written as the documents come (their number of sentences
     known up front, from the documents shard): sentence vectors straight to the .npy file, so memory
     holds one batch; offsets and document vectors (one row a document: small) at the end."""
 
-    def __init__(self, folder: Path, encoder: str, name: str, sentence_counts: np.ndarray, dim: int):
+    def __init__(self, paths: tuple[Path, Path, Path], encoder: str, sentence_counts: np.ndarray, dim: int):
         from numpy.lib import format as npy
 
-        self.paths = vector_paths(folder, encoder, name)
+        self.paths = paths  # Layout.vectors: sentence vectors, offsets, document vectors
         self.paths[0].parent.mkdir(parents=True, exist_ok=True)
         self.encoder, self.dim = encoder, dim
         self.counts = np.asarray(sentence_counts, np.int64)  # 0 for documents this encoder does not embed
@@ -184,11 +179,11 @@ class VectorsWriter:
         return list(self.paths)
 
 
-def write_vectors(folder: Path, encoder: str, name: str, docs: list[Document], dim: int) -> list[Path]:
+def write_vectors(paths: tuple[Path, Path, Path], encoder: str, docs: list[Document], dim: int) -> list[Path]:
     """The shard's sentence vectors of this encoder (documents without them get no rows), the offsets,
     and one vector per document (zeros for documents this encoder did not embed)."""
     counts = [len(d.embeddings[encoder]) if encoder in d.embeddings else 0 for d in docs]
-    writer = VectorsWriter(folder, encoder, name, np.array(counts, np.int64), dim)
+    writer = VectorsWriter(paths, encoder, np.array(counts, np.int64), dim)
     for d in docs:
         writer.add(d)
     return writer.close()
@@ -232,9 +227,8 @@ class DocReader:
     pairs. Holds a few shards' tables (Arrow, compact) and recently used documents; vectors are
     memory-mapped."""
 
-    def __init__(self, docs_folder: Path, vectors_folder: Path, index: ShardIndex, encoders: tuple[str, ...],
-                 tables: int = 8, documents: int = 2048):
-        self.docs_folder, self.vectors_folder, self.index, self.encoders = docs_folder, vectors_folder, index, encoders
+    def __init__(self, layout, index: ShardIndex, encoders: tuple[str, ...], tables: int = 8, documents: int = 2048):
+        self.layout, self.index, self.encoders = layout, index, encoders
         self._tables: OrderedDict[int, object] = OrderedDict()
         self._docs: OrderedDict[int, Document] = OrderedDict()
         self._vectors: dict[tuple[str, int], tuple | None] = {}
@@ -264,7 +258,7 @@ class DocReader:
     def _table(self, k: int):
         table = self._tables.get(k)
         if table is None:
-            table = read_table(self.docs_folder / f"{self.index.names[k]}.parquet")
+            table = read_table(self.layout.documents(self.index.names[k]))
             self._tables[k] = table
             if len(self._tables) > self.n_tables:
                 self._tables.popitem(last=False)
@@ -277,7 +271,7 @@ class DocReader:
         one positioned read each, not memory-mapped (mapped pages would count as the worker's memory)."""
         key = (encoder, k)
         if key not in self._vectors:
-            sent, offsets, _ = vector_paths(self.vectors_folder, encoder, self.index.names[k])
+            sent, offsets, _ = self.layout.vectors(encoder, self.index.names[k])
             self._vectors[key] = (sent, *_npy_layout(sent), np.load(offsets)) if sent.exists() else None
         return self._vectors[key]
 

@@ -1,0 +1,181 @@
+"""Every path of a run folder, in one place.
+
+A run folder (``mine -o OUT``) holds the run's output files and, under ``OUT/shards/``, every phase's
+work. No other module builds a run-folder path by hand: phases, `add`, `query`, `serve` and `report`
+ask ``Layout``. ``LAYOUT`` is the table README.md's layout section is made from (a test checks that
+every file a run writes matches one of its patterns, and that the README shows this table).
+
+NAME is an input shard's number and a digest of its files (paths, sizes, modification times), so an
+edited input makes new shards; DIGEST chains the digests of what a global step read; KEY is an index
+shard's language, kind and digest of its run shards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+MARKER = ".twinpages-run"
+LOCK = ".twinpages-lock"  # flock'ed by the run that has the folder open
+MANIFEST = "manifest.json"
+REPORT_MARKER = ".twinpages-report"
+
+# (pattern relative to the run folder, what it holds); the order is the order of the work
+LAYOUT: tuple[tuple[str, str], ...] = (
+    (MARKER, "marks a run folder and names its signature"),
+    (LOCK, "held (flock) by the run that has the folder open"),
+    ("shards/spool/K/NAME", "copies of the inputs that were streams (stdin, pipes); `spool/after-N/` for `add`"),
+    ("shards/repeats/NAME.bNN.npz", "per input shard and bucket of sites: line-hash counts (stages/repeats.py)"),
+    ("shards/repeats-DIGEST.bNN.npz", "per bucket of sites: the lines repeated across a site's pages"),
+    ("shards/documents/NAME.parquet", "per input shard: the prepared documents"),
+    ("shards/errors/NAME.jsonl", "per input shard: documents that could not be used, and warnings"),
+    ("shards/stats/PHASE/NAME.json", "per task: its counts, written last: the task's completion mark"),
+    ("shards/ids-DIGEST.json", "repeated document ids and their new names (phases/ids.py)"),
+    ("shards/stats/embed-cache.json", "the embedding cache's watermark when the run began (--cache)"),
+    ("shards/vectors/ENCODER/NAME.npy", "sentence vectors of a shard's documents (float32, one row a sentence)"),
+    ("shards/vectors/ENCODER/NAME.offsets.npy", "where each document's sentences start (int64, documents + 1)"),
+    ("shards/vectors/ENCODER/NAME.docs.npy", "one vector per document (its sentences' mean, normalised)"),
+    ("shards/index/ENCODER/LANG.trained", "an approximate index's cells and codebooks (+ `.json`)"),
+    ("shards/index/ENCODER/KEY.vec.npy", "an index shard's vectors (float16 when approximate)"),
+    ("shards/index/ENCODER/KEY.ids.npy", "its documents' run-wide numbers"),
+    ("shards/index/ENCODER/KEY.ivf", "its IVF-PQ codes (approximate only)"),
+    ("shards/index/ENCODER/KEY.json", "its counts: the shard's completion mark"),
+    ("shards/index/ENCODER/nn/QKEY.TKEY.npz", "each query shard's k nearest in each index shard"),
+    ("shards/index/ENCODER/L1-L2-DIGEST.parquet", "a language pair's margin-scored candidates (+ `.json`)"),
+    ("shards/candidates-DIGEST.parquet", "all candidate pairs (run-wide document numbers, margin) (+ `.json`)"),
+    ("shards/decided/K-DIGEST.jsonl", "per batch of candidates: the accepted pairs, best first"),
+    ("shards/decided/K-DIGEST.errors.jsonl", "per batch: the pairs over --max-pair-seconds"),
+    ("shards/decided/cK-DIGEST.jsonl", "a grown run's decisions carried over from the run it grew from"),
+    ("shards/pairs-DIGEST.jsonl", "the selected pairs in output order: what the outputs are written from (+ `.json`)"),
+    ("shards/state.json", "a finished run: input shards, numbering, language plan, candidates, decided batches, "
+                          "pairs"),
+    ("docpairs.jsonl", "the document pairs (docpairs.parquet beside it with --formats parquet)"),
+    ("alignments.jsonl", "every bead of every pair"),
+    ("documents.jsonl", "the paired documents: lines, verdicts, sentences"),
+    ("errors.jsonl", "documents dropped or repaired"),
+    ("bitext/L1-L2.FORMAT", "sentence pairs per language pair: tsv (or tsv.gz), tmx, jsonl, parquet"),
+    ("run.json", "settings, signature and counts (`--config` loads it back)"),
+    (MANIFEST, "what the run wrote, per phase, with sizes"),
+)
+
+
+def digest(*parts) -> str:
+    """A short digest of what a step read: it names the step's files, so other inputs make other files."""
+    return hashlib.blake2b("\n".join(map(str, parts)).encode(), digest_size=6).hexdigest()
+
+
+def layout_pattern(pattern: str) -> re.Pattern:
+    """A LAYOUT pattern as a regular expression over paths relative to the run folder."""
+    parts = re.split(r"(NAME|DIGEST|QKEY|TKEY|KEY|ENCODER|LANG|PHASE|FORMAT|L1|L2|NN|K|N)", pattern)
+    wild = {"NN": r"\d\d", "K": r"c?\d+|after-\d+/\d+"}
+    return re.compile("".join(wild.get(p, r"[^/]+?") if i % 2 else re.escape(p) for i, p in enumerate(parts))
+                      + r"(\.json|\.tmp)?")
+
+
+class Layout:
+    """The paths of one run folder."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.shards = self.root / "shards"
+
+    # --- the folder's own files and the outputs --------------------------------------------------------
+
+    @property
+    def marker(self) -> Path:
+        return self.root / MARKER
+
+    @property
+    def lock(self) -> Path:
+        return self.root / LOCK
+
+    @property
+    def manifest(self) -> Path:
+        return self.root / MANIFEST
+
+    def output(self, name: str) -> Path:
+        """An output file: docpairs.jsonl, alignments.jsonl, documents.jsonl, errors.jsonl, run.json..."""
+        return self.root / name
+
+    @property
+    def bitext(self) -> Path:
+        return self.root / "bitext"
+
+    # --- shards --------------------------------------------------------------------------------------
+
+    def spool(self, grown_from: int | None = None) -> Path:
+        return self.shards / "spool" / (f"after-{grown_from:05d}" if grown_from is not None else "")
+
+    def repeats(self, name: str, bucket: int) -> Path:
+        return self.shards / "repeats" / f"{name}.b{bucket:02d}.npz"
+
+    def merged_repeats(self, tag: str, bucket: int) -> Path:
+        return self.shards / f"repeats-{tag}.b{bucket:02d}.npz"
+
+    def stats(self, phase: str, name: str) -> Path:
+        return self.shards / "stats" / phase / f"{name}.json"
+
+    def documents(self, name: str) -> Path:
+        return self.shards / "documents" / f"{name}.parquet"
+
+    def errors(self, name: str) -> Path:
+        return self.shards / "errors" / f"{name}.jsonl"
+
+    def ids(self, tag: str) -> Path:
+        return self.shards / f"ids-{tag}.json"
+
+    @property
+    def embed_cache(self) -> Path:
+        return self.shards / "stats" / "embed-cache.json"
+
+    def vectors(self, encoder: str, name: str) -> tuple[Path, Path, Path]:
+        """(sentence vectors, offsets, document vectors) of a shard: the last is written last."""
+        base = self.shards / "vectors" / encoder
+        return base / f"{name}.npy", base / f"{name}.offsets.npy", base / f"{name}.docs.npy"
+
+    def index(self, encoder: str) -> Path:
+        return self.shards / "index" / encoder
+
+    def trained(self, encoder: str, lang: str) -> Path:
+        return self.index(encoder) / f"{lang}.trained"
+
+    def index_shard(self, encoder: str, key: str) -> Path:
+        """The prefix of an index shard's files (VectorIndex.save adds .vec.npy, .ids.npy, .ivf)."""
+        return self.index(encoder) / key
+
+    def answer(self, encoder: str, query_key: str, target_key: str) -> Path:
+        return self.index(encoder) / "nn" / f"{query_key}.{target_key}.npz"
+
+    def pair_candidates(self, encoder: str, a: str, b: str, tag: str) -> Path:
+        return self.index(encoder) / f"{a}-{b}-{tag}.parquet"
+
+    def candidates(self, tag: str) -> Path:
+        return self.shards / f"candidates-{tag}.parquet"
+
+    def decided(self, k: int, tag: str, carried: bool = False) -> Path:
+        return self.shards / "decided" / f"{'c' if carried else ''}{k:06d}-{tag}.jsonl"
+
+    def pairs(self, tag: str) -> Path:
+        return self.shards / f"pairs-{tag}.jsonl"
+
+    @property
+    def state(self) -> Path:
+        return self.shards / "state.json"
+
+    def relative(self, path: str | Path) -> str:
+        """A shard file's path as the run state keeps it: relative to ``shards/``."""
+        return Path(path).relative_to(self.shards).as_posix()
+
+    def in_shards(self, relative: str) -> Path:
+        return self.shards / relative
+
+
+def decided_errors(decided: str | Path) -> Path:
+    """A decide task's record of the candidate pairs it could not decide (beside its pairs file)."""
+    return Path(str(decided).removesuffix(".jsonl") + ".errors.jsonl")
+
+
+def with_stats(path: str | Path) -> Path:
+    """The ``.json`` beside a file that a global step writes last: its completion mark."""
+    return Path(path).with_suffix(".json")
