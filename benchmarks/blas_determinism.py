@@ -7,7 +7,7 @@ Each part times the old way and the new one in this process, on the same data, o
   against fixed chunks of 64 on one BLAS thread each, on a pool of one and two threads (the new way);
 - exact search: faiss's k-NN of 8,000 x 60,000 random unit vectors for k=4 (the old way), against k+4
   re-ranked by their exact similarity (VectorIndex.search);
-- decide: Pipeline.decide over DDTP candidate pairs, on the process's BLAS threads (the old way) against
+- decide: Decider.decide over DDTP candidate pairs, on the process's BLAS threads (the old way) against
   one BLAS thread (the new way);
 - end to end: `twinpages eval docalign` on 2,000 DDTP gold pairs and 2,000 distractors in this process
   (and, with --baseline-src, the same command with an older checkout's src on PYTHONPATH).
@@ -81,8 +81,9 @@ def search_part() -> dict:
 
 
 def decide_part(shared: Path) -> dict:
+    from twinpages.config import PipelineConfig
     from twinpages.eval.docalign_f1 import read_gold
-    from twinpages.pipeline import Pipeline
+    from twinpages.phases.base import Models
     from twinpages.stages.readers import read
 
     base = shared / "data" / "docalign" / "ddtp-en-fr"
@@ -95,14 +96,14 @@ def decide_part(shared: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "docs.jsonl"
         path.write_text("".join(lines), encoding="utf-8")
-        pipe = Pipeline()
-        docs = {d.id: d for d in pipe.prepare(read([path]), [])}
+        pipe = Models.of(PipelineConfig())
+        docs = {d.id: d for d in pipe.analyser.prepare(read([path]), [])}
     pairs = [(docs[a], docs[b]) for a, b in gold if a in docs and b in docs]
     pairs = [(a, b) if a.lang < b.lang else (b, a) for a, b in pairs]
     # a pair whose partner is its neighbour too: decide each with its next pair's target (mostly rejected)
     work = pairs + [(a, pairs[(k + 1) % len(pairs)][1]) for k, (a, _) in enumerate(pairs)]
-    t_old = timed(lambda: [pipe._decide(a, b, 1.2) for a, b in work])  # on the process's BLAS threads
-    t_new = timed(lambda: [pipe.decide(a, b, 1.2) for a, b in work])  # one BLAS thread
+    t_old = timed(lambda: [pipe.decider._decide(a, b, 1.2) for a, b in work])  # on the process's BLAS threads
+    t_new = timed(lambda: [pipe.decider.decide(a, b, 1.2) for a, b in work])  # one BLAS thread
     return {"pairs": len(work), "old_s": round(t_old, 2), "new_s": round(t_new, 2),
             "ratio_new_old": round(t_new / t_old, 3)}
 

@@ -26,12 +26,12 @@ import json, sys, time
 from pathlib import Path
 from twinpages.config import PipelineConfig
 from twinpages.data import DocError, Document
-from twinpages.pipeline import Pipeline
+from twinpages.phases.base import Models
 from twinpages.stages.readers import ReadConfig, read_path
 
-pipe = Pipeline(PipelineConfig())
+pipe = Models.of(PipelineConfig())
 warm = Document(id="warm", raw="The federal government adopted new measures on Wednesday. " * 3, source="warm")
-pipe.analyse_one(warm)
+pipe.analyser.analyse_one(warm)
 
 def status_kb(field):
     for line in open("/proc/self/status"):
@@ -44,7 +44,7 @@ base = status_kb("VmRSS:")
 t0 = time.monotonic()
 results = []
 for item in read_path(Path(sys.argv[1]), Path(sys.argv[1]).name, ReadConfig()):
-    r = pipe.analyse_one(item)
+    r = pipe.analyser.analyse_one(item)
     results.append(r.error if isinstance(r, DocError) else "kept")
 seconds = time.monotonic() - t0
 peak = status_kb("VmHWM:")

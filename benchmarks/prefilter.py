@@ -16,8 +16,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from twinpages.config import load_config
+from twinpages.phases.base import Models
 from twinpages.phases.candidates import read_candidates
-from twinpages.pipeline import Pipeline
 from twinpages.stages.docalign import may_be_translation
 from twinpages.store.shards import DocReader, ShardIndex
 
@@ -34,16 +34,16 @@ def measure(run: Path) -> dict:
     docs = DocReader(shards / "documents", shards / "vectors", index, encoders, documents=100_000)
     (cand_path,) = shards.glob("candidates-*.parquet")
     cands = list(read_candidates(cand_path))
-    reference = Pipeline(replace(config, docalign=replace(config.docalign, prefilter=False)))
+    reference = Models.of(replace(config, docalign=replace(config.docalign, prefilter=False)))
     accepted = rejected = lost = 0
     t_ref = t_pre = 0.0
     for c in cands:
         a, b = docs[c.src], docs[c.tgt]
-        name, da = reference.docalign_config(a, b)
+        name, da = reference.decider.docalign_config(a, b)
         t0 = time.perf_counter()
         keep = may_be_translation(a.embeddings[name], b.embeddings[name], c.score, replace(da, prefilter=True))
         t1 = time.perf_counter()
-        pair = reference.decide(a, b, c.score)
+        pair = reference.decider.decide(a, b, c.score)
         t2 = time.perf_counter()
         t_pre += t1 - t0
         t_ref += t2 - t1

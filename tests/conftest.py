@@ -64,9 +64,10 @@ def seed_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def pipeline():
-    from twinpages.pipeline import Pipeline
+    from twinpages import PipelineConfig
+    from twinpages.phases.base import Models
 
-    return Pipeline()
+    return Models.of(PipelineConfig())
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +77,7 @@ def seed_docs(pipeline, seed_dir):
 
     errors = []
     raw = list(read([seed_dir / EN_SEED, seed_dir / DE_SEED]))
-    docs = list(pipeline.prepare(raw, errors))
+    docs = list(pipeline.analyser.prepare(raw, errors))
     assert not errors
     return docs
 

@@ -187,23 +187,23 @@ def test_a_document_past_its_time_budget_becomes_an_error(monkeypatch):
     from dataclasses import replace
 
     from twinpages.data import Document
-    from twinpages.pipeline import Pipeline
+    from twinpages.phases.base import Models
 
     config = PipelineConfig()
-    pipe = Pipeline(replace(config, read=replace(config.read, max_doc_seconds=0.2)))
+    pipe = Models.of(replace(config, read=replace(config.read, max_doc_seconds=0.2)))
 
     def endless(doc, repeated=None):
         while True:  # Python code that never returns, as a runaway rule would
             time.sleep(0.01)
 
-    monkeypatch.setattr(pipe.extractor, "extract", endless)
+    monkeypatch.setattr(pipe.analyser.extractor, "extract", endless)
     t0 = time.monotonic()
-    result = pipe.analyse_one(Document(id="slow", raw=ENGLISH, source="slow.txt"))
+    result = pipe.analyser.analyse_one(Document(id="slow", raw=ENGLISH, source="slow.txt"))
     assert time.monotonic() - t0 < 5
     assert result.error == "too_slow" and result.doc_id == "slow" and "--max-doc-seconds" in result.message
-    assert pipe.analyse_one(Document(id="next", raw=ENGLISH, source="next.txt")).error == "too_slow"
+    assert pipe.analyser.analyse_one(Document(id="next", raw=ENGLISH, source="next.txt")).error == "too_slow"
     monkeypatch.undo()
-    assert pipe.analyse_one(Document(id="fine", raw=english(1), source="fine.txt")).sentences  # timer gone
+    assert pipe.analyser.analyse_one(Document(id="fine", raw=english(1), source="fine.txt")).sentences  # timer gone
 
 
 # --- the count property ---------------------------------------------------------------------------------

@@ -13,8 +13,9 @@ import pytest
 from conftest import DE_SEED, EN_SEED, EXAMPLES
 from twinpages import PipelineConfig, mine
 from twinpages.data import SentPair
+from twinpages.phases.base import Models
 from twinpages.phases.decide import MIN_TASKS, TASK_COST, cost_batches
-from twinpages.pipeline import Pipeline, load_documents
+from twinpages.stages.analyse import load_documents
 from twinpages.stages.docalign import DocAlignConfig, may_be_translation, monotone_anchors
 from twinpages.stages.sentalign import SentAlignConfig, guide_bands, guide_windows
 
@@ -46,16 +47,17 @@ def test_the_guided_band_holds_the_guide_path():
 
 @pytest.fixture(scope="module")
 def seeds():
-    pipe = Pipeline(PipelineConfig())
-    docs, errors = load_documents([EXAMPLES / EN_SEED, EXAMPLES / DE_SEED], pipe=pipe)
+    pipe = Models.of(PipelineConfig())
+    docs, errors = load_documents([EXAMPLES / EN_SEED, EXAMPLES / DE_SEED], analyser=pipe.analyser)
     assert not errors
     return pipe, docs
 
 
 def test_the_guided_exact_pass_finds_the_beads_the_full_one_finds(seeds):
     pipe, (en, de) = seeds
-    full = Pipeline(replace(pipe.config, docalign=replace(pipe.config.docalign, guided=False))).decide(en, de)
-    guided = pipe.decide(en, de)
+    config = pipe.decider.config
+    full = Models.of(replace(config, docalign=replace(config.docalign, guided=False))).decider.decide(en, de)
+    guided = pipe.decider.decide(en, de)
     aligned = [(b.src_idx, b.tgt_idx) for b in full.pairs if b.src_idx and b.tgt_idx]
     assert aligned and [(b.src_idx, b.tgt_idx) for b in guided.pairs if b.src_idx and b.tgt_idx] == aligned
     assert guided.score == pytest.approx(full.score, abs=0.01)
@@ -63,7 +65,7 @@ def test_the_guided_exact_pass_finds_the_beads_the_full_one_finds(seeds):
 
 def test_the_first_verdict_keeps_the_seed_pair_and_drops_unrelated_pages(seeds):
     pipe, (en, de) = seeds
-    name, config = pipe.docalign_config(en, de)
+    name, config = pipe.decider.docalign_config(en, de)
     assert monotone_anchors(en.embeddings[name], de.embeddings[name], config.sentalign, config.anchor_level) >= 8
     assert may_be_translation(en.embeddings[name], de.embeddings[name], 1.0, config)
     rng = np.random.default_rng(0)
@@ -88,13 +90,13 @@ def test_decide_tasks_are_cut_by_cost_not_by_count():
 
 
 def test_a_pair_past_its_time_budget_is_recorded_and_the_run_finishes(tmp_path, monkeypatch):
-    from twinpages import pipeline
+    from twinpages.stages.decision import Decider
 
     def endless(self, a, b, candidate_score=0.0):
         while True:
             time.sleep(0.01)
 
-    monkeypatch.setattr(pipeline.Pipeline, "decide", endless)
+    monkeypatch.setattr(Decider, "decide", endless)
     config = PipelineConfig()
     config = replace(config, docalign=replace(config.docalign, max_pair_seconds=0.3))
     t0 = time.monotonic()

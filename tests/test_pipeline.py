@@ -5,7 +5,7 @@ import pickle
 
 from conftest import DE_SEED, EN_SEED
 from twinpages import PipelineConfig, align_files, mine
-from twinpages.pipeline import Pipeline
+from twinpages.phases.base import Models
 
 
 def test_mine_api_without_output_dir(seed_dir):
@@ -72,7 +72,7 @@ def test_same_input_gives_identical_outputs(tmp_path, seed_dir):
 
 
 def test_pipeline_object_is_reusable(seed_dir):
-    pipe = Pipeline()
+    pipe = Models.of(PipelineConfig())
     assert pipe.embedder._encoders == {}  # nothing loaded until used
 
 

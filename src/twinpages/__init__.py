@@ -8,8 +8,9 @@ choose_openblas_kernel()  # before faiss loads its OpenBLAS (backends/blas.py)
 
 from .api import MineResult, add, align_files, extract, mine  # noqa: E402
 from .config import PipelineConfig  # noqa: E402
-from .pipeline import Pipeline  # noqa: E402
 from .runners import RunnerConfig  # noqa: E402
+from .stages.analyse import Analyser  # noqa: E402
+from .stages.decision import Decider  # noqa: E402
 
-__all__ = ["MineResult", "Pipeline", "PipelineConfig", "RunnerConfig", "add", "align_files", "extract", "mine",
-           "__version__"]
+__all__ = ["Analyser", "Decider", "MineResult", "PipelineConfig", "RunnerConfig", "add", "align_files", "extract",
+           "mine", "__version__"]

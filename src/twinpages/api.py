@@ -85,14 +85,15 @@ def add(run_dir: str | Path, inputs: Iterable[str | Path], progress: bool = Fals
 def align_files(src: str | Path, tgt: str | Path, config: PipelineConfig = PipelineConfig()) -> DocPair:
     """Align two given documents (no candidate search). Raises ValueError naming a document that could not
     be read or has no main text."""
-    from .pipeline import Pipeline, load_documents
+    from .phases.base import Models
+    from .stages.analyse import load_documents
 
-    pipe = Pipeline(config)
-    docs, errors = load_documents([src, tgt], config, pipe)
+    both = Models.of(config)
+    docs, errors = load_documents([src, tgt], config, both.analyser)
     if errors:
         e = errors[0]
         raise ValueError(f"{e.source}: {e.error}: {e.message}")
-    return pipe.align_pair(docs[0], docs[1], orient=False)
+    return both.decider.align_pair(docs[0], docs[1], orient=False)
 
 
 def _paths(inputs) -> list:

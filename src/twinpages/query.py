@@ -16,7 +16,7 @@ whose k nearest it would join, scored by the same ratio margin over the neighbou
 with the query in them (the run's answer files give the rest), and cut by the same relative margin, by
 the same function as `mine` (stages/candidates.pairs_from_neighbours) on the part of the language pair
 that the query's pairs depend on. Each candidate is then decided and aligned as `mine` decides a pair
-(Pipeline.decide). So a twin's record is the one `mine` would write for that pair. A document of the
+(Decider.decide). So a twin's record is the one `mine` would write for that pair. A document of the
 run, queried by id, takes the run's own candidates.
 
 A query's work is bounded: at most ``max_sentences`` sentences, and a time budget (``seconds``) that
@@ -38,9 +38,9 @@ import numpy as np
 from .config import load_config
 from .data import DocError, DocPair, Document, warnings_of
 from .limits import DocumentTimeout, check, time_budget
+from .phases.base import Models
 from .phases.candidates import read_candidates
 from .phases.search import LanguagePair, PairLanguages, embedded, language_codes, language_vectors, plan_search
-from .pipeline import Pipeline
 from .schemas import DOCPAIR
 from .stages import readers
 from .stages.candidates import pairs_from_neighbours
@@ -138,7 +138,7 @@ class RunIndex:
         present = [name for c, name in enumerate(self.names) if np.any(self.codes == c)]
         languages = state.languages or LanguagePlan.of(config, present)
         self.plan = plan_search(config, layout, state.index, self.codes, self.names, languages)
-        self.pipe = Pipeline(config)
+        self.models = Models.of(config)
         self.docs = DocReader(layout, state.index, state.encoders)
         self._lock = threading.RLock()  # the pipeline and the document cache serve one thread at a time
         self._indexes: dict[tuple, list[VectorIndex]] = {}
@@ -179,7 +179,7 @@ class RunIndex:
     def query_document(self, doc: Document, seconds: float | None = None) -> Answer:
         with self._lock, _budget(seconds):
             warnings = warnings_of(doc)
-            done = self.pipe.analyse_one(doc)
+            done = self.models.analyser.analyse_one(doc)
             if isinstance(done, Document) and len(done.sentences) > self.max_sentences:
                 raise QueryError(f"{done.id}: {len(done.sentences):,} sentences; a query may have at most "
                                  f"{self.max_sentences:,} (a longer document: `twinpages add` it to the run)",
@@ -221,7 +221,7 @@ class RunIndex:
                                                   f"({', '.join(self.languages()) or 'none'}): no encoder of the "
                                                   "run embeds both", "warning")])
         if number is None:  # a new document: embedded with each encoder of its language pairs
-            doc = next(iter(self.pipe.embedder.run([doc], {doc.lang: {t.encoder for t in targets}})))
+            doc = next(iter(self.models.embedder.run([doc], {doc.lang: {t.encoder for t in targets}})))
         answer = Answer(doc)
         for target in targets:
             found = self._candidates(doc, target) if number is None else self._run_candidates(number, target)
@@ -229,7 +229,7 @@ class RunIndex:
                 check()
                 a, b = (doc, other) if doc.lang < target.lang else (other, doc)  # as `mine` orders a pair
                 answer.candidates += 1
-                decided = self.pipe.decide(a, b, margin)
+                decided = self.models.decider.decide(a, b, margin)
                 if decided is not None:
                     answer.twins.append(Twin(decided, other.id))
         answer.twins.sort(key=lambda t: (-t.pair.score, t.other))
@@ -398,7 +398,7 @@ class RunIndex:
                 if target.pair is not None:
                     self._neighbours(target, lang, target.lang)
                     self._neighbours(target, lang, lang)
-                self.pipe.embedder.encoder(target.encoder).encode(["twinpages"])  # the model loads on first use
+                self.models.embedder.encoder(target.encoder).encode(["twinpages"])  # the model loads on first use
 
 
 def _with_query(rows: Neighbours, pos: np.ndarray, t_set: np.ndarray, joins: np.ndarray, cos: np.ndarray,

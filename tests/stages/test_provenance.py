@@ -112,12 +112,12 @@ def test_no_provenance_flag_keeps_the_rules(seed_docs):
     from dataclasses import replace
 
     from twinpages.config import PipelineConfig
-    from twinpages.pipeline import Pipeline
+    from twinpages.phases.base import Models
 
     config = PipelineConfig()
-    pipe = Pipeline(replace(config, docalign=replace(config.docalign, provenance=False)))
+    pipe = Models.of(replace(config, docalign=replace(config.docalign, provenance=False)))
     en, de = seed_docs
-    pair = pipe.align_pair(en, de)
+    pair = pipe.decider.align_pair(en, de)
     assert pair.direction == "en->de" and pair.direction_probability is None and pair.translator == "unknown"
     assert SentPair((0,), (0,), "a", "b", 0.5).translator == "unknown"
 

@@ -4,7 +4,7 @@
 
 Each example is a document pair as `mine` would see it: the original document (its segments joined as
 paragraphs) and a translation of it, a human reference or a system's output, aligned by the same code
-(Pipeline.decide); pairs that `mine` would not accept as translations are dropped. Kinds:
+(Decider.decide); pairs that `mine` would not accept as translations are dropped. Kinds:
 - full: the whole translation;
 - partial: a contiguous block of 40-70 % of the translation's segments, against the whole original (the
   seed's case: a page that translates part of another).
@@ -29,7 +29,7 @@ import wmt  # noqa: E402
 
 from twinpages.config import PipelineConfig  # noqa: E402
 from twinpages.data import Document, Line  # noqa: E402
-from twinpages.pipeline import Pipeline  # noqa: E402
+from twinpages.phases.base import Models  # noqa: E402
 from twinpages.stages.docalign import DocAlignConfig  # noqa: E402
 from twinpages.stages.embed import EmbedConfig  # noqa: E402
 from twinpages.stages.provenance import measure  # noqa: E402
@@ -60,7 +60,7 @@ def pick(translations: list[wmt.Translation]) -> list[wmt.Translation]:
     return humans + llms + nmt
 
 
-def build(ts: wmt.TestSet, pipe: Pipeline, out: Path) -> int:
+def build(ts: wmt.TestSet, pipe: Models, out: Path) -> int:
     rng = random.Random(ts.name)
     blocks = [ts.docs[i:i + 3] for i in range(0, len(ts.docs), 3)]
     written = 0
@@ -90,7 +90,7 @@ def build(ts: wmt.TestSet, pipe: Pipeline, out: Path) -> int:
                 for kind, t, tr in todo:
                     if not tr.sentences:
                         continue
-                    pair = pipe.decide(orig, tr, candidate_score=0.0)
+                    pair = pipe.decider.decide(orig, tr, candidate_score=0.0)
                     if pair is None:
                         continue
                     m = measure(pair, orig, tr)
@@ -116,7 +116,7 @@ def main() -> None:
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # no verdicts while building what they are trained on: the pairs are measured as aligned
-    pipe = Pipeline(PipelineConfig(embed=EmbedConfig(cache=args.cache), docalign=DocAlignConfig(provenance=False)))
+    pipe = Models.of(PipelineConfig(embed=EmbedConfig(cache=args.cache), docalign=DocAlignConfig(provenance=False)))
     for ts in wmt.load(args.wmt21, args.wmt23):
         if args.only and ts.name not in args.only:
             continue

@@ -148,18 +148,38 @@ def load_stats(path: Path) -> dict | None:
 
 # --- models: loaded once per configuration and process ------------------------------------------------------
 
+@dataclass(slots=True)
+class Models:
+    """The document analysis and the pair decision of one configuration, sharing one set of encoders; each
+    model loads on first use, in the process that uses it."""
+
+    analyser: object  # stages/analyse.Analyser
+    decider: object  # stages/decision.Decider
+
+    @classmethod
+    def of(cls, config) -> Models:
+        from ..stages.analyse import Analyser
+        from ..stages.decision import Decider
+        from ..stages.embed import Embedder
+
+        embedder = Embedder(config.embed)
+        return cls(Analyser(config, embedder), Decider(config, embedder))
+
+    @property
+    def embedder(self):
+        return self.analyser.embedder
+
+
 _MODELS: dict = {}
 
 
-def pipeline_for(config):
-    """One Pipeline (its models load lazily) per configuration and process: a phase object is unpickled
-    for every task, and a worker that runs many tasks, of one phase or several, loads each model once."""
-    from ..pipeline import Pipeline
-
+def models(config) -> Models:
+    """One set of models per configuration and process: a phase object is unpickled for every task, and a
+    worker that runs many tasks, of one phase or several, loads each model once."""
     if config not in _MODELS:
-        _MODELS[config] = Pipeline(config)
+        _MODELS[config] = Models.of(config)
     return _MODELS[config]
 
 
-def loaded_pipelines() -> list:
+def loaded_models() -> list[Models]:
     return list(_MODELS.values())

@@ -1,5 +1,5 @@
 """The decide phase, per batch of candidate pairs: align each pair's sentences and keep the pairs that
-are translations (Pipeline.decide). A worker reads the two documents of each candidate from the
+are translations (Decider.decide). A worker reads the two documents of each candidate from the
 shards (DocReader: a few shard tables, memory-mapped vectors); a batch's accepted pairs go to
 ``decided/K-DIGEST.jsonl``, best first, so that the select phase can merge the batches in order.
 
@@ -26,7 +26,7 @@ from ..schemas import ERROR, error_from_dict, pair_to_dict
 from ..store import Layout, digest, lookup
 from ..store.layout import decided_errors
 from ..store.shards import DocReader, ShardIndex
-from .base import Phase, Run, pipeline_for
+from .base import Phase, Run, models
 from .candidates import read_candidates
 
 # Candidate pairs per decide task, at most: the unit of resume and of parallel work. Small enough that a
@@ -219,7 +219,7 @@ class Decide(Phase):
         return [Path(task.output), decided_errors(task.output)]
 
     def __call__(self, task: DecideTask) -> dict:
-        pipe = pipeline_for(self.config)
+        decider = models(self.config).decider
         docs = _reader(self.root, self.index, self.encoders)
         budget = self.config.docalign.max_pair_seconds
         accepted, failed = [], []
@@ -227,7 +227,7 @@ class Decide(Phase):
             a, b = docs[s], docs[t]
             try:
                 with time_budget(budget, "--max-pair-seconds"):
-                    pair = pipe.decide(a, b, m)
+                    pair = decider.decide(a, b, m)
             except DocumentTimeout as e:  # recorded, and the batch goes on: never a stall
                 failed.append(DocError(f"{a.id} | {b.id}", f"{a.name} | {b.name}", "decide", e.kind,
                                        f"the candidate pair was not decided: {e}"))

@@ -12,7 +12,7 @@ import numpy as np
 from ..stages.languages import LanguagePlan
 from ..store import Layout
 from ..store.shards import VectorsWriter, read_documents, read_table
-from .base import Phase, Run, add_stats, load_stats, loaded_pipelines, pipeline_for, save_stats
+from .base import Phase, Run, add_stats, load_stats, loaded_models, models, save_stats
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +58,7 @@ class Embed(Phase):
         path = layout.documents(name)
         needed = {lang: set(names) for lang, names in self.needed}
         langs, n_sentences = _sentence_counts(path)
-        embedder = pipeline_for(self.config).embedder
+        embedder = models(self.config).embedder
         # Vectors of a batch depend (in the last bits) on what else is in the batch, so the memory of
         # recent sentences starts empty for every shard: which worker ran which shard before must not
         # change the bytes.
@@ -121,5 +121,5 @@ def cache_watermark(config, layout: Layout) -> int | None:
 def release_embedders() -> None:
     """Free this process's encoders (an in-process run's driver, before the candidate search); they
     load again on next use."""
-    for pipe in loaded_pipelines():
-        pipe.embedder.release()
+    for loaded in loaded_models():
+        loaded.embedder.release()

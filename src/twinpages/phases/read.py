@@ -11,13 +11,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import ClassVar
 
-from ..data import DocError, Document, warnings_of
+from ..data import DocError, Document
 from ..io import atomic_lines, read_lines
 from ..schemas import ERROR, error_from_dict
 from ..stages.repeats import RepeatedLines, group_of
 from ..store import Layout
 from ..store.shards import DocumentsWriter, ShardIndex, content_key, document_record
-from .base import Phase, Run, load_stats, pipeline_for, save_stats
+from .base import Phase, Run, load_stats, models, save_stats
 from .plan import InputShard, read_shard
 
 
@@ -59,26 +59,22 @@ class Analyse(Phase):
         return [layout.documents(shard.name), layout.errors(shard.name), self.stats_path(shard)]
 
     def __call__(self, shard: InputShard) -> dict:
-        pipe = pipeline_for(self.config)
+        analyser = models(self.config).analyser
         repeats = _repeats(self.repeats, self.config.extract.repeated_min_docs)
         docs_path, errors_path, stats_path = self.outputs(shard)
         writer = DocumentsWriter(docs_path)
         errors = []
         langs: Counter = Counter()
         for item in read_shard(shard, self.config):
-            if isinstance(item, DocError):
-                errors.append(item)
-                continue
-            errors += warnings_of(item)
-            key, group = content_key(item), group_of(item)
-            result = pipe.analyse_one(item, repeats)
-            if isinstance(result, Document):
-                result = _storable(result)
+            # what the run keys a document by is taken from the document as read (its analysis frees that)
+            key, group = (content_key(item), group_of(item)) if isinstance(item, Document) else (None, None)
+            doc = analyser.take(item, errors, repeats)
+            result = _storable(doc) if doc is not None else None
             if isinstance(result, DocError):
                 errors.append(result)
-                continue
-            writer.add(document_record(result, key, group))
-            langs[result.lang or "und"] += 1
+            elif result is not None:
+                writer.add(document_record(result, key, group))
+                langs[result.lang or "und"] += 1
         writer.close()
         atomic_lines(errors_path, (json.dumps(ERROR.row(e), ensure_ascii=False) + "\n" for e in errors))
         failed = [e for e in errors if e.severity == "error"]

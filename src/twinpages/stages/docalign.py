@@ -50,7 +50,7 @@ class DocAlignConfig:
     min_margin: float = setting(1.1, low=0.0)
     margin_bead_cosine: float | None = setting(0.75, low=-1.0, high=1.0)
     # Decide with approximate multi-sentence runs first (10x cheaper) and encode the runs only for
-    # accepted pairs (pipeline.Pipeline.decide). On 2,000 DDTP candidates the decision differed from
+    # accepted pairs (stages/decision.Decider.decide). On 2,000 DDTP candidates the decision differed from
     # the encoded-runs one in 22 cases (0.3 % of gold pairs lost, 1 % more false ones rejected).
     quick_first: bool = True
     # the quick pass's largest bead side (0: as the exact pass): its dynamic program costs per bead

@@ -1,105 +1,35 @@
-"""The library API: the stages chained into the jobs a user runs. The CLI only wraps these.
+"""The decision on a candidate pair: is it a translation, and which sentences translate which?
 
-    from twinpages import mine, align_files
-    result = mine(["pages/"], "out/")
-    pair = align_files("a.txt", "b.txt")
+``Decider.decide`` runs the steps cheapest first (stages/docalign.py: a first verdict from the sentence
+similarities alone, a quick alignment with approximate runs, the exact alignment of the pairs kept) on
+the encoder of the pair's languages, with the alignment's settings put on that encoder's scale. The
+vectors of runs of consecutive sentences (the aligner's 1-n beads) are encoded once per document and
+kept for its next pairs (a document is a candidate in several).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 
-from .backends.blas import one_thread
-from .backends.encoders import encode_overlaps
-from .config import PipelineConfig
-from .data import DocError, DocPair, Document, warnings_of
-from .limits import time_budget
-from .progress import Progress
-from .stages import readers
-from .stages.docalign import DocAlignConfig, align_documents, first_verdict, is_translation, judge
-from .stages.embed import Embedder, covers, encoders_for, pair_encoder
-from .stages.extract import Extractor
-from .stages.langid import LanguageIdentifier
-from .stages.repeats import RepeatedLines
-from .stages.segment import segment_document
-from .urls import names_each_other
+from ..backends.blas import one_thread
+from ..backends.encoders import encode_overlaps
+from ..config import PipelineConfig
+from ..data import DocPair, Document
+from ..urls import names_each_other
+from .docalign import DocAlignConfig, align_documents, first_verdict, is_translation, judge
+from .embed import Embedder, pair_encoder
 
 
-class Pipeline:
-    """Holds the stages (each loads its model lazily, on first use) and chains them for one document
-    (``analyse_one``) or one candidate pair (``decide``). The corpus job, `mine`, runs these inside its
-    phases (corpus.py); execution (processes, Ray) is the runners' business, never this class's."""
-
-    def __init__(self, config: PipelineConfig = PipelineConfig(), progress: bool = False):
+class Decider:
+    def __init__(self, config: PipelineConfig = PipelineConfig(), embedder: Embedder | None = None):
         self.config = config
-        self.progress = progress
-        self.extractor = Extractor(config.extract, lid_backend=config.langid.backend)
-        self.lid = LanguageIdentifier(config.langid)
-        self.embedder = Embedder(config.embed)
+        self.embedder = embedder or Embedder(config.embed)
         self._run_cache: OrderedDict = OrderedDict()
         self.run_cache_size = 2_000  # documents; candidates come grouped by source document
-
-    def prepare(self, docs: Iterable[Document | DocError], errors: list[DocError],
-                total: int | None = None, repeats: RepeatedLines | None = None) -> list[Document]:
-        """read → extract → language ID → sentences → embeddings. Failures become DocErrors.
-        Which encoders a document needs depends on the languages it can pair with, so embedding
-        waits until the languages of all documents are known."""
-        analysed = list(self.analyse(docs, errors, total, repeats))
-        needed = encoders_for(self.config.embed, (d.lang for d in analysed))
-        progress = Progress("embedded", len(analysed), enabled=self.progress)
-        embedded = []
-        for doc in self.embedder.run(analysed, needed):
-            embedded.append(doc)
-            progress.update()
-        progress.close()
-        return embedded
-
-    def analyse(self, docs: Iterable[Document | DocError], errors: list[DocError],
-                total: int | None = None, repeats: RepeatedLines | None = None) -> Iterator[Document]:
-        """read → extract → language ID → sentences, one document at a time, in this process. With
-        ``repeats`` (counted over the same corpus), lines that recur across a site are dropped."""
-        progress = Progress("prepared", total, enabled=self.progress)
-        for doc in docs:
-            if isinstance(doc, Document):
-                errors += warnings_of(doc)
-            item = self.analyse_one(doc, repeats)
-            progress.update()
-            if isinstance(item, DocError):
-                errors.append(item)
-            else:
-                yield item
-        progress.close()
-
-    def analyse_one(self, doc: Document | DocError, repeats: RepeatedLines | None = None) -> Document | DocError:
-        if isinstance(doc, DocError):
-            return doc
-        stage = "extract"
-        try:
-            with time_budget(self.config.read.max_doc_seconds):
-                self.extractor.extract(doc, repeats.repeated_in(doc) if repeats else None)
-                stage = "langid"
-                self.lid.identify(doc)
-                if not covers(self.config.embed, doc.lang):
-                    return DocError(doc.id, doc.source, "langid", "unsupported_language", f"language {doc.lang!r} "
-                                    f"is covered by no encoder (--encoder {self.config.embed.encoder})")
-                stage = "segment"
-                segment_document(doc, self.config.segment)
-                self.lid.label_sentences(doc)
-            # later stages read lines, main text and sentences: the page as read (a whole HTML
-            # page can be 100 times its main text) need not stay in memory for the whole run
-            doc.html, doc.raw = None, ""
-        except Exception as e:  # one broken document must not end the run
-            return DocError(doc.id, doc.source, stage, getattr(e, "kind", type(e).__name__), str(e))
-        if not doc.sentences:
-            return DocError(doc.id, doc.source, "extract", "no_main_text",
-                            f"no main-text sentences in {len(doc.lines)} non-empty lines")
-        return doc
 
     def docalign_config(self, a: Document, b: Document) -> tuple[str, DocAlignConfig]:
         """The encoder of this language pair and the document-alignment settings on its scale."""
@@ -204,12 +134,3 @@ class Pipeline:
 
     def __getstate__(self):  # the cache holds arrays that a worker can recompute
         return {k: v for k, v in self.__dict__.items() if k != "_run_cache"} | {"_run_cache": OrderedDict()}
-
-
-
-def load_documents(paths: Iterable[str | Path], config: PipelineConfig = PipelineConfig(),
-                   pipe: Pipeline | None = None) -> tuple[list[Document], list[DocError]]:
-    pipe = pipe or Pipeline(config)
-    errors: list[DocError] = []
-    docs = pipe.prepare(readers.read(paths, config.read), errors)
-    return docs, errors
