@@ -39,7 +39,7 @@ with tempfile.TemporaryDirectory() as tmp:
     for c in read_candidates(next(shards.glob("candidates-*.parquet"))):
         a, b = docs[c.src], docs[c.tgt]
         fr, en = (a, b) if a.lang == "fr" else (b, a)
-        if fr.id not in best or c.score > best[fr.id][1]:
-            best[fr.id] = (en.id, c.score)
+        if fr.id not in best or c.margin > best[fr.id][1]:
+            best[fr.id] = (en.id, c.margin)
 print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                   for k, v in score([(f, e) for f, (e, _) in best.items()], gold).items()}))

@@ -23,7 +23,7 @@ from hostile import ENGLISH, GERMAN, english, german, make_corpus
 from twinpages.api import mine
 from twinpages.cli import main as cli_main
 from twinpages.config import PipelineConfig
-from twinpages.stages.readers.base import shown
+from twinpages.stages.readers.files import shown
 
 TWINPAGES = str(Path(sys.executable).parent / "twinpages")
 
@@ -277,7 +277,7 @@ _STRAY = [*range(0x80, 0xC0), 0xC0, 0xC1, *range(0xF5, 0x100)]
 def test_stray_bytes_are_decoded_alone(segments, strays):
     """A line of good UTF-8 with stray bytes between its characters: every character comes through as it
     was, and each stray byte becomes one character (its Windows-1252 reading), with a repair note."""
-    from twinpages.stages.readers.base import decode
+    from twinpages.stages.readers.decoding import decode
 
     data, expected = segments[0].encode(), segments[0]
     for seg, byte in zip(segments[1:], strays, strict=False):

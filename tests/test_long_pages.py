@@ -16,7 +16,7 @@ from twinpages.data import SentPair
 from twinpages.phases.base import Models
 from twinpages.phases.decide import MIN_TASKS, TASK_COST, cost_batches
 from twinpages.stages.analyse import load_documents
-from twinpages.stages.docalign import DocAlignConfig, may_be_translation, monotone_anchors
+from twinpages.stages.docalign import DocAlignConfig, anchor_chain, may_be_translation
 from twinpages.stages.sentalign import SentAlignConfig, guide_bands, guide_windows
 
 
@@ -58,15 +58,15 @@ def test_the_guided_exact_pass_finds_the_beads_the_full_one_finds(seeds):
     config = pipe.decider.config
     full = Models.of(replace(config, docalign=replace(config.docalign, guided=False))).decider.decide(en, de)
     guided = pipe.decider.decide(en, de)
-    aligned = [(b.src_idx, b.tgt_idx) for b in full.pairs if b.src_idx and b.tgt_idx]
-    assert aligned and [(b.src_idx, b.tgt_idx) for b in guided.pairs if b.src_idx and b.tgt_idx] == aligned
+    aligned = [(b.src_idx, b.tgt_idx) for b in full.beads if b.src_idx and b.tgt_idx]
+    assert aligned and [(b.src_idx, b.tgt_idx) for b in guided.beads if b.src_idx and b.tgt_idx] == aligned
     assert guided.score == pytest.approx(full.score, abs=0.01)
 
 
 def test_the_first_verdict_keeps_the_seed_pair_and_drops_unrelated_pages(seeds):
     pipe, (en, de) = seeds
     name, config = pipe.decider.docalign_config(en, de)
-    assert monotone_anchors(en.embeddings[name], de.embeddings[name], config.sentalign, config.anchor_level) >= 8
+    assert len(anchor_chain(en.embeddings[name], de.embeddings[name], config.sentalign, config.anchor_level)) >= 8
     assert may_be_translation(en.embeddings[name], de.embeddings[name], 1.0, config)
     rng = np.random.default_rng(0)
     noise = rng.normal(size=(60, en.embeddings[name].shape[1])).astype(np.float32)
@@ -74,7 +74,7 @@ def test_the_first_verdict_keeps_the_seed_pair_and_drops_unrelated_pages(seeds):
     assert not may_be_translation(en.embeddings[name], noise, 1.0, config)
     # a high candidate margin leaves the pair to the aligner (the margin path judges short pairs)
     assert may_be_translation(en.embeddings[name][:2], noise[:2], 1.5, DocAlignConfig())
-    assert monotone_anchors(noise[:0], noise, SentAlignConfig(), 0.2) == 0
+    assert anchor_chain(noise[:0], noise, SentAlignConfig(), 0.2) == []
 
 
 def test_decide_tasks_are_cut_by_cost_not_by_count():

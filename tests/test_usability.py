@@ -124,7 +124,7 @@ def test_one_to_one_is_per_language_pair(tmp_path):
     bead = SentPair((0,), (0,), "a", "b", 0.5, 0.8)
 
     def pair(a, b, score):
-        return DocPair(a, b, a, b, score, 1.0, 1.0, "unknown", pairs=[bead], candidate_score=1.0)
+        return DocPair(a, b, a, b, score, 1.0, 1.0, "unknown", beads=[bead], candidate_score=1.0)
 
     decided = tmp_path / "decided.jsonl"
     pairs = [pair("de", "fr", 0.9), pair("en", "de", 0.8), pair("en", "fr", 0.7)]

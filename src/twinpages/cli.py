@@ -375,7 +375,7 @@ def answer_lines(answer, passages: int) -> list[str]:
                      f"{getattr(p, mine_side + '_coverage'):.2f}, twin {getattr(p, other_side + '_coverage'):.2f}  "
                      f"direction {p.direction}{_sure('P(src original)', p.direction_probability)}  "
                      f"translator {p.translator}{_sure('P(machine)', p.translator_probability)}")
-        beads = [b for b in p.pairs if b.src_idx and b.tgt_idx]
+        beads = [b for b in p.beads if b.src_idx and b.tgt_idx]
         for b in beads[:passages]:
             mine_text, other_text = (b.src_text, b.tgt_text) if mine_side == "src" else (b.tgt_text, b.src_text)
             lines.append(f"   {_short(mine_text)}  <->  {_short(other_text)}")
@@ -407,13 +407,13 @@ def cmd_align(args) -> int:
         for r in bitext_rows([pair], dedup=False, preferred=[(pair.src_lang, pair.tgt_lang)]):
             sys.stdout.write("\t".join((r.src_url, r.tgt_url, r.src, r.tgt, f"{r.score:.4f}")) + "\n")
     else:
-        for b in pair.pairs:
+        for b in pair.beads:
             if b.src_idx and b.tgt_idx:
                 print(json.dumps({"src_idx": list(b.src_idx), "tgt_idx": list(b.tgt_idx), "src": b.src_text,
                                   "tgt": b.tgt_text, "score": round(b.score, 4), "translator": b.translator,
                                   "translator_probability": b.translator_probability}, ensure_ascii=False))
-    n_src = max((i for b in pair.pairs for i in b.src_idx), default=-1) + 1
-    n_tgt = max((i for b in pair.pairs for i in b.tgt_idx), default=-1) + 1
+    n_src = max((i for b in pair.beads for i in b.src_idx), default=-1) + 1
+    n_tgt = max((i for b in pair.beads for i in b.tgt_idx), default=-1) + 1
     summary = docpair_record(pair) | {"is_translation": is_translation(pair, n_src, n_tgt, config.docalign)}
     print(json.dumps(summary, ensure_ascii=False), file=sys.stderr)
     return EXIT_OK

@@ -24,12 +24,13 @@ from pathlib import Path
 from . import __version__
 from .settings import check_ranges, comma_list, out_of_range, setting  # noqa: F401  (re-exported)
 from .stages.candidates import CandidatesConfig
-from .stages.docalign import DocAlignConfig, SelectConfig
+from .stages.docalign import DocAlignConfig
 from .stages.embed import EmbedConfig
 from .stages.extract import ExtractConfig
 from .stages.langid import LangIdConfig
 from .stages.readers import ReadConfig
 from .stages.segment import SegmentConfig
+from .stages.select import SelectConfig
 from .stages.writers.outputs import OutputConfig
 
 

@@ -27,7 +27,7 @@ from .phases.write import Extracted, Write, summary
 from .progress import Progress
 from .runners import Runner
 from .runners.base import peak_rss_mb
-from .stages.readers.base import spool_streams
+from .stages.readers import spool_streams
 
 # The phases of a run, in order: a new phase is one class (phases/) and one line here.
 PHASES = (CountLines, MergeLines, Analyse, UniqueIds, Extracted,

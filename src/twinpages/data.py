@@ -8,7 +8,6 @@ them can be pickled to another process or written to disk between phases.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -48,7 +47,6 @@ class Document:
     sentences: list[Sentence] = field(default_factory=list)
     # encoder name -> (len(sentences), dim) L2-normalised vectors; one encoder per language pair
     embeddings: dict[str, np.ndarray] = field(default_factory=dict)
-    metadata: dict[str, Any] = field(default_factory=dict)
     # what was repaired to read it (kind, message): reported as warnings, the document is kept
     warnings: list[tuple[str, str]] = field(default_factory=list)
     # the page's other language versions, as it declares them (hreflang alternates, a canonical URL
@@ -85,7 +83,7 @@ class Candidate:
 
     src: int
     tgt: int
-    score: float  # margin score of the document vectors
+    margin: float  # the document vectors' ratio margin
 
 
 @dataclass(slots=True)
@@ -95,7 +93,7 @@ class Candidates:
 
     src: np.ndarray  # int64 document indices
     tgt: np.ndarray  # int64
-    score: np.ndarray  # float32 margin scores
+    margin: np.ndarray  # float32: the document vectors' ratio margin (stages/candidates.py)
 
     @classmethod
     def empty(cls) -> Candidates:
@@ -105,21 +103,21 @@ class Candidates:
     def concat(cls, parts: list[Candidates]) -> Candidates:
         if not parts:
             return cls.empty()
-        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("src", "tgt", "score")))
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("src", "tgt", "margin")))
 
     def __len__(self) -> int:
         return len(self.src)
 
     def __getitem__(self, rows) -> Candidates:  # a slice or an index array
-        return Candidates(self.src[rows], self.tgt[rows], self.score[rows])
+        return Candidates(self.src[rows], self.tgt[rows], self.margin[rows])
 
     def __iter__(self):
-        for s, t, m in zip(self.src.tolist(), self.tgt.tolist(), self.score.tolist(), strict=True):
+        for s, t, m in zip(self.src.tolist(), self.tgt.tolist(), self.margin.tolist(), strict=True):
             yield Candidate(s, t, m)
 
-    def by_score(self) -> Candidates:
+    def by_margin(self) -> Candidates:
         """Best margin first, then by indices: an order that does not depend on how they were found."""
-        return self[np.lexsort((self.tgt, self.src, -self.score))]
+        return self[np.lexsort((self.tgt, self.src, -self.margin))]
 
     def by_pair(self) -> Candidates:
         """Grouped by source document (then target), so a document's data is fetched once for all its pairs."""
@@ -158,7 +156,7 @@ class DocPair:
     tgt_coverage: float
     direction: str  # "src->tgt" written with languages, e.g. "en->de"; "unknown" when the evidence is weak
     direction_evidence: list[str] = field(default_factory=list)
-    pairs: list[SentPair] = field(default_factory=list)
+    beads: list[SentPair] = field(default_factory=list)  # in document order, unaligned sentences included
     src_name: str = ""
     tgt_name: str = ""
     candidate_score: float = 0.0
@@ -173,4 +171,4 @@ class DocPair:
 
     @property
     def n_aligned(self) -> int:
-        return sum(1 for p in self.pairs if p.src_idx and p.tgt_idx)
+        return sum(1 for p in self.beads if p.src_idx and p.tgt_idx)

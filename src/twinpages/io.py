@@ -43,25 +43,41 @@ def atomic_npy(path: Path, array: np.ndarray) -> None:
     os.replace(tmp, path)
 
 
-def atomic_parquet(path: Path, schema, records: Iterable[dict], batch: int = 10_000, metadata=None) -> None:
-    """Write records (dicts keyed by the schema's names) in row groups of ``batch``: memory holds one."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+class ParquetRows:
+    """Records (dicts keyed by the schema's names) written to a Parquet file as they come, in row groups of
+    ``batch``: memory holds one group. Written to ``NAME.tmp``, renamed into place on ``close``; a file
+    with no record still holds its schema (one empty row group), which every reader accepts."""
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if metadata:
-        schema = schema.with_metadata({k: str(v) for k, v in metadata.items()})
-    tmp = _tmp(path)
-    with pq.ParquetWriter(tmp, schema) as writer:
-        chunk: list[dict] = []
-        for record in records:
-            chunk.append(record)
-            if len(chunk) == batch:
-                writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
-                chunk = []
-        if chunk:
-            writer.write_table(pa.Table.from_pylist(chunk, schema=schema))
-    os.replace(tmp, path)
+    def __init__(self, path: Path, schema, metadata: dict | None = None, batch: int = 10_000):
+        import pyarrow.parquet as pq
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if metadata:
+            schema = schema.with_metadata({k: str(v) for k, v in metadata.items()})
+        self.path, self.schema, self.batch = path, schema, batch
+        self.tmp = _tmp(path)
+        self.writer = pq.ParquetWriter(self.tmp, schema)
+        self.rows: list[dict] = []
+        self.n = 0
+
+    def add(self, record: dict) -> None:
+        self.rows.append(record)
+        self.n += 1
+        if len(self.rows) == self.batch:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        self.writer.write_table(pa.Table.from_pylist(self.rows, schema=self.schema))
+        self.rows = []
+
+    def close(self) -> Path:
+        if self.rows or self.n == 0:
+            self._flush()
+        self.writer.close()
+        os.replace(self.tmp, self.path)
+        return self.path
 
 
 def read_lines(path: Path) -> Iterator[str]:

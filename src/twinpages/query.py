@@ -80,7 +80,7 @@ class Twin:
     def record(self) -> dict:
         """The docpairs record, the other document's id, and the aligned passages' text."""
         beads = [{"src": b.src_text, "tgt": b.tgt_text, "src_idx": list(b.src_idx), "tgt_idx": list(b.tgt_idx),
-                  "score": round(b.score, 4)} for b in self.pair.pairs if b.src_idx and b.tgt_idx]
+                  "score": round(b.score, 4)} for b in self.pair.beads if b.src_idx and b.tgt_idx]
         return DOCPAIR.row(self.pair) | {"document": self.other, "beads": beads}
 
 
@@ -271,7 +271,7 @@ class RunIndex:
         mine = (cands.src == number) | (cands.tgt == number)
         others = np.where(cands.src[mine] == number, cands.tgt[mine], cands.src[mine])
         want = self.codes[others] == self.names.index(target.lang)
-        return [(self.docs[int(o)], float(m)) for o, m in zip(others[want], cands.score[mine][want], strict=True)]
+        return [(self.docs[int(o)], float(m)) for o, m in zip(others[want], cands.margin[mine][want], strict=True)]
 
     def _run_cands(self):
         if self._cands is None:
@@ -317,7 +317,7 @@ class RunIndex:
             found = pairs_from_neighbours(t_set, x_all, t_new, x_new, cc, k)
             mine, other = found.tgt, found.src
         keep = mine == q_num
-        return [(self.docs[int(o)], float(m)) for o, m in zip(other[keep], found.score[keep], strict=True)]
+        return [(self.docs[int(o)], float(m)) for o, m in zip(other[keep], found.margin[keep], strict=True)]
 
     def _reverse_pool(self, query, shards, target, t_ids, t_rows, k) -> tuple[np.ndarray, np.ndarray]:
         """The target documents that might have the query among their k nearest, with their exact cosine to

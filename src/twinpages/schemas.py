@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from .data import DocError, DocPair, SentPair
+from .data import DocError, DocPair, Document, Line, Sentence, SentPair
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +132,76 @@ ERROR = Record("error", [
 RECORDS = {r.name: r for r in (DOCPAIR, BITEXT, ERROR)}
 
 
+# --- the report's records: documents.jsonl and alignments.jsonl ---------------------------------------------
+
+def document_row(d: Document) -> dict:
+    """A document as documents.jsonl holds it (what the report and `serve` read): raw lines with the
+    extractor's verdict ``[number, text, is_main, reason]``, and sentences ``[start, end, line]``."""
+    return {"id": d.id, "url": d.name, "lang": d.lang, "main_text": d.main_text,
+            "lines": [[line.number, line.text, line.is_main, line.reason] for line in d.lines],
+            "sentences": [[s.start, s.end, s.line] for s in d.sentences]}
+
+
+def extracted_row(d: Document) -> dict:
+    """A document as `twinpages extract` writes it."""
+    return {"id": d.id, "url": d.url, "lang": d.lang, "text": d.main_text}
+
+
+def bead_row(b: SentPair) -> list:
+    """A bead as alignments.jsonl holds it: ``[src_idx, tgt_idx, score]`` (an empty side: unaligned)."""
+    return [list(b.src_idx), list(b.tgt_idx), round(b.score, 4)]
+
+
+def bead_dict(row: list) -> dict:
+    """A bead row as the service answers it."""
+    src_idx, tgt_idx, score = row
+    return {"src_idx": src_idx, "tgt_idx": tgt_idx, "score": score}
+
+
+def alignment_row(p: DocPair) -> dict:
+    """Every bead of a pair, unaligned sentences included: what the report shows side by side."""
+    return {"src_id": p.src_id, "tgt_id": p.tgt_id, "beads": [bead_row(b) for b in p.beads]}
+
+
+# --- the documents shards: one row per prepared document (store/shards.py) ------------------------------------
+
+def document_shard_schema():
+    import pyarrow as pa
+
+    line = pa.struct([("number", pa.int32()), ("text", pa.string()), ("is_main", pa.bool_()),
+                      ("reason", pa.string())])
+    sentence = pa.struct([("text", pa.string()), ("start", pa.int32()), ("end", pa.int32()),
+                          ("line", pa.int32()), ("lang", pa.string())])
+    return pa.schema([("key", pa.string()), ("id", pa.string()), ("source", pa.string()), ("url", pa.string()),
+                      ("lang", pa.string()), ("lang_score", pa.float64()), ("group", pa.string()),
+                      ("main_text", pa.string()), ("lines", pa.list_(line)), ("sentences", pa.list_(sentence)),
+                      ("alternates", pa.list_(pa.string()))])
+
+
+def document_to_shard_row(doc: Document, key: str, group: str) -> dict:
+    """``key``: what the run keys the document's work by (store/shards.content_key); ``group``: its site."""
+    return {"key": key, "id": doc.id, "source": doc.source, "url": doc.url, "lang": doc.lang,
+            "lang_score": doc.lang_score, "group": group, "main_text": doc.main_text,
+            "lines": [{"number": x.number, "text": x.text, "is_main": x.is_main, "reason": x.reason}
+                      for x in doc.lines],
+            "sentences": [{"text": s.text, "start": s.start, "end": s.end, "line": s.line, "lang": s.lang}
+                          for s in doc.sentences],
+            "alternates": doc.alternates}
+
+
+def document_from_shard_row(r: dict) -> Document:
+    return Document(id=r["id"], raw="", source=r["source"], url=r["url"], lang=r["lang"],
+                    lang_score=r["lang_score"],
+                    lines=[Line(x["number"], x["text"], x["is_main"], x["reason"]) for x in r["lines"]],
+                    main_text=r["main_text"],
+                    sentences=[Sentence(s["text"], s["start"], s["end"], s["line"], s["lang"])
+                               for s in r["sentences"]], alternates=r["alternates"] or [])
+
+
+# candidate pairs (phases/candidates.py): run-wide document numbers and their margin, columns of a Parquet file
+CANDIDATE_COLUMNS = (("src", "int64"), ("tgt", "int64"), ("score", "float32"))
+
+
 # --- the run folder's internal records: every dataclass field, strictly ---------------------------------
 
 _FIELDS = {cls: frozenset(f.name for f in fields(cls)) for cls in (DocPair, SentPair, DocError)}
@@ -147,17 +217,17 @@ def _check(cls, d: dict) -> None:
 
 def pair_to_dict(p: DocPair) -> dict:
     d = {f.name: getattr(p, f.name) for f in fields(DocPair)}
-    d["pairs"] = [{f.name: getattr(b, f.name) for f in fields(SentPair)} for b in p.pairs]
+    d["beads"] = [{f.name: getattr(b, f.name) for f in fields(SentPair)} for b in p.beads]
     return d
 
 
 def pair_from_dict(d: dict) -> DocPair:
     _check(DocPair, d)
     beads = []
-    for b in d["pairs"]:
+    for b in d["beads"]:
         _check(SentPair, b)
         beads.append(SentPair(**(b | {"src_idx": tuple(b["src_idx"]), "tgt_idx": tuple(b["tgt_idx"])})))
-    return DocPair(**(d | {"pairs": beads, "src_spans": [tuple(s) for s in d["src_spans"]],
+    return DocPair(**(d | {"beads": beads, "src_spans": [tuple(s) for s in d["src_spans"]],
                            "tgt_spans": [tuple(s) for s in d["tgt_spans"]]}))
 
 

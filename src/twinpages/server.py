@@ -35,8 +35,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from . import __version__
 from .query import MAX_QUERY_SENTENCES, Answer, QueryError, QueryTimeout, RunIndex
 from .report import headline, language_name, page, render_index, render_pair, reuse_shares, stories
-from .schemas import DOCPAIR
-from .stages.writers.files import document_record
+from .schemas import DOCPAIR, bead_dict, bead_row, document_row
 from .store import Layout
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -358,7 +357,7 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
     def get_pair(pair: str) -> dict:
         _, data = served.get()
         p = _pair(data, pair)
-        beads = [{"src_idx": s, "tgt_idx": t, "score": score} for s, t, score in data.beads(p)]
+        beads = [bead_dict(b) for b in data.beads(p)]
         return p | {"beads": beads}
 
     @app.get("/documents/{doc_id:path}", summary="A document of the run: main text, lines, sentences, pairs",
@@ -369,7 +368,7 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
         doc = run.document(doc_id)
         if doc is None:
             raise ApiError(404, "not_found", f"no document of the run has the id or address {doc_id!r}")
-        return document_record(doc) | {"pairs": [data.pairs[k]["id"] for k in data.by_doc.get(doc.id, [])]}
+        return document_row(doc) | {"pairs": [data.pairs[k]["id"] for k in data.by_doc.get(doc.id, [])]}
 
     @app.get("/health", summary="Whether the service is up, and what it serves")
     def health() -> dict:
@@ -411,9 +410,9 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
             raise ApiError(404, "not_found", "this answer is no longer kept; query again")
         twin = answer.twins[k]
         p = twin.pair
-        docs = {answer.query.id: document_record(answer.query), twin.other: document_record(run.document(twin.other))}
+        docs = {answer.query.id: document_row(answer.query), twin.other: document_row(run.document(twin.other))}
         record = DOCPAIR.row(p)
-        beads = [[list(b.src_idx), list(b.tgt_idx), round(b.score, 4)] for b in p.pairs]
+        beads = [bead_row(b) for b in p.beads]
         return render_pair(record, beads, docs[p.src_id], docs[p.tgt_id], back="/")
 
     app.state.served = served

@@ -16,15 +16,7 @@ from twinpages.phases.plan import plan_shards
 from twinpages.phases.read import Analyse, read_shard
 from twinpages.stages.readers import ReadConfig
 from twinpages.store import Layout
-from twinpages.store.shards import (
-    DocReader,
-    ShardIndex,
-    content_key,
-    document_record,
-    read_documents,
-    write_documents,
-    write_vectors,
-)
+from twinpages.store.shards import DocReader, DocumentsWriter, ShardIndex, VectorsWriter, content_key, read_documents
 
 
 def test_small_files_are_grouped_and_a_large_archive_is_split(tmp_path):
@@ -56,15 +48,20 @@ def test_an_edited_file_changes_its_shard_name(tmp_path):
 
 
 def test_documents_come_back_from_their_shard_exactly(seed_docs, tmp_path):
-    records = [document_record(d, content_key(d), "site") for d in seed_docs]
-    write_documents(tmp_path / "docs" / "s.parquet", records)
-    back = list(read_documents(tmp_path / "docs" / "s.parquet"))
+    layout = Layout(tmp_path)
+    writer = DocumentsWriter(layout.documents("s"))
+    for d in seed_docs:
+        writer.add(d, content_key(d), "site")
+    writer.close()
+    back = list(read_documents(layout.documents("s")))
     for a, b in zip(seed_docs, back, strict=True):
         for field in ("id", "source", "url", "lang", "lang_score", "lines", "main_text", "sentences"):
             assert getattr(a, field) == getattr(b, field), field
-    layout = Layout(tmp_path)
-    write_documents(layout.documents("s"), records)
-    write_vectors(layout.vectors("usem3", "s"), "usem3", seed_docs, 512)
+    counts = np.array([len(d.sentences) for d in seed_docs])
+    vectors = VectorsWriter(layout.vectors("usem3", "s"), "usem3", counts, 512)
+    for d in seed_docs:
+        vectors.add(d)
+    vectors.close()
     index = ShardIndex.from_counts(["s"], [len(seed_docs)])
     reader = DocReader(layout, index, ("usem3",))
     for k, d in enumerate(seed_docs):

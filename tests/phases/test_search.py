@@ -41,7 +41,7 @@ def _candidates(run):
     """The latest run's candidates (a run stopped after the candidates phase leaves earlier ones)."""
     path = max((run / "shards").glob("candidates-*.parquet"), key=lambda p: p.stat().st_mtime_ns)
     c = read_candidates(path)
-    return c.src, c.tgt, c.score
+    return c.src, c.tgt, c.margin
 
 
 def _index_files(run):

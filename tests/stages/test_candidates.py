@@ -19,9 +19,9 @@ def test_seed_pair_is_the_top_candidate_among_news(pipeline, seed_docs):
     vectors = np.stack([document_vector(d, "usem3") for d in docs])
     cands = find_candidates(vectors, [d.lang for d in docs], CandidatesConfig(k=4))
     assert all(docs[c.src].lang == "de" and docs[c.tgt].lang == "en" for c in cands)  # "de" < "en"
-    best_for_seed = max((c for c in cands if 0 in (c.src, c.tgt) or 1 in (c.src, c.tgt)), key=lambda c: c.score)
+    best_for_seed = max((c for c in cands if 0 in (c.src, c.tgt) or 1 in (c.src, c.tgt)), key=lambda c: c.margin)
     assert {best_for_seed.src, best_for_seed.tgt} == {0, 1}
-    scores = [c.score for c in cands]
+    scores = [c.margin for c in cands]
     assert scores == sorted(scores, reverse=True)
 
 
@@ -57,9 +57,9 @@ def test_relative_margin_keeps_only_pairs_near_each_documents_best():
     best = {}
     for c in tight:
         for d in (c.src, c.tgt):
-            best[d] = max(best.get(d, 0.0), c.score)
+            best[d] = max(best.get(d, 0.0), c.margin)
     for c in tight:
-        assert c.score >= 0.9 * max(best[c.src], best[c.tgt]) - 1e-6
+        assert c.margin >= 0.9 * max(best[c.src], best[c.tgt]) - 1e-6
 
 
 def reference_candidates(v, langs, groups, config):
@@ -105,5 +105,5 @@ def test_vectorised_search_matches_the_plain_reference():
     assert len(found) > 50
     assert {(c.src, c.tgt) for c in found} == set(expected)
     for c in found:
-        assert abs(c.score - expected[(c.src, c.tgt)]) < 1e-5
-    assert list(found.score) == sorted(found.score, reverse=True)
+        assert abs(c.margin - expected[(c.src, c.tgt)]) < 1e-5
+    assert list(found.margin) == sorted(found.margin, reverse=True)

@@ -2,8 +2,9 @@ import json
 
 from conftest import shared_path
 from twinpages.data import Document, SentPair
-from twinpages.stages.docalign import DocAlignConfig, infer_direction, is_translation, one_to_one
+from twinpages.stages.docalign import DocAlignConfig, infer_direction, is_translation
 from twinpages.stages.provenance import untranslated_fragments
+from twinpages.stages.select import one_to_one
 
 
 def bead(s, t, score=0.8):
@@ -34,7 +35,7 @@ def test_seed_pair_is_a_partial_translation_en_to_de(pipeline, seed_docs):
     for a, b in ((en, de), (de, en)):  # the order given does not matter
         pair = pipeline.decider.align_pair(a, b)
         # turning the pair round keeps each bead's raw cosine (it once came out as 0 in one order)
-        cosines.append([round(p.cosine, 5) for p in pair.pairs if p.src_idx and p.tgt_idx])
+        cosines.append([round(p.cosine, 5) for p in pair.beads if p.src_idx and p.tgt_idx])
         assert (pair.src_lang, pair.tgt_lang, pair.direction) == ("en", "de", "en->de")
         assert any("to establish communications" in e for e in pair.direction_evidence)
         assert 0.4 <= pair.src_coverage <= 0.6 and pair.tgt_coverage >= 0.9

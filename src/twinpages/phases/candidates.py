@@ -98,7 +98,7 @@ class FindCandidates(_Finish, Phase):
             c = find_candidates(vectors, langs[members].tolist(), self.config.candidates,
                                 groups=groups[members].tolist() if self.config.candidates.same_site else None,
                                 lang_pairs=lang_pairs)
-            found.append(Candidates(members[c.src], members[c.tgt], c.score))
+            found.append(Candidates(members[c.src], members[c.tgt], c.margin))
             del vectors  # the largest thing in memory: gone before the next encoder's is read
         searched = {lp for pairs in by_encoder.values() for lp in pairs}
         linked = linked_pairs(layout, self.index, lambda n: langs[n] or None, searched,
@@ -177,7 +177,7 @@ class MergeCandidates(_Finish, Phase):
 def finish(output: Path, found: Candidates, linked: Candidates, extra: dict | None = None) -> dict:
     """Write the candidates file (the vector search's and the linked pairs, grouped by source document)
     and its stats, the phase's completion mark."""
-    cands = _union(found, linked).by_score().by_pair()
+    cands = _union(found, linked).by_margin().by_pair()
     write_candidates(output, cands)
     stats = {"candidates": len(cands), "linked_candidates": len(linked)} | (extra or {})
     save_stats(output.with_suffix(".json"), stats)
@@ -239,11 +239,11 @@ def write_candidates(path: Path, cands: Candidates) -> None:
     import pyarrow.parquet as pq
 
     tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(pa.table({"src": cands.src, "tgt": cands.tgt, "score": cands.score}), tmp)
+    pq.write_table(pa.table({"src": cands.src, "tgt": cands.tgt, "margin": cands.margin}), tmp)
     os.replace(tmp, path)
 
 
 def read_candidates(path: Path) -> Candidates:
     t = read_table(path)
     return Candidates(t.column("src").to_numpy().astype(np.int64), t.column("tgt").to_numpy().astype(np.int64),
-                      t.column("score").to_numpy().astype(np.float32))
+                      t.column("margin").to_numpy().astype(np.float32))

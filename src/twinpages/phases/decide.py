@@ -201,7 +201,7 @@ class Decide(Phase):
         tasks = []
         for k, (start, end) in enumerate(cost_batches(cost, run.batch)):
             part = cands[start:end]
-            tasks.append(DecideTask(k, part.src, part.tgt, part.score, str(run.layout.decided(k, _tag(run))),
+            tasks.append(DecideTask(k, part.src, part.tgt, part.margin, str(run.layout.decided(k, _tag(run))),
                                     int(cost[start:end].sum())))
         run.layout.shards.joinpath("decided").mkdir(parents=True, exist_ok=True)
         return tasks
@@ -276,13 +276,13 @@ def split_known(cands, previous, n_old: int, min_margin: float):
                 int(previous.src.max(initial=-1)), int(previous.tgt.max(initial=-1))) + 1
     key = cands.src * width + cands.tgt
     order = np.argsort(previous.src * width + previous.tgt)
-    before, old_margin = (previous.src * width + previous.tgt)[order], previous.score[order]
+    before, old_margin = (previous.src * width + previous.tgt)[order], previous.margin[order]
     pos = np.minimum(np.searchsorted(before, key), len(before) - 1)
     known = np.zeros(len(key), bool) if not len(before) else (
         (cands.src < n_old) & (cands.tgt < n_old) & (before[pos] == key)
-        & ((cands.score >= min_margin) == (old_margin[pos] >= min_margin)))
+        & ((cands.margin >= min_margin) == (old_margin[pos] >= min_margin)))
     sort = np.argsort(key[known])
-    return cands[~known], Known(key[known][sort], cands.score[known][sort], width)
+    return cands[~known], Known(key[known][sort], cands.margin[known][sort], width)
 
 
 def carried_ids(source: Path) -> set[str]:

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..data import DocError, Document
-from ..stages.readers import ReadConfig, list_files, read_path
-from ..stages.readers.base import format_of
+from ..stages.readers import READERS, ReadConfig, format_of, list_files, read_path
 
 MAX_FILES = 1000  # files per shard, whatever their size
 
@@ -65,7 +64,7 @@ def plan_shards(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig(),
         size, mtime = _stat(path)
         fmt = config.input_format or format_of(path)
         entry = (str(path), doc_id, size, mtime)
-        if fmt in ("jsonl", "warc", None) and size > config.shard_bytes:
+        if (fmt is None or READERS[fmt].splittable) and size > config.shard_bytes:
             if group:
                 emit(group)
                 group, group_bytes = [], 0

@@ -16,7 +16,7 @@ from ..io import atomic_lines, read_lines
 from ..schemas import ERROR, error_from_dict
 from ..stages.repeats import RepeatedLines, group_of
 from ..store import Layout
-from ..store.shards import DocumentsWriter, ShardIndex, content_key, document_record
+from ..store.shards import DocumentsWriter, ShardIndex, content_key
 from .base import Phase, Run, load_stats, models, save_stats
 from .plan import InputShard, read_shard
 
@@ -73,7 +73,7 @@ class Analyse(Phase):
             if isinstance(result, DocError):
                 errors.append(result)
             elif result is not None:
-                writer.add(document_record(result, key, group))
+                writer.add(result, key, group)
                 langs[result.lang or "und"] += 1
         writer.close()
         atomic_lines(errors_path, (json.dumps(ERROR.row(e), ensure_ascii=False) + "\n" for e in errors))

@@ -14,7 +14,7 @@ from typing import ClassVar, NamedTuple
 from ..data import DocPair
 from ..io import atomic_lines, merge_sorted_lines, read_lines
 from ..schemas import pair_from_dict
-from ..stages.docalign import one_to_one
+from ..stages.select import one_to_one
 from ..store import Layout, digest
 from ..store.layout import with_stats
 from ..store.state import RunState
@@ -128,7 +128,7 @@ def select(decided: list[Path], output: Path, one_to_one_only: bool, translator:
     n_pairs = n_beads = 0
     for d in _records(output):  # one pass for the counts the run reports
         n_pairs += 1
-        n_beads += sum(1 for b in d["pairs"] if b["src_idx"] and b["tgt_idx"])
+        n_beads += sum(1 for b in d["beads"] if b["src_idx"] and b["tgt_idx"])
     return {"document_pairs": n_pairs, "sentence_pairs": n_beads}
 
 

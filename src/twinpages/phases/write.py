@@ -10,6 +10,7 @@ from typing import ClassVar
 
 from ..config import to_dict
 from ..io import atomic_lines
+from ..schemas import extracted_row
 from ..stages.writers.files import write_errors
 from ..stages.writers.outputs import write_outputs
 from ..store import lookup
@@ -75,7 +76,7 @@ class Write(Phase):
         varying = ("sentences_embedded",)
         record = {"signature": run.signature, "label": run.config.label(), "config": to_dict(run.config),
                   "stats": {k: v for k, v in summary(run).items() if k not in varying}}
-        written = write_outputs(out, SelectedPairs(run.pairs),
+        written = write_outputs(run.layout, SelectedPairs(run.pairs),
                                 lambda ids: lookup.documents(run.layout, run.index, ids), run.errors, record,
                                 run.config.output, run.config.candidates.langs)
         for p in set(before) - set(written):  # files of formats or language pairs this run did not write
@@ -110,12 +111,12 @@ class Extracted(Phase):
 
     def __call__(self, task) -> list[Path]:
         run = self.run
-        out = run.folder.root
-        records = (json.dumps({"id": d.id, "url": d.url, "lang": d.lang, "text": d.main_text},
-                              ensure_ascii=False) + "\n" for d in lookup.documents(run.layout, run.index, None))
-        atomic_lines(out / "documents.jsonl", records)
-        write_errors(out / "errors.jsonl", run.errors)
-        return [out / "documents.jsonl", out / "errors.jsonl"]
+        layout = run.layout
+        records = (json.dumps(extracted_row(d), ensure_ascii=False) + "\n"
+                   for d in lookup.documents(layout, run.index, None))
+        atomic_lines(layout.output("documents.jsonl"), records)
+        write_errors(layout.output("errors.jsonl"), run.errors)
+        return [layout.output("documents.jsonl"), layout.output("errors.jsonl")]
 
     def finish(self, run: Run, tasks: list, results: list) -> None:
         run.outputs = results[0]

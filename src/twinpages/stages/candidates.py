@@ -185,4 +185,4 @@ def find_candidates(vectors: np.ndarray, langs: Sequence[str | None], config: Ca
             if lang_pairs is not None and (lang_a, lang_b) not in lang_pairs:
                 continue
             found.append(_pairs_between(vectors, ia, ib, config))
-    return Candidates.concat(found).by_score()
+    return Candidates.concat(found).by_margin()

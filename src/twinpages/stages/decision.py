@@ -61,7 +61,7 @@ class Decider:
             overlaps.windowed = True  # sentalign may ask for the runs of some ranges only
         beads = None
         if guide is not None:  # the guide's beads as a -> b (it may have been turned to put the original first)
-            beads = guide.pairs if guide.src_id == a.id else [p.turned() for p in guide.pairs]
+            beads = guide.beads if guide.src_id == a.id else [p.turned() for p in guide.beads]
         pair = align_documents(a, b, name, overlaps, da, candidate_score, orient, beads, anchors, with_model)
         pair.linked = names_each_other(a, b)
         return pair
@@ -83,7 +83,7 @@ class Decider:
         pair = self.align_pair(a, b, candidate_score, quick=quick, anchors=anchors, with_model=not quick)
         if not self.is_translation(pair, a, b):
             return None
-        if quick and not all(len(p.src_idx) == 1 and len(p.tgt_idx) == 1 for p in pair.pairs):
+        if quick and not all(len(p.src_idx) == 1 and len(p.tgt_idx) == 1 for p in pair.beads):
             pair = self.align_pair(a, b, candidate_score, guide=pair if self.config.docalign.guided else None)
             if not self.is_translation(pair, a, b):
                 return None

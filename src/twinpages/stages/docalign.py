@@ -154,7 +154,7 @@ def align_documents(a: Document, b: Document, encoder: str, overlaps: OverlapFn,
     score = score_pair(evidence_beads, cov_a, cov_b)
     lang_a, lang_b = a.lang or "und", b.lang or "und"
     pair = DocPair(src_id=a.id, tgt_id=b.id, src_lang=lang_a, tgt_lang=lang_b, score=score,
-                   src_coverage=cov_a, tgt_coverage=cov_b, direction="unknown", pairs=al.beads,
+                   src_coverage=cov_a, tgt_coverage=cov_b, direction="unknown", beads=al.beads,
                    src_name=a.name, tgt_name=b.name, candidate_score=candidate_score,
                    src_spans=passage_spans(a, evidence_beads, "src_idx"),
                    tgt_spans=passage_spans(b, evidence_beads, "tgt_idx"))
@@ -169,7 +169,7 @@ def judge(pair: DocPair, a: Document, b: Document, config: DocAlignConfig = DocA
     candidates are rejected) and judges the pairs it keeps."""
     if pair.src_id != a.id:
         a, b = b, a
-    original = judge_provenance(pair, a, b, confident(pair.pairs, config.min_bead_score), config)
+    original = judge_provenance(pair, a, b, confident(pair.beads, config.min_bead_score), config)
     return turned(pair) if original == "b" and orient else pair
 
 
@@ -191,7 +191,7 @@ def judge_provenance(pair: DocPair, a: Document, b: Document, evidence_beads: li
         pair.direction_probability = round(verdict.p_a_original, 4)
         pair.translator = verdict.translator
         pair.translator_probability = round(verdict.p_machine, 4)
-        aligned = [p for p in pair.pairs if p.src_idx and p.tgt_idx]
+        aligned = [p for p in pair.beads if p.src_idx and p.tgt_idx]
         for p, machine in zip(aligned, verdict.bead_machine, strict=True):
             p.translator_probability = round(machine, 4)
             p.translator = decided(machine, verdict.translator_threshold, "machine", "human") or "unknown"
@@ -206,7 +206,7 @@ def turned(pair: DocPair) -> DocPair:
     return DocPair(src_id=pair.tgt_id, tgt_id=pair.src_id, src_lang=pair.tgt_lang, tgt_lang=pair.src_lang,
                    score=pair.score, src_coverage=pair.tgt_coverage, tgt_coverage=pair.src_coverage,
                    direction=pair.direction, direction_evidence=pair.direction_evidence,
-                   pairs=[p.turned() for p in pair.pairs],
+                   beads=[p.turned() for p in pair.beads],
                    src_name=pair.tgt_name, tgt_name=pair.src_name, candidate_score=pair.candidate_score,
                    src_spans=pair.tgt_spans, tgt_spans=pair.src_spans, linked=pair.linked,
                    direction_probability=None if pair.direction_probability is None else
@@ -214,16 +214,11 @@ def turned(pair: DocPair) -> DocPair:
                    translator_probability=pair.translator_probability)
 
 
-def monotone_anchors(src_emb: np.ndarray, tgt_emb: np.ndarray, config: SentAlignConfig, level: float) -> int:
-    """How many mutual nearest neighbours, at least ``level`` above the pair's means on USE-m3's scale,
-    run in order on both sides (the longest increasing chain): the backbone of any alignment."""
-    return len(anchor_chain(src_emb, tgt_emb, config, level))
-
-
 def anchor_chain(src_emb: np.ndarray, tgt_emb: np.ndarray, config: SentAlignConfig,
                  level: float) -> list[tuple[int, int]]:
-    """The anchors themselves: (source, target) sentence indices of the longest chain of mutual nearest
-    neighbours running in order on both sides."""
+    """The anchors: (source, target) sentence indices of the longest chain of mutual nearest neighbours,
+    at least ``level`` above the pair's means on USE-m3's scale, running in order on both sides: the
+    backbone of any alignment."""
     n, m = len(src_emb), len(tgt_emb)
     if n == 0 or m == 0:
         return []
@@ -285,45 +280,11 @@ def first_verdict(a_emb: np.ndarray, b_emb: np.ndarray, candidate_score: float,
 
 def is_translation(pair: DocPair, n_src: int, n_tgt: int, config: DocAlignConfig = DocAlignConfig()) -> bool:
     needed = min(config.min_aligned, n_src, n_tgt)
-    n_confident = len(confident(pair.pairs, config.min_bead_score))
+    n_confident = len(confident(pair.beads, config.min_bead_score))
     by_sentences = (n_confident >= max(needed, 1)
                     and max(pair.src_coverage, pair.tgt_coverage) >= config.min_coverage
                     and pair.score >= config.min_score)
-    best_cosine = max((b.cosine for b in pair.pairs if b.src_idx and b.tgt_idx), default=0.0)
+    best_cosine = max((b.cosine for b in pair.beads if b.src_idx and b.tgt_idx), default=0.0)
     by_margin = (config.margin_bead_cosine is not None and pair.candidate_score >= config.min_margin
                  and best_cosine >= config.margin_bead_cosine)
     return by_sentences or by_margin
-
-
-@dataclass(frozen=True, slots=True)
-class SelectConfig:
-    """Choices made after every candidate is decided, over all accepted pairs at once."""
-
-    one_to_one: bool = setting(False, flag="--one-to-one", help="keep each document in at most one pair "
-                               "(Bitextor-style), taken greedily by score x candidate margin")
-    # applied after --one-to-one: a document's best partner is not replaced by one that passes the filter
-    translator: str = setting("any", flag="--translator", choices=("any", "machine", "human"),
-                              help="keep only pairs whose translation the provenance model judged machine (or "
-                                   "human) output; `unknown` verdicts are left out of either")
-
-
-def one_to_one_rank(pair) -> float:
-    """How strongly a pair claims its two documents when each may keep only one partner: the pair's
-    score times the candidate margin. The margin discounts a document close to many others, which is
-    what tells a translation's real original from its near-identical siblings: on full DDTP, greedy
-    choice by score gives P 0.989 / R 0.977, by score x margin 0.991 / 0.980 (BENCHMARKS.md).
-    Pairs aligned without a candidate search (margin 0) rank by score."""
-    return pair.score * (pair.candidate_score or 1.0)
-
-
-def one_to_one(pairs: list) -> list:
-    """Greedy 1-1 matching by ``one_to_one_rank``, as Bitextor's document aligner outputs. Takes
-    DocPairs or anything with their score, candidate_score, src_id and tgt_id (docstore.PairKey)."""
-    used: set[str] = set()
-    out = []
-    for p in sorted(pairs, key=lambda p: (-one_to_one_rank(p), p.src_id, p.tgt_id)):
-        if p.src_id in used or p.tgt_id in used:
-            continue
-        used.update((p.src_id, p.tgt_id))
-        out.append(p)
-    return out

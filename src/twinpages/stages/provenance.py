@@ -132,7 +132,7 @@ def measure(pair: DocPair, a: Document, b: Document) -> Measures:
     """The measures of an aligned pair whose source side is document ``a``."""
     if pair.src_id != a.id:
         a, b = b, a
-    aligned = [p for p in pair.pairs if p.src_idx and p.tgt_idx]
+    aligned = [p for p in pair.beads if p.src_idx and p.tgt_idx]
     lang_a, lang_b = pair.src_lang, pair.tgt_lang
     return Measures(
         lang_a, lang_b,

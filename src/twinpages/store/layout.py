@@ -179,3 +179,12 @@ def decided_errors(decided: str | Path) -> Path:
 def with_stats(path: str | Path) -> Path:
     """The ``.json`` beside a file that a global step writes last: its completion mark."""
     return Path(path).with_suffix(".json")
+
+
+def markdown() -> str:
+    """LAYOUT as the table README.md carries (a test checks that it does)."""
+    return "\n".join(["| path | what |", "|---|---|"] + [f"| `{p}` | {what} |" for p, what in LAYOUT])
+
+
+if __name__ == "__main__":
+    print(f"<!-- layout -->\n{markdown()}\n<!-- /layout -->")

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import Document, Line, Sentence
-from ..io import atomic_npy
+from ..data import Document
+from ..io import ParquetRows, atomic_npy
+from ..schemas import document_from_shard_row, document_shard_schema, document_to_shard_row
 
 
 def content_key(doc: Document) -> str:
@@ -33,77 +34,21 @@ def content_key(doc: Document) -> str:
     return h.hexdigest()
 
 
-def _schema():
-    import pyarrow as pa
-
-    line = pa.struct([("number", pa.int32()), ("text", pa.string()), ("is_main", pa.bool_()),
-                      ("reason", pa.string())])
-    sentence = pa.struct([("text", pa.string()), ("start", pa.int32()), ("end", pa.int32()),
-                          ("line", pa.int32()), ("lang", pa.string())])
-    return pa.schema([("key", pa.string()), ("id", pa.string()), ("source", pa.string()), ("url", pa.string()),
-                      ("lang", pa.string()), ("lang_score", pa.float64()), ("group", pa.string()),
-                      ("main_text", pa.string()), ("lines", pa.list_(line)), ("sentences", pa.list_(sentence)),
-                      ("alternates", pa.list_(pa.string()))])
-
-
-def document_record(doc: Document, key: str, group: str) -> dict:
-    return {"key": key, "id": doc.id, "source": doc.source, "url": doc.url, "lang": doc.lang,
-            "lang_score": doc.lang_score, "group": group, "main_text": doc.main_text,
-            "lines": [{"number": x.number, "text": x.text, "is_main": x.is_main, "reason": x.reason}
-                      for x in doc.lines],
-            "sentences": [{"text": s.text, "start": s.start, "end": s.end, "line": s.line, "lang": s.lang}
-                          for s in doc.sentences],
-            "alternates": doc.alternates}
-
-
-def document_from_record(r: dict) -> Document:
-    return Document(id=r["id"], raw="", source=r["source"], url=r["url"], lang=r["lang"],
-                    lang_score=r["lang_score"],
-                    lines=[Line(x["number"], x["text"], x["is_main"], x["reason"]) for x in r["lines"]],
-                    main_text=r["main_text"],
-                    sentences=[Sentence(s["text"], s["start"], s["end"], s["line"], s["lang"])
-                               for s in r["sentences"]], alternates=r["alternates"] or [])
-
-
 class DocumentsWriter:
     """A documents shard written in row groups as documents come: memory holds one group."""
 
     def __init__(self, path: Path, group: int = 1024):
-        import pyarrow.parquet as pq
+        self.rows = ParquetRows(path, document_shard_schema(), batch=group)
 
-        self.path, self.group = path, group
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = path.with_name(path.name + ".tmp")
-        self.writer = pq.ParquetWriter(self.tmp, _schema())
-        self.rows: list[dict] = []
-        self.n = 0
+    @property
+    def n(self) -> int:
+        return self.rows.n
 
-    def add(self, record: dict) -> None:
-        self.rows.append(record)
-        self.n += 1
-        if len(self.rows) == self.group:
-            self._flush()
-
-    def _flush(self) -> None:
-        import pyarrow as pa
-
-        self.writer.write_table(pa.Table.from_pylist(self.rows, schema=_schema()))
-        self.rows = []
+    def add(self, doc: Document, key: str, group: str) -> None:
+        self.rows.add(document_to_shard_row(doc, key, group))
 
     def close(self) -> None:
-        import os
-
-        if self.rows or self.n == 0:
-            self._flush()
-        self.writer.close()
-        os.replace(self.tmp, self.path)
-
-
-def write_documents(path: Path, records: list[dict]) -> None:
-    writer = DocumentsWriter(path)
-    for r in records:
-        writer.add(r)
-    writer.close()
+        self.rows.close()
 
 
 def read_table(path: Path, columns: list[str] | None = None):
@@ -128,7 +73,7 @@ def read_documents(path: Path, renames: dict[int, str] | None = None) -> Iterato
     row = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=512):
         for r in batch.to_pylist():
-            doc = document_from_record(r)
+            doc = document_from_shard_row(r)
             if renames:
                 doc.id = renames.get(row, doc.id)
             row += 1
@@ -177,16 +122,6 @@ class VectorsWriter:
         atomic_npy(self.paths[1], offsets)
         atomic_npy(self.paths[2], self.doc_vectors)  # written last: its presence marks the three as complete
         return list(self.paths)
-
-
-def write_vectors(paths: tuple[Path, Path, Path], encoder: str, docs: list[Document], dim: int) -> list[Path]:
-    """The shard's sentence vectors of this encoder (documents without them get no rows), the offsets,
-    and one vector per document (zeros for documents this encoder did not embed)."""
-    counts = [len(d.embeddings[encoder]) if encoder in d.embeddings else 0 for d in docs]
-    writer = VectorsWriter(paths, encoder, np.array(counts, np.int64), dim)
-    for d in docs:
-        writer.add(d)
-    return writer.close()
 
 
 # --- reading documents by run-wide number ---------------------------------------------------------------
@@ -241,7 +176,7 @@ class DocReader:
             self._docs.move_to_end(number)
             return doc
         k, row = self.index.locate(number)
-        doc = document_from_record(self._table(k).slice(row, 1).to_pylist()[0])
+        doc = document_from_shard_row(self._table(k).slice(row, 1).to_pylist()[0])
         doc.id = self.renames.get(k, {}).get(row, doc.id)
         for name in self.encoders:
             vectors = self._vector_files(name, k)

@@ -157,7 +157,7 @@ def test_a_20_mb_page_is_refused_by_default_without_reading_it(tmp_path: Path):
 # --- encodings as browsers read them (issue 13) ------------------------------------------------------------
 
 def test_a_stray_byte_or_a_latin1_line_leaves_the_good_utf8_alone():
-    from twinpages.stages.readers.base import decode
+    from twinpages.stages.readers.decoding import decode
 
     good = "Größe und Übermaß, schön.\n".encode()
     text, note = decode(good + b"one stray \xff byte\n" + good)
@@ -170,7 +170,8 @@ def test_a_stray_byte_or_a_latin1_line_leaves_the_good_utf8_alone():
 
 
 def test_byte_order_marks_and_declared_charsets():
-    from twinpages.stages.readers.base import ReadError, decode, html5_charset
+    from twinpages.stages.readers import ReadError
+    from twinpages.stages.readers.decoding import decode, html5_charset
 
     assert decode("Grüße".encode("utf-16")) == ("Grüße", None)  # a BOM, and NUL bytes: still text
     assert decode(b"\xef\xbb\xbfGr\xc3\xbc\xc3\x9fe") == ("Grüße", None)
@@ -239,7 +240,7 @@ def test_gzip_is_read_as_gzip_d_reads_it():
     import io
     import zlib
 
-    from twinpages.stages.readers.base import Gunzip
+    from twinpages.stages.readers.files import Gunzip
 
     def gunzip(data: bytes, chunk: int = 7) -> tuple[bytes, int]:
         g = Gunzip(io.BytesIO(data), chunk=chunk)

@@ -6,8 +6,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from twinpages.data import DocPair, SentPair
+from twinpages.schemas import BITEXT
 from twinpages.stages.writers.bitext import (
-    BITEXT_SCHEMA_DOC,
     BitextRows,
     bitext_rows,
     language_pair,
@@ -21,7 +21,7 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 def pair(beads, src="https://a.example/en?x=1&y=2", tgt="https://b.example/de", langs=("en", "de"),
          direction="en->de"):
-    return DocPair("a", "b", *langs, 0.8, 1.0, 1.0, direction, pairs=beads, src_name=src, tgt_name=tgt)
+    return DocPair("a", "b", *langs, 0.8, 1.0, 1.0, direction, beads=beads, src_name=src, tgt_name=tgt)
 
 
 HOSTILE = [
@@ -35,7 +35,9 @@ BEAD = SentPair((0,), (0,), "Bonjour tout le monde.", "Hello, world.", 0.5, 0.8)
 
 def write(tmp_path, pairs, formats=("tsv", "tmx", "jsonl", "parquet"), preferred=(), **kw):
     rows = BitextRows(pairs, preferred=preferred)
-    return write_bitext(tmp_path / "bitext", rows, formats, preferred, **kw)
+    from twinpages.stages.writers.sinks import SinkOptions
+
+    return write_bitext(tmp_path / "bitext", rows, formats, preferred, SinkOptions(**kw))
 
 
 def test_language_order_is_fixed_per_pair():
@@ -117,7 +119,7 @@ def test_dedup_counts_normalised_duplicates():
 def test_parquet_and_jsonl_carry_the_same_values(tmp_path):
     write(tmp_path, [pair(HOSTILE)], formats=("jsonl", "parquet"), metadata={"signature": "v-test"})
     table = pq.read_table(tmp_path / "bitext" / "en-de.parquet")
-    assert table.schema.names == list(BITEXT_SCHEMA_DOC)  # the documented schema is the written one
+    assert table.schema.names == BITEXT.names  # the documented schema is the written one
     meta = table.schema.metadata
     assert meta[b"signature"] == b"v-test" and meta[b"language_pair"] == b"en-de"
     back = [json.loads(x) for x in (tmp_path / "bitext" / "en-de.jsonl").read_text(encoding="utf-8").splitlines()]

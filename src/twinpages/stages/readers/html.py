@@ -8,7 +8,10 @@ from pathlib import Path
 
 from ...data import DocError, Document
 from ...urls import normalise_url
-from .base import ReadConfig, ReadError, decode, html5_charset, read_bytes, shown
+from .decoding import decode, html5_charset
+from .errors import ReadError
+from .files import read_bytes, shown
+from .options import ReadConfig
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.IGNORECASE)
 _CANONICAL = re.compile(r"""<link[^>]+rel=["']canonical["'][^>]*href=["']([^"']+)""", re.IGNORECASE)

@@ -14,8 +14,11 @@ from pathlib import Path
 
 from ...data import DocError, Document
 from ..langid import language_tag
-from .base import ReadConfig, ReadError, decode, open_input, replace_surrogates, shown, trailing_note
+from .decoding import decode, replace_surrogates
+from .errors import ReadError
+from .files import open_input, shown, trailing_note
 from .html import html_document
+from .options import ReadConfig
 
 _CHUNK = 1 << 20
 

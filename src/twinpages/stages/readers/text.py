@@ -6,7 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ...data import DocError, Document
-from .base import ReadConfig, ReadError, decode, read_bytes, shown
+from .decoding import decode
+from .errors import ReadError
+from .files import read_bytes, shown
+from .options import ReadConfig
 
 
 def read_file(path: Path, doc_id: str, config: ReadConfig) -> Iterator[Document | DocError]:

@@ -13,8 +13,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ...data import DocError, Document
-from .base import ReadConfig, ReadError, open_input, shown
+from .errors import ReadError
+from .files import open_input, shown
 from .html import html_document
+from .options import ReadConfig
 from .text import text_document
 
 _CHARSET = re.compile(r"charset=([\w-]+)", re.IGNORECASE)

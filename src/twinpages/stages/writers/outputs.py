@@ -14,9 +14,9 @@ from pathlib import Path
 from ... import __version__
 from ...data import DocError, DocPair, Document
 from ...settings import comma_list, setting
+from ...store.layout import Layout
 from . import bitext, files
-
-FORMATS = ("tsv", "tmx", "jsonl", "parquet")
+from .sinks import FORMATS, SINKS, SinkOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,33 +32,32 @@ class OutputConfig:
     compress: bool = setting(False, flag="--compress", help="gzip the TSV files (bitext/L1-L2.tsv.gz)")
 
     def __post_init__(self):
-        unknown = set(self.formats) - set(FORMATS)
+        unknown = set(self.formats) - set(SINKS)
         if unknown:
-            raise ValueError(f"unknown output format(s) {sorted(unknown)}; choose from {list(FORMATS)}")
+            raise ValueError(f"unknown output format(s) {sorted(unknown)}; choose from {list(SINKS)}")
         if not self.formats:  # a run whose bitext nobody asked for is a mistake, not a wish
-            raise ValueError(f"--formats names no format; choose one or more of {','.join(FORMATS)}")
+            raise ValueError(f"--formats names no format; choose one or more of {','.join(SINKS)}")
 
 
-def write_outputs(out: Path, pairs: Iterable[DocPair], docs: Callable[[set[str]], Iterable[Document]],
+def write_outputs(layout: Layout, pairs: Iterable[DocPair], docs: Callable[[set[str]], Iterable[Document]],
                   errors: list[DocError], run_record: dict, config: OutputConfig = OutputConfig(),
                   language_pairs: Iterable[tuple[str, str]] = ()) -> list[Path]:
-    """Write the run's files and return their paths. ``pairs`` is read three times: a list, or a run
-    folder's re-iterable view; ``docs(ids)`` gives the documents with those ids (the paired ones), once.
-    ``language_pairs``: the pairs the user asked for (``-l``), in their order: their bitext files are
+    """Write the run's files into its folder and return their paths. ``pairs`` is read three times: a list,
+    or a run folder's re-iterable view; ``docs(ids)`` gives the documents with those ids (the paired ones),
+    once. ``language_pairs``: the pairs the user asked for (``-l``), in their order: their bitext files are
     written even when empty."""
-    out.mkdir(parents=True, exist_ok=True)
-    written = [out / n for n in ("docpairs.jsonl", "alignments.jsonl", "documents.jsonl", "errors.jsonl")]
+    layout.root.mkdir(parents=True, exist_ok=True)
+    written = [layout.output(n) for n in ("docpairs.jsonl", "alignments.jsonl", "documents.jsonl", "errors.jsonl")]
     metadata = {"twinpages": __version__, "signature": run_record.get("signature", "")}
-    in_pairs = files.write_pair_tables(out, pairs, "parquet" in config.formats, metadata)
-    files.write_documents(out / "documents.jsonl", (d for d in docs(in_pairs) if d.id in in_pairs))
-    files.write_errors(out / "errors.jsonl", errors)
+    in_pairs = files.write_pair_tables(layout, pairs, "parquet" in config.formats, metadata)
+    files.write_documents(layout.output("documents.jsonl"), (d for d in docs(in_pairs) if d.id in in_pairs))
+    files.write_errors(layout.output("errors.jsonl"), errors)
     rows = bitext.BitextRows(pairs, dedup=config.dedup, preferred=language_pairs)
-    formats = [f for f in FORMATS if f in config.formats]
-    if formats:
-        written += bitext.write_bitext(out / "bitext", rows, formats, language_pairs, config.compress,
-                                       config.tsv_header, config.tsv_extra, metadata)
+    options = SinkOptions(config.compress, config.tsv_header, config.tsv_extra, metadata)
+    written += bitext.write_bitext(layout.bitext, rows, [f for f in SINKS if f in config.formats], language_pairs,
+                                   options)
     if "parquet" in config.formats:
-        written.append(out / "docpairs.parquet")
-    files.write_json(out / "run.json", run_record | {
+        written.append(layout.output("docpairs.parquet"))
+    files.write_json(layout.output("run.json"), run_record | {
         "bitext_rows": {f"{a}-{b}": n for (a, b), n in sorted(rows.rows.items())}})
-    return written + [out / "run.json"]
+    return written + [layout.output("run.json")]

@@ -1,0 +1,201 @@
+"""Input files as the readers need them: folders listed in a fixed order (run folders skipped), streams
+copied so they can be read twice, gzip read as `gzip -d` reads it, sizes bounded."""
+
+from __future__ import annotations
+
+import io
+import os
+import zlib
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from ...store.folder import is_run_folder
+from ...store.layout import MARKER
+from .errors import ReadError
+from .formats import sniffed
+from .options import ReadConfig
+
+
+def shown(path: str | Path) -> str:
+    """A path as text that can be written anywhere (JSON, Parquet, a terminal): a file name that is not
+    UTF-8 keeps its bytes as ``\\xNN`` escapes instead of failing every writer downstream."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def list_files(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) -> list[tuple[Path, str]]:
+    """(path, document id prefix) for every input file; ids are paths relative to the input argument.
+    Directories contribute the files whose name gives a format; a named file is always read. A twinpages
+    run folder (runfolder.MARKER) is never read: named, it is an error; inside a directory, it is skipped.
+    What cannot be listed is listed anyway, for the reader to report: a folder that cannot be opened, a
+    symbolic link to nothing. Nothing under an input goes missing without a record."""
+    out = []
+    for arg in inputs:
+        root = Path(arg)
+        if is_run_folder(root):
+            raise ValueError(f"{shown(root)} is a twinpages run folder (it has {MARKER}): its files are outputs, "
+                             "never read as input")
+        if root.is_dir():
+            found = []
+            for p in _walk(root):  # sockets and pipes inside a folder are not documents: skipped
+                dangling = p.is_symlink() and not p.exists()
+                if p.is_dir() or dangling or (p.is_file() and (config.input_format or sniffed(p))):
+                    found.append((p.relative_to(root).as_posix(), p))
+            out += [(p, shown(rel)) for rel, p in sorted(found)]
+        else:
+            out.append((root, "stdin" if str(arg) == "-" else shown(root.name)))
+    seen: dict[str, int] = {}
+    unique = []
+    for p, doc_id in out:  # the same relative name under two inputs: keep both, distinguishable
+        n = seen.get(doc_id, 0)
+        seen[doc_id] = n + 1
+        unique.append((p, doc_id if n == 0 else f"{doc_id}#{n}"))
+    return unique
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Files under ``root``, and the folders that could not be opened (as themselves), skipping run
+    folders. Symbolic links to folders are not followed (a link cycle must not hang a run)."""
+    failed: list[Path] = []
+    for folder, dirs, files in os.walk(root, onerror=lambda e: failed.append(Path(e.filename))):
+        if MARKER in files:  # an output folder inside an input folder
+            dirs.clear()
+            continue
+        dirs.sort()
+        here = Path(folder)
+        for name in files:
+            yield here / name
+    yield from failed
+
+
+def spool_streams(inputs: Iterable[str | Path], folder: Path) -> list[str | Path]:
+    """The inputs, with each stream (``-`` for standard input, a pipe such as ``<(zcat x.gz)``, a device)
+    copied to a file under ``folder`` first: a stream can be read once, and a run reads its inputs more
+    than once (site line counts, then documents; a resumed run again). The copy keeps the stream's name,
+    so its documents' ids are what they would be from a file of that name."""
+    import shutil
+    import stat
+    import sys
+
+    out: list[str | Path] = []
+    for k, arg in enumerate(inputs):
+        if str(arg) == "-":
+            source, name = sys.stdin.buffer, "stdin"
+        else:
+            try:
+                mode = os.stat(arg).st_mode
+            except OSError:
+                out.append(arg)  # missing or unreadable: the reader reports it
+                continue
+            if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+                out.append(arg)
+                continue
+            source, name = open(arg, "rb"), Path(arg).name  # noqa: SIM115 (closed below)
+        target = folder / f"{k:04d}" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(target.name + ".tmp")
+        with open(tmp, "wb") as f:
+            shutil.copyfileobj(source, f, 1 << 20)
+        if source is not sys.stdin.buffer:
+            source.close()
+        os.replace(tmp, target)
+        out.append(target)
+    return out
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+class Gunzip(io.RawIOBase):
+    """The bytes of a gzip file as `gzip -d` gives them: every member in turn, and bytes after the last
+    member that are not another member (trailing garbage, padding) ignored, counted in ``trailing``, not
+    an error. A member cut short or damaged raises EOFError or zlib.error as Python's gzip does."""
+
+    def __init__(self, raw, chunk: int = 1 << 16):
+        self.raw, self.chunk = raw, chunk
+        self._inflate = zlib.decompressobj(wbits=31)  # 31: a gzip header and trailer
+        self._pending = b""  # compressed bytes read and not yet given to the decompressor
+        self._started = False  # the current member has begun (some of it was given)
+        self._done = False
+        self.trailing = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._done:
+            if self._inflate.eof:
+                rest = self._inflate.unused_data + self._pending
+                self._pending = b""
+                if len(rest) < 2:
+                    rest += self.raw.read(self.chunk)
+                if not rest:
+                    self._done = True
+                    break
+                if not rest.startswith(GZIP_MAGIC):  # not another member: trailing garbage
+                    self.trailing = len(rest) + _drain(self.raw, self.chunk)
+                    self._done = True
+                    break
+                self._inflate, self._pending, self._started = zlib.decompressobj(wbits=31), rest, False
+            data = self._pending or self.raw.read(self.chunk)
+            self._pending = b""
+            if not data:
+                if self._started or self._inflate.unconsumed_tail:
+                    raise EOFError("compressed file ended before the end-of-stream marker was reached")
+                self._done = True  # an empty file
+                break
+            self._started = True
+            out = self._inflate.decompress(data, len(buffer))  # bounded: a bomb expands a buffer at a time
+            self._pending = self._inflate.unconsumed_tail
+            if out:
+                buffer[:len(out)] = out
+                return len(out)
+        return 0
+
+
+def _drain(f, chunk: int) -> int:
+    n = 0
+    while data := f.read(chunk):
+        n += len(data)
+    return n
+
+
+def open_input(path: Path):
+    """A binary file object of the input's bytes, decompressed (Gunzip) when it is gzipped; the caller
+    closes it. ``.gunzip`` on the result is the Gunzip (for its ``trailing``), else None."""
+    raw = open(path, "rb")  # noqa: SIM115 (returned open)
+    if raw.read(2) != GZIP_MAGIC:
+        raw.seek(0)
+        raw.gunzip = None
+        return raw
+    raw.seek(0)
+    gunzip = Gunzip(raw)
+    f = io.BufferedReader(gunzip, 1 << 16)
+    f.gunzip = gunzip
+    return f
+
+
+def trailing_note(f) -> str | None:
+    """What a gzipped input's reader ignored after its data, in words (None: nothing)."""
+    g = getattr(f, "gunzip", None)
+    if g is None or not g.trailing:
+        return None
+    return f"{g.trailing:,} bytes after the end of the gzip data were ignored (as gzip -d ignores them)"
+
+
+def read_bytes(path: Path, config: ReadConfig, notes: list | None = None) -> bytes:
+    """The file's bytes, decompressed when gzipped; raises ReadError for too large or truncated files.
+    ``notes``: (kind, message) repairs made while reading (trailing garbage after gzip data) go there."""
+    size = path.stat().st_size
+    if size > config.max_bytes:
+        raise ReadError("too_large", f"{size:,} bytes is over the limit of {config.max_bytes:,} (--max-bytes)")
+    with open_input(path) as f:
+        try:
+            data = f.read(config.max_bytes + 1)  # bounded: a small compressed file must not expand past it
+        except (EOFError, zlib.error) as e:
+            raise ReadError("truncated_gzip", f"gzip data is damaged or cut short ({e})") from None
+        note = trailing_note(f)
+    if len(data) > config.max_bytes:
+        raise ReadError("too_large", f"decompresses to over {config.max_bytes:,} bytes (--max-bytes)")
+    if note and notes is not None:
+        notes.append(("trailing_garbage", note))
+    return data

@@ -1,0 +1,26 @@
+"""What the readers may read: sizes, formats, shards, time (a setting each: config.py makes the flags)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ...settings import setting
+from .formats import FORMATS
+
+
+@dataclass(frozen=True, slots=True)
+class ReadConfig:
+    # larger documents are reported, not read: no page is that long
+    max_bytes: int = setting(20_000_000, flag="--max-bytes", low=1, help="largest input document read, in bytes")
+    input_format: str | None = setting(None, flag="--input-format", choices=FORMATS,
+                                       help="read every input as this format (default: detect from names and bytes)")
+    # Input shards: files are grouped, or a large archive split, into shards of about this many bytes (as
+    # stored); each shard is one task of the read phase. A compressed archive is split into interleaved
+    # parts (blocks of records), at most max_parts, each of which decompresses the whole file.
+    shard_bytes: int = setting(4_000_000, flag="--shard-bytes", low=1, help="input bytes per read shard")
+    max_parts: int = setting(16, low=1)
+    # the net under the per-stage limits (limits.py): one document's extraction, language ID and
+    # splitting past this many seconds becomes a too_slow error record. An execution limit, outside
+    # the run signature, like the runner's settings.
+    max_doc_seconds: float = setting(60.0, flag="--max-doc-seconds", signed=False, low=0,
+                                     help="time budget for analysing one document (0: none)")
