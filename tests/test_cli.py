@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from conftest import DE_SEED, EN_SEED, gold_pairs_found, main_text_of, normalise, shared_path
+from twinpages.schemas import BITEXT
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -70,15 +71,21 @@ def test_mine_writes_run_record(mined):
     assert (mined / "errors.jsonl").read_text(encoding="utf-8") == ""
 
 
-@pytest.mark.parametrize("fmt", ["tsv", "jsonl"])
+@pytest.mark.parametrize("fmt", ["tsv", "jsonl", "tmx"])
 def test_align_seed_pair_matches_gold(fmt, gold, seed_dir):
     proc = run_cli("align", str(seed_dir / EN_SEED), str(seed_dir / DE_SEED), "--format", fmt)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     if fmt == "tsv":
         aligned = [(c[2], c[3]) for c in (line.split("\t") for line in lines)]
-    else:
+    elif fmt == "jsonl":  # the bitext records `mine` writes
         aligned = [(r["src"], r["tgt"]) for r in map(json.loads, lines)]
+        assert set(json.loads(lines[0])) == set(BITEXT.names)
+    else:
+        import xml.etree.ElementTree as ET
+
+        units = ET.fromstring(proc.stdout).iter("tu")
+        aligned = [tuple(seg.text for seg in tu.iter("seg")) for tu in units]
     assert gold_pairs_found(gold, aligned) == 12
     assert_no_boilerplate(gold, seed_dir, aligned)
     summary = json.loads(proc.stderr.strip().splitlines()[-1])

@@ -172,3 +172,20 @@ def test_a_stored_pair_with_missing_fields_is_refused():
     del d["direction_evidence"]
     with pytest.raises(ValueError, match="missing"):
         pair_from_dict(d)
+
+
+def test_every_file_a_run_writes_is_in_the_layout_and_the_readme_shows_it(seeds, tmp_path):
+    """store/layout.py is the one map of a run folder: what a run writes matches one of its patterns, and
+    README.md carries its table (python -m twinpages.store.layout)."""
+    from twinpages.store.layout import LAYOUT, layout_pattern, markdown
+
+    config = replace(PipelineConfig(), output=replace(PipelineConfig().output, formats=("tsv", "tmx", "jsonl",
+                                                                                            "parquet")))
+    out = tmp_path / "out"
+    mine([seeds], out, config)
+    patterns = [layout_pattern(p) for p, _ in LAYOUT]
+    written = [p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()]
+    assert len(written) > 20
+    assert [w for w in written if not any(pat.fullmatch(w) for pat in patterns)] == []
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert f"<!-- layout -->\n{markdown()}\n<!-- /layout -->" in readme

@@ -16,6 +16,7 @@ from .runners import RunnerConfig, RunnerError
 from .stages.docalign import is_translation
 from .stages.writers.bitext import bitext_rows
 from .stages.writers.files import docpair_record
+from .stages.writers.sinks import SINKS, TEXT_FORMATS, SinkOptions
 from .store import RunFolderError
 
 EXIT_OK, EXIT_DOC_ERRORS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 3, 2, 130, 143
@@ -112,13 +113,14 @@ def parse_args(argv=None) -> argparse.Namespace:
 
     p = sub.add_parser("align", help="align the sentences of two given documents",
                        description=_wrap("Align the sentences of two documents given by path; the bitext goes "
-                                         "to stdout (TSV: url1 url2 src trg score, or JSONL), a summary to "
-                                         "stderr."),
+                                         "to stdout (TSV: url1 url2 src trg score; JSONL: the bitext records of "
+                                         "`mine`; TMX), a summary to stderr."),
                        epilog="example:\n  twinpages align article.en.txt artikel.de.txt --format jsonl",
                        formatter_class=formatter)
     p.add_argument("src")
     p.add_argument("tgt")
-    p.add_argument("--format", choices=["tsv", "jsonl"], default="tsv", help="(default: tsv)")
+    p.add_argument("--format", choices=TEXT_FORMATS, default="tsv",
+                   help="tsv: Bitextor's columns; jsonl: a bitext record a line (README: bitext); tmx (default: tsv)")
     add_flags(p, DOCUMENT_SECTIONS + ("embed", "docalign"))
 
     p = sub.add_parser("report", help="static HTML report of a `mine` output folder",
@@ -403,15 +405,12 @@ def cmd_serve(args) -> int:
 def cmd_align(args) -> int:
     config = build_config(args)
     pair = align_files(args.src, args.tgt, config)
-    if args.format == "tsv":
-        for r in bitext_rows([pair], dedup=False, preferred=[(pair.src_lang, pair.tgt_lang)]):
-            sys.stdout.write("\t".join((r.src_url, r.tgt_url, r.src, r.tgt, f"{r.score:.4f}")) + "\n")
-    else:
-        for b in pair.beads:
-            if b.src_idx and b.tgt_idx:
-                print(json.dumps({"src_idx": list(b.src_idx), "tgt_idx": list(b.tgt_idx), "src": b.src_text,
-                                  "tgt": b.tgt_text, "score": round(b.score, 4), "translator": b.translator,
-                                  "translator_probability": b.translator_probability}, ensure_ascii=False))
+    rows = bitext_rows([pair], dedup=False, preferred=[(pair.src_lang, pair.tgt_lang)])
+    sink = SINKS[args.format](None, f"{pair.src_lang}-{pair.tgt_lang}",
+                              SinkOptions(directions=frozenset(r.direction for r in rows)), stream=sys.stdout)
+    for r in rows:
+        sink.add(r)
+    sink.close()
     n_src = max((i for b in pair.beads for i in b.src_idx), default=-1) + 1
     n_tgt = max((i for b in pair.beads for i in b.tgt_idx), default=-1) + 1
     summary = docpair_record(pair) | {"is_translation": is_translation(pair, n_src, n_tgt, config.docalign)}

@@ -36,21 +36,26 @@ LAYOUT: tuple[tuple[str, str], ...] = (
     ("shards/vectors/ENCODER/NAME.npy", "sentence vectors of a shard's documents (float32, one row a sentence)"),
     ("shards/vectors/ENCODER/NAME.offsets.npy", "where each document's sentences start (int64, documents + 1)"),
     ("shards/vectors/ENCODER/NAME.docs.npy", "one vector per document (its sentences' mean, normalised)"),
-    ("shards/index/ENCODER/LANG.trained", "an approximate index's cells and codebooks (+ `.json`)"),
+    ("shards/index/ENCODER/LANG.trained", "an approximate index's cells and codebooks"),
+    ("shards/index/ENCODER/LANG.trained.json", "their counts: the training's completion mark"),
     ("shards/index/ENCODER/KEY.vec.npy", "an index shard's vectors (float16 when approximate)"),
     ("shards/index/ENCODER/KEY.ids.npy", "its documents' run-wide numbers"),
     ("shards/index/ENCODER/KEY.ivf", "its IVF-PQ codes (approximate only)"),
     ("shards/index/ENCODER/KEY.json", "its counts: the shard's completion mark"),
     ("shards/index/ENCODER/nn/QKEY.TKEY.npz", "each query shard's k nearest in each index shard"),
-    ("shards/index/ENCODER/L1-L2-DIGEST.parquet", "a language pair's margin-scored candidates (+ `.json`)"),
-    ("shards/candidates-DIGEST.parquet", "all candidate pairs (run-wide document numbers, margin) (+ `.json`)"),
+    ("shards/index/ENCODER/L1-L2-DIGEST.parquet", "a language pair's margin-scored candidates"),
+    ("shards/index/ENCODER/L1-L2-DIGEST.json", "their count: the pair's completion mark"),
+    ("shards/candidates-DIGEST.parquet", "all candidate pairs (run-wide document numbers, margin)"),
+    ("shards/candidates-DIGEST.json", "their counts and the search's: the step's completion mark"),
     ("shards/decided/K-DIGEST.jsonl", "per batch of candidates: the accepted pairs, best first"),
     ("shards/decided/K-DIGEST.errors.jsonl", "per batch: the pairs over --max-pair-seconds"),
     ("shards/decided/cK-DIGEST.jsonl", "a grown run's decisions carried over from the run it grew from"),
-    ("shards/pairs-DIGEST.jsonl", "the selected pairs in output order: what the outputs are written from (+ `.json`)"),
+    ("shards/pairs-DIGEST.jsonl", "the selected pairs in output order: what the outputs are written from"),
+    ("shards/pairs-DIGEST.json", "their counts: the step's completion mark"),
     ("shards/state.json", "a finished run: input shards, numbering, language plan, candidates, decided batches, "
                           "pairs"),
-    ("docpairs.jsonl", "the document pairs (docpairs.parquet beside it with --formats parquet)"),
+    ("docpairs.jsonl", "the document pairs"),
+    ("docpairs.parquet", "the same, with --formats parquet"),
     ("alignments.jsonl", "every bead of every pair"),
     ("documents.jsonl", "the paired documents: lines, verdicts, sentences"),
     ("errors.jsonl", "documents dropped or repaired"),
@@ -68,9 +73,8 @@ def digest(*parts) -> str:
 def layout_pattern(pattern: str) -> re.Pattern:
     """A LAYOUT pattern as a regular expression over paths relative to the run folder."""
     parts = re.split(r"(NAME|DIGEST|QKEY|TKEY|KEY|ENCODER|LANG|PHASE|FORMAT|L1|L2|NN|K|N)", pattern)
-    wild = {"NN": r"\d\d", "K": r"c?\d+|after-\d+/\d+"}
-    return re.compile("".join(wild.get(p, r"[^/]+?") if i % 2 else re.escape(p) for i, p in enumerate(parts))
-                      + r"(\.json|\.tmp)?")
+    wild = {"NN": r"\d\d", "K": r"(?:\d+|after-\d+/\d+)"}
+    return re.compile("".join(wild.get(p, r"[^/]+?") if i % 2 else re.escape(p) for i, p in enumerate(parts)))
 
 
 class Layout:

@@ -60,11 +60,12 @@ class Sink:
 
 
 class TextSink(Sink):
-    """A text format: head, one line per row, tail."""
+    """A text format: head, one line per row, tail; into its file, or into ``stream`` (standard output)."""
 
-    def __init__(self, folder: Path, name: str, options: SinkOptions):
-        super().__init__(folder, name, options)
-        self.file = self.open()
+    def __init__(self, folder: Path | None, name: str, options: SinkOptions, stream=None):
+        super().__init__(folder or Path("."), name, options)
+        self.stream = stream
+        self.file = stream if stream is not None else self.open()
         self.file.write(self.head())
 
     def open(self):
@@ -83,8 +84,10 @@ class TextSink(Sink):
         self.n += 1
         self.file.write(self.line(self.n, row))
 
-    def close(self) -> Path:
+    def close(self) -> Path | None:
         self.file.write(self.tail())
+        if self.stream is not None:
+            return None
         self.file.close()
         return super().close()
 
