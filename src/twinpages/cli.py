@@ -45,7 +45,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                                      "text.", epilog=MINE_EXAMPLES, formatter_class=formatter)
     parser.add_argument("-V", "--version", action="version", version=f"twinpages {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
+    for command in (_mine_command, _add_command, _query_command, _serve_command, _align_command, _report_command,
+                    _eval_command, _extract_command):
+        command(sub, formatter)
+    return parser.parse_args(argv)
 
+
+def _mine_command(sub, formatter) -> None:
     p = sub.add_parser("mine", help="find translated document pairs among the inputs and align them",
                        description=_wrap("Find the document pairs that are translations of each other, align "
                                          "their sentences, and write bitext per language pair "
@@ -57,6 +63,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     _add_run_flags(p)
     add_flags(p, MINE_SECTIONS)
 
+
+def _add_command(sub, formatter) -> None:
     p = sub.add_parser("add", help="add documents to a finished run, pairing them with its documents",
                        description=_wrap("Read, embed and index the new documents with the run's settings "
                                          "(RUN_DIR/run.json), pair them with the run's documents and with each "
@@ -69,6 +77,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     _add_output_flags(p)
     add_dataclass_flags(p, RunnerConfig, "runner")
 
+
+def _query_command(sub, formatter) -> None:
     p = sub.add_parser("query", help="find a document's translations in a finished run",
                        description=_wrap("Each DOC goes through the run's extraction, language ID, splitting and "
                                          "embedding; its candidates come from the run's vector indexes (every "
@@ -88,6 +98,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--json", action="store_true",
                    help="print one JSON object {answers: [...]} (each twin a docpairs record with its beads)")
 
+
+def _serve_command(sub, formatter) -> None:
     p = sub.add_parser("serve", help="serve a finished run over HTTP: query, pairs, documents, the report",
                        description=_wrap("An HTTP API over a finished run (POST /query, GET /pairs, /pairs/{id}, "
                                          "/documents/{id}; OpenAPI description at /openapi.json) and the report's "
@@ -111,6 +123,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--query-sentences", type=_positive, default=MAX_QUERY_SENTENCES, metavar="N",
                    help=f"a query with more sentences gets 422 too_long (default {MAX_QUERY_SENTENCES:,})")
 
+
+def _align_command(sub, formatter) -> None:
     p = sub.add_parser("align", help="align the sentences of two given documents",
                        description=_wrap("Align the sentences of two documents given by path; the bitext goes "
                                          "to stdout (TSV: url1 url2 src trg score; JSONL: the bitext records of "
@@ -123,11 +137,15 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="tsv: Bitextor's columns; jsonl: a bitext record a line (README: bitext); tmx (default: tsv)")
     add_flags(p, DOCUMENT_SECTIONS + ("embed", "docalign"))
 
+
+def _report_command(sub, formatter) -> None:
     p = sub.add_parser("report", help="static HTML report of a `mine` output folder",
                        epilog="example:\n  twinpages report out -o out/report", formatter_class=formatter)
     p.add_argument("out", help="the folder `twinpages mine` wrote")
     p.add_argument("-o", "--report", required=True, help="folder for index.html and the pair pages")
 
+
+def _eval_command(sub, formatter) -> None:
     p = sub.add_parser("eval", help="measure a stage against gold data")
     ev = p.add_subparsers(dest="what", required=True)
     e = ev.add_parser("sentalign", help="sentence alignment P/R/F1, strict and lax (Vecalign's definitions)")
@@ -177,6 +195,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     e.add_argument("--model", help="a model file written by training/provenance/train.py (default: shipped)")
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
 
+
+def _extract_command(sub, formatter) -> None:
     p = sub.add_parser("extract", help="write the main text of each input document",
                        description=_wrap("Read, extract the main text, identify languages and split sentences; "
                                          "write OUT/documents.jsonl ({id, url, lang, text}) and OUT/errors.jsonl. "
@@ -192,7 +212,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     _add_output_flags(p)
     add_dataclass_flags(p, RunnerConfig, "runner")
     add_flags(p, DOCUMENT_SECTIONS)
-    return parser.parse_args(argv)
 
 
 def _wrap(text: str) -> str:

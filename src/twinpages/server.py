@@ -258,14 +258,40 @@ DIRECTION = r"^(known|unknown|[a-z]{2,3}->[a-z]{2,3})$"
 
 def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: RunIndex | None = None) -> FastAPI:
     """The ASGI application for a finished run (uvicorn, hypercorn or any ASGI server can run it)."""
-    from fastapi.exceptions import RequestValidationError
-    from starlette.exceptions import HTTPException
-
     served = Served(run_dir, config, run)
     app = FastAPI(title="twinpages", version=__version__, docs_url=None, redoc_url=None,  # no CDN assets
                   description="Translated twins of a document in a mined corpus: query, pairs, documents, report.")
-    answers: OrderedDict[str, tuple[RunIndex, Answer]] = OrderedDict()  # the query form's, for their pages
+    _errors(app)
+    _guard(app, config)
     gate = asyncio.Semaphore(config.waiting + 1)
+
+    async def answer_of(request: Request) -> tuple[RunIndex, Answer]:
+        data_bytes, fmt, name = await _document_body(request, config.max_body)
+        if gate.locked():
+            raise ApiError(503, "busy", "too many queries are waiting; try again shortly")
+        run, _ = served.get()
+        async with gate:
+            # the query's own budget stops its work (query.py); the wait here is the budget and a margin
+            work = asyncio.to_thread(run.query_bytes, data_bytes, name, fmt, config.query_seconds)
+            try:
+                return run, await asyncio.wait_for(work, config.query_seconds + 5)
+            except QueryTimeout as e:
+                raise ApiError(503, "timeout", str(e)) from None
+            except QueryError as e:
+                raise ApiError(422, e.kind, str(e)) from None
+            except TimeoutError:
+                raise ApiError(503, "timeout", f"no answer within {config.query_seconds:g} s") from None
+
+    _api(app, served, config, answer_of)
+    _pages(app, served, answer_of)
+    app.state.served = served
+    return app
+
+
+def _errors(app: FastAPI) -> None:
+    """Every error as JSON of one shape, ``{error, message}``: ours, routing's (404, 405), parameters' (422)."""
+    from fastapi.exceptions import RequestValidationError
+    from starlette.exceptions import HTTPException
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, e: ApiError):
@@ -289,6 +315,10 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
     async def internal_error(request: Request, e: Exception):  # a bug, said as JSON; the server goes on
         return JSONResponse({"error": "internal", "message": f"{type(e).__name__}: {e}"}, status_code=500)
 
+
+def _guard(app: FastAPI, config: ServeConfig) -> None:
+    """The token, the declared body size, and the headers every answer carries."""
+
     @app.middleware("http")
     async def guard(request: Request, call_next):
         if config.token is not None and not _authorised(request, config.token):
@@ -307,22 +337,9 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
                 response.set_cookie("twinpages_token", token, httponly=True, samesite="strict")
         return response
 
-    async def answer_of(request: Request) -> tuple[RunIndex, Answer]:
-        data_bytes, fmt, name = await _document_body(request, config.max_body)
-        if gate.locked():
-            raise ApiError(503, "busy", "too many queries are waiting; try again shortly")
-        run, _ = served.get()
-        async with gate:
-            # the query's own budget stops its work (query.py); the wait here is the budget and a margin
-            work = asyncio.to_thread(run.query_bytes, data_bytes, name, fmt, config.query_seconds)
-            try:
-                return run, await asyncio.wait_for(work, config.query_seconds + 5)
-            except QueryTimeout as e:
-                raise ApiError(503, "timeout", str(e)) from None
-            except QueryError as e:
-                raise ApiError(422, e.kind, str(e)) from None
-            except TimeoutError:
-                raise ApiError(503, "timeout", f"no answer within {config.query_seconds:g} s") from None
+
+def _api(app: FastAPI, served: Served, config: ServeConfig, answer_of) -> None:
+    """The JSON routes: query, pairs, a pair, a document, health."""
 
     @app.post("/query", summary="Find the translations of a document in the run",
               description="The body is the document: `text/plain` (UTF-8), `text/html`, or `multipart/form-data` "
@@ -378,7 +395,11 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
 
     app.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)  # what load balancers probe
 
-    # --- the report, live ----------------------------------------------------------------------------
+
+
+def _pages(app: FastAPI, served: Served, answer_of) -> None:
+    """The report's pages, live, and the query form's answers."""
+    answers: OrderedDict[str, tuple[RunIndex, Answer]] = OrderedDict()  # the query form's, for their pages
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(q: Annotated[str, Query(max_length=200)] = "", page: Annotated[int, Query(ge=1)] = 1) -> str:
@@ -414,9 +435,6 @@ def create_app(run_dir: str | Path, config: ServeConfig = ServeConfig(), run: Ru
         record = DOCPAIR.row(p)
         beads = [bead_row(b) for b in p.beads]
         return render_pair(record, beads, docs[p.src_id], docs[p.tgt_id], back="/")
-
-    app.state.served = served
-    return app
 
 
 QUERY_FORM = """<form class="noprint" method="post" action="/ui/query" enctype="multipart/form-data">
