@@ -13,9 +13,8 @@ from pathlib import Path
 
 from twinpages import PipelineConfig, mine
 from twinpages.eval.docalign_f1 import read_gold, score, subset
-from twinpages.phases.candidates import read_candidates
 from twinpages.stages.extract import ExtractConfig
-from twinpages.store.shards import DocReader, ShardIndex, read_table
+from twinpages.store.shards import DocReader, ShardIndex, read_candidates, read_table
 
 p = argparse.ArgumentParser()
 p.add_argument("shared", nargs="?", default=str(Path(__file__).resolve().parents[2] / "shared"))

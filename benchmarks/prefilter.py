@@ -17,9 +17,8 @@ from pathlib import Path
 
 from twinpages.config import load_config
 from twinpages.phases.base import Models
-from twinpages.phases.candidates import read_candidates
 from twinpages.stages.docalign import may_be_translation
-from twinpages.store.shards import DocReader, ShardIndex
+from twinpages.store.shards import DocReader, ShardIndex, read_candidates
 
 
 def measure(run: Path) -> dict:

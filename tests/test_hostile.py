@@ -148,19 +148,19 @@ def test_streams_are_read_once_and_whole(tmp_path):
 
 
 def test_a_full_disk_stops_the_run_with_a_message_and_the_rerun_finishes(tmp_path, monkeypatch, capsys):
-    from twinpages.store import shards as docshards
+    from twinpages.store import shards
 
     out = tmp_path / "run"
-    add = docshards.VectorsWriter.add
+    add = shards.VectorsWriter.add
 
     def disk_full(self, doc):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.tmp))
 
-    monkeypatch.setattr(docshards.VectorsWriter, "add", disk_full)
+    monkeypatch.setattr(shards.VectorsWriter, "add", disk_full)
     assert cli_main(["mine", str(EXAMPLES), "-o", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert "No space left on device" in err and "rerun" in err and "Traceback" not in err
-    monkeypatch.setattr(docshards.VectorsWriter, "add", add)
+    monkeypatch.setattr(shards.VectorsWriter, "add", add)
     assert cli_main(["mine", str(EXAMPLES), "-o", str(out), "--quiet"]) == 0
     assert (out / "docpairs.jsonl").read_text(encoding="utf-8").count("\n") == 1
 

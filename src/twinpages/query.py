@@ -39,7 +39,6 @@ from .config import load_config
 from .data import DocError, DocPair, Document, warnings_of
 from .limits import DocumentTimeout, check, time_budget
 from .phases.base import Models
-from .phases.candidates import read_candidates
 from .phases.search import LanguagePair, PairLanguages, embedded, language_codes, language_vectors, plan_search
 from .schemas import DOCPAIR
 from .stages import readers
@@ -48,7 +47,7 @@ from .stages.embed import document_vector, pair_encoder
 from .stages.languages import LanguagePlan, wanted
 from .stages.vindex import Neighbours, VectorIndex, search_shards
 from .store import Layout, is_run_folder, lookup
-from .store.shards import DocReader
+from .store.shards import DocReader, read_candidates
 from .store.state import RunState
 
 # The most sentences a query may have: a long article has a few hundred; 5,000 took 40 s to decide
@@ -354,7 +353,7 @@ class RunIndex:
             pair = target.pair
             if pair is not None:
                 other = pair.b if lang == pair.a else pair.a
-                self._rows[key] = PairLanguages(self.config).neighbours(
+                self._rows[key] = PairLanguages(self.config, str(self.layout.root)).neighbours(
                     tuple(self.plan.shards[(pair.encoder, lang, pair.approximate)]),
                     tuple(self.plan.shards[(pair.encoder, other, pair.approximate)]))
             elif lang == target.lang:

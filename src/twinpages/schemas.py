@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from .data import DocError, DocPair, Document, Line, Sentence, SentPair
+from .data import Candidates, DocError, DocPair, Document, Line, Sentence, SentPair
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,8 +198,24 @@ def document_from_shard_row(r: dict) -> Document:
                                for s in r["sentences"]], alternates=r["alternates"] or [])
 
 
-# candidate pairs (phases/candidates.py): run-wide document numbers and their margin, columns of a Parquet file
-CANDIDATE_COLUMNS = (("src", "int64"), ("tgt", "int64"), ("score", "float32"))
+# candidate pairs (phases/search.py, phases/candidates.py): run-wide document numbers and their margin
+def candidates_schema():
+    import pyarrow as pa
+
+    return pa.schema([("src", pa.int64()), ("tgt", pa.int64()), ("margin", pa.float32())])
+
+
+def candidates_to_table(cands: Candidates):
+    import pyarrow as pa
+
+    return pa.table({"src": cands.src, "tgt": cands.tgt, "margin": cands.margin}, schema=candidates_schema())
+
+
+def candidates_from_table(t) -> Candidates:
+    import numpy as np
+
+    return Candidates(t.column("src").to_numpy().astype(np.int64), t.column("tgt").to_numpy().astype(np.int64),
+                      t.column("margin").to_numpy().astype(np.float32))
 
 
 # --- the run folder's internal records: every dataclass field, strictly ---------------------------------

@@ -8,8 +8,8 @@ import pytest
 from conftest import ddtp_shuffled
 from twinpages.api import mine
 from twinpages.config import PipelineConfig
-from twinpages.phases.candidates import read_candidates
 from twinpages.runners import RunnerConfig
+from twinpages.store.shards import read_candidates
 
 
 @pytest.fixture(scope="module")

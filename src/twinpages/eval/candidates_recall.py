@@ -85,9 +85,8 @@ def _found_gold(run: Path, gold: set[frozenset[str]]) -> tuple[int, int]:
     """(gold pairs among the run's candidates, gold pairs whose two documents the run read)."""
     import numpy as np
 
-    from ..phases.candidates import read_candidates
     from ..store import Layout
-    from ..store.shards import read_table
+    from ..store.shards import read_candidates, read_table
 
     layout = Layout(run)
     stats = list(layout.shards.glob("candidates-*.json"))  # a run stopped after its candidates has no state yet

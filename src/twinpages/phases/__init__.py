@@ -1,14 +1,21 @@
-"""The phases of `mine`, each a function from input shards to output shards in the run folder.
+"""The phases of `mine`: each a class in this package that follows the contract in base.py (Phase), listed
+once, in order, in corpus.PHASES. Stages (base.STAGES) group them for `--until`:
 
-    plan        input files  -> input shards (InputShard: files, or an interleaved part of an archive)
-    read        input shard  -> line counts per site (repeats/), then documents and errors (documents/, errors/):
-                                read, extract, identify languages, split sentences
-    embed       documents    -> sentence and document vectors per encoder (vectors/)
-    candidates  all vectors  -> candidate pairs (one global task)
-    decide      candidates   -> accepted pairs, per batch (decided/)
-    select      decided      -> the pairs in output order, one-to-one when asked (pairs-*.jsonl)
+    read        count.CountLines, MergeLines   input shards -> line counts per site (repeats/)
+                read.Analyse                   input shards -> documents and errors (documents/, errors/):
+                                               read, extract, identify languages, split sentences
+                ids.UniqueIds                  documents -> the renames that make every id unique (ids/)
+                write.Extracted                (--extract) the extracted text, written at once
+    embed       embed.Embed                    documents -> sentence and document vectors per encoder
+    candidates  candidates.FindCandidates      same-site pairs by address
+                search.TrainIndex, BuildIndex, SearchIndex, PairLanguages
+                                               vectors -> index shards -> neighbours -> margin-scored pairs
+                candidates.MergeCandidates     -> one candidates file
+    decide      decide.CarryDecisions, Decide  candidates -> accepted pairs, per batch (decided/)
+    select      select.Select, SaveState       decided -> the pairs in output order; the run state
+    write       write.Write                    the run folder's output files
 
 A phase object holds settings only and pickles small; its models load on first use, once per worker
-process (base.py), whichever runner ships it there. A task writes its files atomically and its stats
-last, so a task whose stats file exists is done and a rerun skips it. corpus.py chains the phases.
+process (base.models), whichever runner ships it there. A task writes its files atomically and its stats
+last, so a task whose stats file exists is done and a rerun skips it. Every path comes from store.Layout.
 """

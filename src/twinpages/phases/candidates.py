@@ -18,7 +18,7 @@ from ..data import Candidates
 from ..stages.candidates import find_candidates
 from ..store import Layout, digest
 from ..store.layout import with_stats
-from ..store.shards import ShardIndex, read_table
+from ..store.shards import ShardIndex, read_candidates, read_table, write_candidates
 from ..urls import normalise_url, url_hash
 from .base import Phase, Run, load_stats, save_stats
 
@@ -230,20 +230,3 @@ def _union(found: Candidates, linked: Candidates) -> Candidates:
     have = set(zip(found.src.tolist(), found.tgt.tolist(), strict=True))
     new = np.array([(s, t) not in have for s, t in zip(linked.src.tolist(), linked.tgt.tolist(), strict=True)])
     return Candidates.concat([found, linked[new]])
-
-
-def write_candidates(path: Path, cands: Candidates) -> None:
-    import os
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(pa.table({"src": cands.src, "tgt": cands.tgt, "margin": cands.margin}), tmp)
-    os.replace(tmp, path)
-
-
-def read_candidates(path: Path) -> Candidates:
-    t = read_table(path)
-    return Candidates(t.column("src").to_numpy().astype(np.int64), t.column("tgt").to_numpy().astype(np.int64),
-                      t.column("margin").to_numpy().astype(np.float32))

@@ -25,9 +25,8 @@ from ..limits import DocumentTimeout, time_budget
 from ..schemas import ERROR, error_from_dict, pair_to_dict
 from ..store import Layout, digest, lookup
 from ..store.layout import decided_errors
-from ..store.shards import DocReader, ShardIndex
+from ..store.shards import DocReader, ShardIndex, read_candidates
 from .base import Phase, Run, models
-from .candidates import read_candidates
 
 # Candidate pairs per decide task, at most: the unit of resume and of parallel work. Small enough that a
 # killed run loses little and two workers share a small corpus; large enough that a task's overhead

@@ -6,7 +6,7 @@ documents by id, so a repeated id would show one document's text for another's. 
 run order keeps the id; each later one is renamed ``ID#N`` (the first N that no document has) and a
 ``duplicate_id`` warning names both. Shards are read in parallel, so this is a step of its own: it reads
 the shards' id columns (8 bytes a document in memory), and the renames go with the ShardIndex to
-whatever reads documents (docshards.DocReader, the outputs).
+whatever reads documents (store.shards.DocReader, the outputs).
 """
 
 from __future__ import annotations

@@ -31,9 +31,8 @@ import numpy as np
 from ..stages.candidates import pairs_from_neighbours
 from ..stages.vindex import Neighbours, VectorIndex, lists_for, train, training_sample, usable_lists
 from ..store import Layout, digest
-from ..store.shards import ShardIndex, read_table
+from ..store.shards import ShardIndex, read_table, write_candidates
 from .base import Phase, Run, load_stats, save_stats
-from .candidates import write_candidates
 
 # --- what the driver knows: each document's language and whether an encoder embedded it ------------------
 
@@ -311,8 +310,8 @@ class BuildIndex(_SearchPhase):
         return stats
 
 
-def answer_path(query: IndexShard, target: IndexShard) -> Path:
-    return Path(query.path).parent / "nn" / f"{query.key}.{target.key}.npz"
+def answer_path(root: str, query: IndexShard, target: IndexShard) -> Path:
+    return Layout(root).answer(query.encoder, query.key, target.key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,12 +340,12 @@ class SearchIndex(_SearchPhase):
 
     def outputs(self, task) -> list[Path]:
         query, targets = task
-        return [answer_path(query, t) for t in targets]
+        return [answer_path(self.root, query, t) for t in targets]
 
     def __call__(self, task: tuple[IndexShard, tuple[IndexShard, ...]]) -> dict:
         query, targets = task
         cc = self.config.candidates
-        todo = [t for t in targets if not answer_path(query, t).exists()]
+        todo = [t for t in targets if not answer_path(self.root, query, t).exists()]
         if not todo:
             return {"queries": 0}
         with _Threads(self.config.embed.threads):
@@ -358,7 +357,7 @@ class SearchIndex(_SearchPhase):
                     assigned = shard.assign(q, cc.index_probes)
                 found = shard.search(q, cc.k, cc.index_shortlist, assigned)
                 del shard
-                path = answer_path(query, target)
+                path = answer_path(self.root, query, target)
                 path.parent.mkdir(parents=True, exist_ok=True)
                 found.save(path)
         return {"queries": len(q) * len(todo)}
@@ -373,10 +372,11 @@ class PairLanguages(_SearchPhase):
     unit: ClassVar[str] = "language pairs"
 
     config: object
+    root: str
 
     @classmethod
     def make(cls, run: Run) -> PairLanguages:
-        return cls(run.work_config)
+        return cls(run.work_config, run.root)
 
     def tasks(self, run: Run) -> list:
         plan = self.plan(run)
@@ -403,8 +403,8 @@ class PairLanguages(_SearchPhase):
         k = self.config.candidates.k
         ids, parts = [], []
         for q in queries:
-            ids.append(np.load(Path(q.path).with_name(Path(q.path).name + ".ids.npy")))
-            found = [Neighbours.load(answer_path(q, t)) for t in targets]
+            ids.append(VectorIndex.load_ids(Path(q.path)))
+            found = [Neighbours.load(answer_path(self.root, q, t)) for t in targets]
             parts.append(Neighbours.merge(found, k) if found else Neighbours.empty(len(ids[-1]), k))
         if not ids:
             return np.zeros(0, np.int64), Neighbours.empty(0, k)

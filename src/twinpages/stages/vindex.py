@@ -186,8 +186,12 @@ class VectorIndex:
         only the shortlisted rows (a small query batch pages in a small part of them)."""
         ivf_path = path.with_name(path.name + ".ivf")
         ivf = _faiss().read_index(str(ivf_path)) if ivf_path.exists() else None
-        return cls(np.load(path.with_name(path.name + ".ids.npy")),
+        return cls(cls.load_ids(path),
                    np.load(path.with_name(path.name + ".vec.npy"), mmap_mode="r" if ivf is not None else None), ivf)
+
+    @staticmethod
+    def load_ids(path: Path) -> np.ndarray:
+        return np.load(path.with_name(path.name + ".ids.npy"))
 
     @staticmethod
     def files(path: Path) -> list[Path]:

@@ -21,9 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data import Document
+from ..data import Candidates, Document
 from ..io import ParquetRows, atomic_npy
-from ..schemas import document_from_shard_row, document_shard_schema, document_to_shard_row
+from ..schemas import (
+    candidates_from_table,
+    candidates_to_table,
+    document_from_shard_row,
+    document_shard_schema,
+    document_to_shard_row,
+)
 
 
 def content_key(doc: Document) -> str:
@@ -81,6 +87,20 @@ def read_documents(path: Path, renames: dict[int, str] | None = None) -> Iterato
 
 
 # --- vectors ------------------------------------------------------------------------------------------
+
+def write_candidates(path: Path, cands: Candidates) -> None:
+    import os
+
+    import pyarrow.parquet as pq
+
+    tmp = path.with_name(path.name + ".tmp")
+    pq.write_table(candidates_to_table(cands), tmp)
+    os.replace(tmp, path)
+
+
+def read_candidates(path: Path) -> Candidates:
+    return candidates_from_table(read_table(path))
+
 
 class VectorsWriter:
     """One encoder's vectors of a shard, written as the documents come (their number of sentences

@@ -25,7 +25,7 @@ def shown(path: str | Path) -> str:
 def list_files(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) -> list[tuple[Path, str]]:
     """(path, document id prefix) for every input file; ids are paths relative to the input argument.
     Directories contribute the files whose name gives a format; a named file is always read. A twinpages
-    run folder (runfolder.MARKER) is never read: named, it is an error; inside a directory, it is skipped.
+    run folder (store.MARKER) is never read: named, it is an error; inside a directory, it is skipped.
     What cannot be listed is listed anyway, for the reader to report: a folder that cannot be opened, a
     symbolic link to nothing. Nothing under an input goes missing without a record."""
     out = []
