@@ -15,13 +15,13 @@ translated stays unaligned instead of being forced onto its neighbours.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..data import SentPair
-from ..limits import check
 from ..settings import setting
+from .dpcore import Bands, banded_dp
 
 # overlaps(sentences, sizes) -> {k: vectors of the runs of k consecutive sentences}
 OverlapFn = Callable[[Sequence[str], Sequence[int]], dict[int, np.ndarray]]
@@ -257,13 +257,11 @@ def align_runs(src: Sequence[str], tgt: Sequence[str], src_ovl: dict[int, np.nda
         """Normalised similarity of the runs of a source sentences from i and b target sentences from j0..j1-1."""
         return scale * (tgt_ovl[b][j0:j1] @ src_ovl[a][i] - (src_mu[a][i] + tgt_mu[b][j0:j1]) / 2)
 
-    def gain_row(a: int, b: int, i: int, j0: int, j1: int) -> np.ndarray:
-        sim = similarity(a, b, i, j0, j1)
-        return (sim - null - config.merge_penalty * (a + b - 2)) * ((a + b) / 2.0)
-
     if bands is None:
         bands = [(0, m)] * (n + 1) if n * m <= config.max_full_cells else _bands_from_coarse(src_emb, tgt_emb, config)
-    path = _banded_dp(n, m, types, gain_row, bands, config.gap_open)
+    flat = Bands.of(bands)
+    gains = _gains(n, types, flat, src_ovl, tgt_ovl, src_mu, tgt_mu, scale, null, config.merge_penalty)
+    path = banded_dp(n, m, types, gains, flat, config.gap_open)
 
     beads: list[SentPair] = []
     for (i, j), (a, b) in path:
@@ -288,136 +286,39 @@ def _sample_similarities(src_emb, tgt_emb, src_mu, tgt_mu, max_side: int = 500) 
     return src_emb[i] @ tgt_emb[j].T - (src_mu[i][:, None] + tgt_mu[j][None, :]) / 2
 
 
-# DP states: the path's last step was a bead (M), an unaligned source sentence (X) or target sentence (Y)
-_M, _X, _Y = 0, 1, 2
+def _gains(n: int, types, bands: Bands, src_ovl, tgt_ovl, src_mu, tgt_mu, scale: float, null: float,
+           merge_penalty: float) -> np.ndarray:
+    """What each bead type gains ending at each band cell (dpcore.banded_dp's table): a bead of a source
+    and b target sentences scores ``(sim - null - merge_penalty * (a + b - 2)) * (a + b) / 2``.
 
-
-@dataclass(slots=True)
-class _Rows:
-    """The dynamic program's tables, a row per source position, each over that row's band: the best score
-    of any state, of state X, the bead that ends in M, the best state, and the back-pointers of X and Y."""
-
-    best: list = field(default_factory=list)
-    x: list = field(default_factory=list)
-    bead: list = field(default_factory=list)
-    state: list = field(default_factory=list)
-    x_from: list = field(default_factory=list)
-    y_arg: list = field(default_factory=list)
-    y_from: list = field(default_factory=list)
-
-
-def _banded_dp(n: int, m: int, types, gain_row, bands, gap_open: float = 0.0):
-    """Best monotone path from (0, 0) to (n, m) through target ranges ``bands[i] = (lo, hi)`` of each
-    source row i (node coordinates, inclusive, non-decreasing). Memory grows with the band widths,
-    not with n * m. Returns (start (i, j), bead (a, b)) in document order; (1, 0) and (0, 1) are
-    unaligned sentences.
-
-    Gaps are affine (Gotoh): a run of unaligned sentences after a bead costs ``gap_open`` once, then
-    nothing per sentence. An isolated unaligned sentence inside a translation is then dearer than the
-    merge it usually belongs to, while the untranslated half of a page costs no more than one gap.
-    Leading gaps are free, and moving between a source and a target gap costs nothing."""
-    rows = _Rows()
-    lo0, hi0 = bands[0]
-    w0 = hi0 - lo0 + 1
-    rows.best.append(np.zeros(w0))  # row 0: (0, 0) is the start; the rest a free leading target gap
-    rows.x.append(np.full(w0, -np.inf))
-    rows.bead.append(np.full(w0, -1, dtype=np.int8))
-    rows.state.append(np.where(np.arange(lo0, hi0 + 1) == 0, _M, _Y).astype(np.int8))
-    rows.x_from.append(np.zeros(w0, dtype=np.int8))
-    rows.y_arg.append(np.maximum(np.arange(lo0, hi0 + 1) - 1, 0).astype(np.int32))
-    rows.y_from.append(np.full(w0, _Y, dtype=np.int8))
-    for i in range(1, n + 1):
-        if i % 64 == 0:
-            check()  # a budget (limits.py) that no signal can enforce here
-        _next_row(rows, i, m, types, gain_row, bands, gap_open)
-    return _traceback(rows, n, m, types, bands)
-
-
-def _beads_ending(rows: _Rows, i: int, m: int, types, gain_row, bands) -> tuple[np.ndarray, np.ndarray]:
-    """State M of row i: the best score of a bead ending at each node of the band, and which bead."""
-    lo, hi = bands[i]
-    width = hi - lo + 1
-    mval = np.full(width, -np.inf)
-    mbead = np.full(width, -1, dtype=np.int8)
+    The similarities are one matrix-vector product per row and type, over the row's band, as the bead
+    scores are: one matrix product per type would take half the time (BENCHMARKS.md), but its last bits
+    differ, and paths would move where two choices tie within float32 rounding."""
+    gains = np.zeros((len(types), bands.cells), np.float32)
     for t, (a, b) in enumerate(types):
-        if i < a:
+        rows, cols, at = _cells(n, a, b, bands)
+        if not len(rows):  # no bead of this type fits
             continue
-        prev = _shifted(rows.best[i - a], bands[i - a][0], lo, width, b)
-        j0, j1 = max(lo - b, 0), min(hi - b, m - b) + 1
-        if j1 <= j0:
-            continue
-        cand = prev.copy()
-        cand[j0 + b - lo:j1 + b - lo] += gain_row(a, b, i - a, j0, j1)
-        cand[:j0 + b - lo] = -np.inf
-        cand[j1 + b - lo:] = -np.inf
-        better = cand > mval
-        mval[better] = cand[better]
-        mbead[better] = t
-    return mval, mbead
+        dots = np.empty(len(rows), np.float32)
+        starts = np.flatnonzero(np.diff(rows, prepend=-1))
+        for s, e in zip(starts.tolist(), [*starts[1:].tolist(), len(rows)], strict=True):
+            np.matmul(tgt_ovl[b][cols[s]:cols[e - 1] + 1], src_ovl[a][rows[s]], out=dots[s:e])
+        sim = scale * (dots - (src_mu[a][rows] + tgt_mu[b][cols]) / 2)
+        gains[t, at] = (sim - null - merge_penalty * (a + b - 2)) * ((a + b) / 2.0)
+    return gains
 
 
-def _next_row(rows: _Rows, i: int, m: int, types, gain_row, bands, gap_open: float) -> None:
-    lo, hi = bands[i]
-    width = hi - lo + 1
-    mval, mbead = _beads_ending(rows, i, m, types, gain_row, bands)
-    # X: source sentence i-1 unaligned, opening a gap after a bead or extending one
-    prev_best = _shifted(rows.best[i - 1], bands[i - 1][0], lo, width, 0)
-    prev_x = _shifted(rows.x[i - 1], bands[i - 1][0], lo, width, 0)
-    prev_state = _shifted(rows.state[i - 1].astype(np.float64), bands[i - 1][0], lo, width, 0)
-    opened = np.where(prev_state == _M, prev_best - gap_open, prev_best)
-    xval = np.maximum(opened, prev_x)
-    xfrom = np.where(prev_x >= opened, _X, prev_state).astype(np.int8)
-    if lo == 0:  # leading source gap: free
-        xval[0], xfrom[0] = 0.0, _X
-    # Y: target sentences unaligned up to here, from the best M (paying the opening) or X on this row
-    z = np.maximum(mval - gap_open, xval)
-    zfrom = np.where(mval - gap_open >= xval, _M, _X).astype(np.int8)
-    run = np.maximum.accumulate(z)
-    arg = np.maximum.accumulate(np.where(z >= run, np.arange(width), 0))
-    yval = np.full(width, -np.inf)
-    yval[1:] = run[:-1]
-    yarg = np.zeros(width, dtype=np.int32)
-    yarg[1:] = arg[:-1] + lo
-    yfrom = np.zeros(width, dtype=np.int8)
-    yfrom[1:] = zfrom[arg[:-1]]
-    stacked = np.vstack([mval, xval, yval])
-    state = np.argmax(stacked, axis=0).astype(np.int8)
-    rows.best.append(stacked[state, np.arange(width)])
-    rows.x.append(xval)
-    rows.bead.append(mbead)
-    rows.state.append(state)
-    rows.x_from.append(xfrom)
-    rows.y_arg.append(yarg)
-    rows.y_from.append(yfrom)
-
-
-def _traceback(rows: _Rows, n: int, m: int, types, bands) -> list:
-    path = []
-    i, j = n, m
-    state = int(rows.state[n][m - bands[n][0]])
-    while i > 0 or j > 0:
-        k = j - bands[i][0]
-        if state == _M:
-            a, b = types[rows.bead[i][k]]
-            i, j = i - a, j - b
-            path.append(((i, j), (a, b)))
-            state = int(rows.state[i][j - bands[i][0]])
-        elif state == _X:
-            state = int(rows.x_from[i][k]) if not (j == 0) else _X
-            i -= 1
-            path.append(((i, j), (1, 0)))
-            if i == 0 and j > 0:
-                state = _Y
-        else:
-            j_star, origin = int(rows.y_arg[i][k]), int(rows.y_from[i][k])
-            for jj in range(j - 1, j_star - 1, -1):
-                path.append(((i, jj), (0, 1)))
-            j = j_star
-            state = origin if i > 0 else _Y
-            if i == 0 and j == 0:
-                break
-    path.reverse()
-    return path
+def _cells(n: int, a: int, b: int, bands: Bands) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The beads of a source and b target sentences that end inside the band: their first source and target
+    sentence (in row order), and the table cell of their end."""
+    end = np.arange(a, n + 1)
+    lo, hi = bands.lo[end], bands.hi[end]
+    j0, j1 = np.maximum(lo - b, 0), hi - b + 1
+    count = np.maximum(j1 - j0, 0)
+    ends = np.repeat(end, count)
+    first = np.repeat(np.cumsum(count) - count, count)
+    cols = np.repeat(j0, count) + np.arange(int(count.sum())) - first
+    return ends - a, cols, bands.off[ends] + cols + b - bands.lo[ends]
 
 
 def _widened(lo: np.ndarray, hi: np.ndarray, m: int, width: int) -> list[tuple[int, int]]:
@@ -427,16 +328,6 @@ def _widened(lo: np.ndarray, hi: np.ndarray, m: int, width: int) -> list[tuple[i
     hi = np.maximum.accumulate(np.clip(hi + width, 0, m))
     lo[0], hi[-1] = 0, m
     return [(int(a), int(b)) for a, b in zip(lo, hi, strict=True)]
-
-
-def _shifted(row: np.ndarray, row_lo: int, lo: int, width: int, b: int) -> np.ndarray:
-    """Values of an earlier row at target nodes j - b for j in lo..lo+width-1; -inf outside its band."""
-    out = np.full(width, -np.inf)
-    start = lo - b - row_lo  # index into row of the first wanted node
-    src0, src1 = max(start, 0), min(start + width, len(row))
-    if src1 > src0:
-        out[src0 - start:src1 - start] = row[src0:src1]
-    return out
 
 
 def _bands_from_coarse(src_emb, tgt_emb, config) -> list[tuple[int, int]]:
