@@ -9,12 +9,15 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import DE_SEED, EN_SEED, EXAMPLES
 from twinpages import PipelineConfig, mine
 from twinpages.data import SentPair
 from twinpages.phases.base import Models
-from twinpages.phases.decide import MIN_TASKS, TASK_COST, cost_batches
+from twinpages.data import Candidates
+from twinpages.phases.decide import MIN_TASKS, TASK_COST, by_page, cost_batches
 from twinpages.stages.analyse import load_documents
 from twinpages.stages.docalign import DocAlignConfig, anchor_chain, may_be_translation
 from twinpages.stages.sentalign import SentAlignConfig, guide_bands, guide_windows
@@ -87,6 +90,30 @@ def test_decide_tasks_are_cut_by_cost_not_by_count():
     even = cost_batches(np.full(100, 1_000, np.int64), most=500)
     assert len(even) == MIN_TASKS  # a small site still gives every worker work
     assert all(b - a <= 7 for a, b in cost_batches(np.ones(50, np.int64), most=7))  # --checkpoint-every still caps
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 12), st.integers(13, 25)), max_size=40))
+def test_the_pairs_of_one_page_are_decided_side_by_side(edges):
+    """by_page: the same pairs, each connected component of documents contiguous, components in the order
+    of their first pair, pairs of a component in their own order."""
+    cands = Candidates(np.array([s for s, _ in edges], np.int64), np.array([t for _, t in edges], np.int64),
+                       np.arange(len(edges), dtype=np.float32))
+    out = by_page(cands)
+    order = out.margin.astype(int).tolist()  # the margins number the input pairs
+    assert sorted(order) == list(range(len(edges)))
+    assert [edges[k] for k in order] == list(zip(out.src.tolist(), out.tgt.tolist(), strict=True))
+    # components by brute force: two pairs are in one when a chain of pairs sharing documents joins them
+    comp = list(range(len(edges)))
+    for _ in edges:
+        for i, (a, b) in enumerate(edges):
+            for j, (c, d) in enumerate(edges):
+                if {a, b} & {c, d}:
+                    comp[i] = comp[j] = min(comp[i], comp[j])
+    labels = [comp[k] for k in order]
+    assert labels == sorted(labels, key=labels.index)  # contiguous
+    assert [k for k in range(len(edges)) if comp[k] == k] == sorted(set(labels), key=labels.index)
+    assert all(a < b for a, b, in zip(order, order[1:], strict=False) if comp[a] == comp[b])
 
 
 def test_a_pair_past_its_time_budget_is_recorded_and_the_run_finishes(tmp_path, monkeypatch):

@@ -7,7 +7,8 @@ A run that grows (``add``) first carries over the decisions of the run it grows 
 a pair of two old documents whose margin stays on the same side of the threshold is not decided again.
 
 Batches are cut by cost (about n x m sentence pairs compared), never by the number of workers: the
-tasks, and so the shards, are the same under any runner."""
+tasks, and so the shards, are the same under any runner. The pairs of one page (a document and its
+translations) go to one batch where they fit (by_page), so its runs are encoded once."""
 
 from __future__ import annotations
 
@@ -88,6 +89,33 @@ def pair_costs(cands, counts: np.ndarray) -> np.ndarray:
     return n * m + 64 * (n + m) + RUNS_COST * first
 
 
+def by_page(cands):
+    """The candidates reordered so that the pairs sharing a document sit side by side: grouped by
+    connected component of the graph whose edges are the candidate pairs (a page and its translations),
+    each component at the place of its first pair, the pairs in their order otherwise. A document's runs
+    are then encoded once in the run, by the task that holds its pairs, instead of once in every task
+    (and worker) that meets one of them: on the Debian FAQ in three languages each page's pairs came
+    from two language pairs' candidate lists, far apart. The decisions do not depend on the order (a
+    document's runs are encoded whole: decision.py), nor do the outputs (select merges by score)."""
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]  # path halving: near-constant time per lookup
+            x = parent[x]
+        return x
+
+    src, tgt = cands.src.tolist(), cands.tgt.tolist()
+    for s, t in zip(src, tgt, strict=True):
+        a, b = root(s), root(t)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    first: dict[int, int] = {}
+    place = np.array([first.setdefault(root(s), k) for k, s in enumerate(src)], np.int64)
+    return cands[np.argsort(place, kind="stable")]
+
+
 def cost_batches(cost, most: int) -> list[tuple[int, int]]:
     """[start, end) ranges of consecutive candidates: at most ``most`` candidates and about TASK_COST
     each, and at least MIN_TASKS ranges when there are that many candidates."""
@@ -110,7 +138,7 @@ def _reader(root: str, index: ShardIndex, encoders: tuple[str, ...]) -> DocReade
 
 
 def _tag(run: Run) -> str:
-    return digest(run.candidates.name, run.batch, "cost", TASK_COST, MIN_TASKS)
+    return digest(run.candidates.name, run.batch, "cost", TASK_COST, MIN_TASKS, "by page")
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +223,7 @@ class Decide(Phase):
         return cls(run.work_config, run.root, run.index, tuple(sorted(run.embed_stats.get("encoders", {}))))
 
     def tasks(self, run: Run) -> list[DecideTask]:
-        cands = run.to_decide
+        cands = by_page(run.to_decide)
         cost = pair_costs(cands, sentence_counts(run.layout, run.index, self.encoders))
         tasks = []
         for k, (start, end) in enumerate(cost_batches(cost, run.batch)):
