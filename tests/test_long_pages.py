@@ -14,9 +14,8 @@ from hypothesis import strategies as st
 
 from conftest import DE_SEED, EN_SEED, EXAMPLES
 from twinpages import PipelineConfig, mine
-from twinpages.data import SentPair
+from twinpages.data import Candidates, SentPair
 from twinpages.phases.base import Models
-from twinpages.data import Candidates
 from twinpages.phases.decide import MIN_TASKS, TASK_COST, by_page, cost_batches
 from twinpages.stages.analyse import load_documents
 from twinpages.stages.docalign import DocAlignConfig, anchor_chain, may_be_translation

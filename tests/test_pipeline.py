@@ -3,6 +3,8 @@
 import json
 import pickle
 
+import numpy as np
+
 from conftest import DE_SEED, EN_SEED
 from twinpages import PipelineConfig, align_files, mine
 from twinpages.phases.base import Models
@@ -87,6 +89,33 @@ def test_second_run_with_a_cache_embeds_nothing(tmp_path, seed_dir):
     assert second.stats["sentences_embedded"] == 0
     for name in ("docpairs.jsonl", "bitext/en-de.tsv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_vectors_are_stored_in_half_the_bytes_and_read_back_as_made(tmp_path, seed_dir):
+    """EmbedConfig.vectors: float16 shards hold the float32 run's vectors rounded (nothing else changes
+    in them), in half the bytes; the decisions read them back exactly and find the same pairs."""
+    from dataclasses import replace
+
+    from twinpages.store import Layout
+    from twinpages.store.shards import DocReader, ShardIndex
+
+    config = PipelineConfig()
+    runs = {}
+    for dtype in ("float16", "float32"):
+        cfg = replace(config, embed=replace(config.embed, vectors=dtype))
+        runs[dtype] = (tmp_path / dtype, mine([seed_dir / EN_SEED, seed_dir / DE_SEED], tmp_path / dtype, cfg))
+    (half,), (full,) = ([p for p in (runs[d][0] / "shards" / "vectors" / "usem3").glob("*.npy")
+                         if not p.name.endswith((".offsets.npy", ".docs.npy"))] for d in ("float16", "float32"))
+    v16, v32 = np.load(half), np.load(full)
+    assert v16.dtype == np.float16 and v32.dtype == np.float32
+    assert np.array_equal(v16, v32.astype(np.float16))
+    assert half.stat().st_size - 128 == (full.stat().st_size - 128) // 2  # .npy header: 128 bytes
+    out, result = runs["float16"]
+    reader = DocReader(Layout(out), ShardIndex.from_counts([half.name.removesuffix(".npy")], [2]), ("usem3",))
+    assert np.array_equal(np.concatenate([reader[0].embeddings["usem3"], reader[1].embeddings["usem3"]]),
+                          v16.astype(np.float32))
+    assert [(p.src_id, p.tgt_id) for p in result.pairs] == [(p.src_id, p.tgt_id) for p in runs["float32"][1].pairs]
+    assert all(abs(a.score - b.score) < 0.01 for a, b in zip(result.pairs, runs["float32"][1].pairs, strict=True))
 
 
 def test_same_site_keeps_cross_site_pairs_out(tmp_path, seed_dir):

@@ -43,7 +43,7 @@ from .phases.search import LanguagePair, PairLanguages, embedded, language_codes
 from .schemas import DOCPAIR
 from .stages import readers
 from .stages.candidates import pairs_from_neighbours
-from .stages.embed import document_vector, pair_encoder
+from .stages.embed import document_vector, pair_encoder, stored
 from .stages.languages import LanguagePlan, wanted
 from .stages.vindex import Neighbours, VectorIndex, search_shards
 from .store import Layout, is_run_folder, lookup
@@ -286,7 +286,8 @@ class RunIndex:
         if not k:
             return []
         q_num = len(self.state.index)  # the query's number: after every document of the run
-        query = document_vector(doc, target.encoder)[None, :].astype(np.float32)
+        # rounded as the run stores its documents' vectors: the margins a fresh mine would compute
+        query = stored(document_vector(doc, target.encoder)[None, :], self.config.embed.vectors)
         own_row = search_shards(query, shards, cc.k, cc.index_shortlist, cc.index_probes)
         t_ids, t_rows = self._neighbours(target, doc.lang, target.lang)
         x_ids, x_rows = self._neighbours(target, doc.lang, doc.lang)

@@ -31,3 +31,17 @@ def test_an_entry_is_never_replaced(tmp_path):
 
 def test_an_empty_cache_has_watermark_zero(tmp_path):
     assert EmbeddingCache(tmp_path / "c.sqlite").watermark() == 0
+
+
+def test_a_float16_cache_holds_half_the_bytes_and_keys_its_entries_apart(tmp_path):
+    from twinpages.stages.embed import stored
+
+    made = stored(np.random.default_rng(0).standard_normal((3, 8)), "float16")  # rounded where made
+    half = EmbeddingCache(tmp_path / "c.sqlite", "float16")
+    half.put_many({"k": made})
+    back = half.get_many(["k"])["k"]
+    assert back.dtype == np.float32 and np.array_equal(back, made)  # lossless: the vectors were rounded already
+    (size,) = half.db.execute("SELECT length(data) FROM vectors").fetchone()
+    assert size == 3 * 8 * 2
+    full = EmbeddingCache(tmp_path / "c.sqlite")
+    assert half.key_name("usem3") != full.key_name("usem3") == "usem3"  # a float32 run never reads rounded vectors

@@ -72,7 +72,7 @@ class Embed(Phase):
                                                                                             strict=True)], np.int64)
             if counts.any():
                 writers[encoder] = VectorsWriter(layout.vectors(encoder, name), encoder, counts,
-                                                 embedder.encoder(encoder).dim)
+                                                 embedder.encoder(encoder).dim, self.config.embed.vectors)
         for doc in embedder.run(read_documents(path), needed):
             for writer in writers.values():
                 writer.add(doc)

@@ -33,6 +33,11 @@ class EmbedConfig:
                                 help="embedding cache file (SQLite); a second run over the same corpus "
                                      "re-embeds nothing")
     recent_sentences: int = setting(20_000, low=0)  # vectors of recently seen sentences kept for reuse (~40 MB)
+    # How the run keeps sentence and document vectors (shards, embedding cache): float16 halves their bytes
+    # (the largest part of a run folder); the vectors are rounded where they are made (``stored``).
+    vectors: str = setting("float16", flag="--vectors", choices=("float16", "float32"),
+                           help="how the run stores sentence and document vectors: float16 (half the bytes) "
+                                "or float32")
 
 
 def pair_encoder(config: EmbedConfig, lang_a: str | None, lang_b: str | None) -> str:
@@ -65,7 +70,7 @@ class Embedder:
     def __init__(self, config: EmbedConfig = EmbedConfig()):
         self.config = config
         self._encoders: dict[str, Encoder] = {}
-        self.cache = EmbeddingCache(config.cache) if config.cache else None
+        self.cache = EmbeddingCache(config.cache, config.vectors) if config.cache else None
         self.sentences_embedded = 0
         self._recent: dict[str, OrderedDict[str, np.ndarray]] = {}
 
@@ -76,7 +81,7 @@ class Embedder:
 
     def embed_batch(self, docs: list[Document], name: str) -> None:
         if self.cache is not None:
-            keys = {d.id: content_key(name, [s.text for s in d.sentences]) for d in docs}
+            keys = {d.id: content_key(self.cache.key_name(name), [s.text for s in d.sentences]) for d in docs}
             cached = self.cache.get_many(list(set(keys.values())))
             missing = []
             for d in docs:
@@ -98,7 +103,8 @@ class Embedder:
         recent = self._recent.setdefault(name, OrderedDict())
         todo = [t for t in unique if t not in recent]
         self.sentences_embedded += len(todo)
-        fresh = encoder.encode(todo) if todo else np.zeros((0, encoder.dim), dtype=np.float32)
+        fresh = stored(encoder.encode(todo), self.config.vectors) if todo else \
+            np.zeros((0, encoder.dim), dtype=np.float32)
         for t, v in zip(todo, fresh, strict=True):
             # a copy: a row view would keep its whole batch array alive for as long as the sentence is
             # kept, and frequent sentences are kept for the whole run
@@ -145,6 +151,16 @@ class Embedder:
     def __getstate__(self):  # settings only; encoders load again in the worker
         return {"config": self.config, "_encoders": {}, "cache": self.cache, "sentences_embedded": 0,
                 "_recent": {}}
+
+
+def stored(vectors: np.ndarray, dtype: str) -> np.ndarray:
+    """Vectors as a run stores them (``EmbedConfig.vectors``), kept as float32 for the arithmetic. They
+    are rounded where they are made, not where they are written: a document's vector, its decisions and a
+    query then see the same numbers whether its sentence vectors came from the encoder, the embedding
+    cache or a shard."""
+    if dtype == "float32":
+        return np.asarray(vectors, np.float32)
+    return np.asarray(vectors).astype(np.dtype(dtype)).astype(np.float32)
 
 
 def document_vector(doc: Document, encoder: str) -> np.ndarray:

@@ -27,8 +27,12 @@ def content_key(encoder: str, sentences: list[str]) -> str:
 
 
 class EmbeddingCache:
-    def __init__(self, path: str | Path):
+    """``dtype``: how entries are stored (a run's ``EmbedConfig.vectors``). The run keys float16 entries
+    apart from float32 ones (``key_name``), so one cache file serves runs of either kind."""
+
+    def __init__(self, path: str | Path, dtype: str = "float32"):
         self.path = Path(path)
+        self.dtype = np.dtype(dtype)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._db = None
         self.hits = self.misses = 0
@@ -53,15 +57,19 @@ class EmbeddingCache:
             marks = ",".join("?" * len(chunk))
             for key, dim, data in self.db.execute(f"SELECT key, dim, data FROM vectors WHERE key IN ({marks}) "
                                                   "AND (? < 0 OR rowid <= ?)", [*chunk, limit, limit]):
-                found[key] = np.frombuffer(data, dtype=np.float32).reshape(-1, dim)
+                found[key] = np.frombuffer(data, dtype=self.dtype).reshape(-1, dim).astype(np.float32)
         self.hits += len(found)
         self.misses += len(set(keys)) - len(found)
         return found
 
     def put_many(self, items: dict[str, np.ndarray]) -> None:
-        rows = [(k, v.shape[1], np.ascontiguousarray(v, np.float32).tobytes()) for k, v in items.items()]
+        rows = [(k, v.shape[1], np.ascontiguousarray(v, self.dtype).tobytes()) for k, v in items.items()]
         with self.db:  # one transaction
             self.db.executemany("INSERT OR IGNORE INTO vectors VALUES (?, ?, ?)", rows)
 
     def __getstate__(self):
-        return {"path": self.path, "_db": None, "hits": 0, "misses": 0, "until": self.until}
+        return {"path": self.path, "dtype": self.dtype, "_db": None, "hits": 0, "misses": 0, "until": self.until}
+
+    def key_name(self, encoder: str) -> str:
+        """The encoder's name in the entries' content keys."""
+        return encoder if self.dtype == np.float32 else f"{encoder}/{self.dtype.name}"

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..data import SentPair
 from ..settings import setting
-from .dpcore import Bands, banded_dp
+
+if TYPE_CHECKING:
+    from .dpcore import Bands
 
 # overlaps(sentences, sizes) -> {k: vectors of the runs of k consecutive sentences}
 OverlapFn = Callable[[Sequence[str], Sequence[int]], dict[int, np.ndarray]]
@@ -259,6 +262,9 @@ def align_runs(src: Sequence[str], tgt: Sequence[str], src_ovl: dict[int, np.nda
 
     if bands is None:
         bands = [(0, m)] * (n + 1) if n * m <= config.max_full_cells else _bands_from_coarse(src_emb, tgt_emb, config)
+    # numba loads with the first alignment: a process that never aligns (the driver) does without it
+    from .dpcore import Bands, banded_dp
+
     flat = Bands.of(bands)
     gains = _gains(n, types, flat, src_ovl, tgt_ovl, src_mu, tgt_mu, scale, null, config.merge_penalty)
     path = banded_dp(n, m, types, gains, flat, config.gap_open)

@@ -107,17 +107,18 @@ class VectorsWriter:
     known up front, from the documents shard): sentence vectors straight to the .npy file, so memory
     holds one batch; offsets and document vectors (one row a document: small) at the end."""
 
-    def __init__(self, paths: tuple[Path, Path, Path], encoder: str, sentence_counts: np.ndarray, dim: int):
+    def __init__(self, paths: tuple[Path, Path, Path], encoder: str, sentence_counts: np.ndarray, dim: int,
+                 dtype: str = "float32"):
         from numpy.lib import format as npy
 
         self.paths = paths  # Layout.vectors: sentence vectors, offsets, document vectors
         self.paths[0].parent.mkdir(parents=True, exist_ok=True)
-        self.encoder, self.dim = encoder, dim
+        self.encoder, self.dim, self.dtype = encoder, dim, np.dtype(dtype)  # dtype: EmbedConfig.vectors
         self.counts = np.asarray(sentence_counts, np.int64)  # 0 for documents this encoder does not embed
-        self.doc_vectors = np.zeros((len(self.counts), dim), np.float32)
+        self.doc_vectors = np.zeros((len(self.counts), dim), self.dtype)
         self.tmp = self.paths[0].with_name(self.paths[0].name + ".tmp")
         self.f = open(self.tmp, "wb")
-        npy.write_array_header_1_0(self.f, {"descr": npy.dtype_to_descr(np.dtype(np.float32)), "fortran_order": False,
+        npy.write_array_header_1_0(self.f, {"descr": npy.dtype_to_descr(self.dtype), "fortran_order": False,
                                             "shape": (int(self.counts.sum()), dim)})
         self.row = 0
 
@@ -129,7 +130,7 @@ class VectorsWriter:
         if n != self.counts[self.row]:
             raise ValueError(f"{doc.id}: {n} {self.encoder} vectors, {self.counts[self.row]} expected")
         if n:
-            self.f.write(np.ascontiguousarray(v, np.float32).tobytes())
+            self.f.write(np.ascontiguousarray(v, self.dtype).tobytes())
             self.doc_vectors[self.row] = document_vector(doc, self.encoder)
         self.row += 1
 
@@ -201,10 +202,10 @@ class DocReader:
         for name in self.encoders:
             vectors = self._vector_files(name, k)
             if vectors is not None:
-                path, start, dim, offsets = vectors
+                path, layout, offsets = vectors
                 a, b = int(offsets[row]), int(offsets[row + 1])
                 if b > a:
-                    doc.embeddings[name] = _read_rows(path, start, dim, a, b)
+                    doc.embeddings[name] = _read_rows(path, layout, a, b)
         self._docs[number] = doc
         if len(self._docs) > self.n_docs:
             self._docs.popitem(last=False)
@@ -227,28 +228,30 @@ class DocReader:
         key = (encoder, k)
         if key not in self._vectors:
             sent, offsets, _ = self.layout.vectors(encoder, self.index.names[k])
-            self._vectors[key] = (sent, *_npy_layout(sent), np.load(offsets)) if sent.exists() else None
+            self._vectors[key] = (sent, _npy_layout(sent), np.load(offsets)) if sent.exists() else None
         return self._vectors[key]
 
 
-def _npy_layout(path: Path) -> tuple[int, int]:
-    """(byte offset of the data, row width) of a 2-D float32 .npy file."""
+def _npy_layout(path: Path) -> tuple[int, int, np.dtype]:
+    """(byte offset of the data, row width, dtype) of a 2-D .npy file."""
     from numpy.lib import format as npy
 
     with open(path, "rb") as f:
         major, _ = npy.read_magic(f)
         read_header = npy.read_array_header_1_0 if major == 1 else npy.read_array_header_2_0
-        shape, _, _ = read_header(f)
-        return f.tell(), shape[1]
+        shape, _, dtype = read_header(f)
+        return f.tell(), shape[1], dtype
 
 
-def _read_rows(path: Path, start: int, dim: int, a: int, b: int) -> np.ndarray:
+def _read_rows(path: Path, layout: tuple[int, int, np.dtype], a: int, b: int) -> np.ndarray:
+    """Rows [a, b) of a vectors file, as float32 (the file may hold float16: EmbedConfig.vectors)."""
     import os
 
-    width = dim * 4
+    start, dim, dtype = layout
+    width = dim * dtype.itemsize
     fd = os.open(path, os.O_RDONLY)
     try:
         data = os.pread(fd, (b - a) * width, start + a * width)
     finally:
         os.close(fd)
-    return np.frombuffer(data, np.float32).reshape(b - a, dim).copy()
+    return np.frombuffer(data, dtype).reshape(b - a, dim).astype(np.float32)
