@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -170,24 +171,29 @@ def test_extract_runs_on_workers_and_resumes_into_mine(tmp_path):
     assert len(mined.pairs) == 1 and mined.stats["stage_seconds"].get("read", 0) == 0
 
 
-def test_ctrl_c_says_how_to_resume(tmp_path):
+def _stopped_mine(tmp_path, sig: int) -> tuple[subprocess.Popen, str, Path]:
+    """A `mine` of 400 documents sent ``sig`` once its run folder has shards: (the process, its stderr,
+    the run folder)."""
     corpus = tmp_path / "corpus.jsonl"
     text = (EXAMPLES / EN_SEED).read_text(encoding="utf-8")
     corpus.write_text("".join(json.dumps({"id": f"d{k}", "text": f"Copy {k}.\n{text}"}) + "\n"
                               for k in range(400)), encoding="utf-8")
     out = tmp_path / "out"
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
-    # Ctrl-C in a terminal: SIGINT handled by default in the run, even when this test itself was started
-    # as a background job (a shell's `&` makes children ignore SIGINT, and Python keeps that)
+    # SIGINT as a terminal's Ctrl-C delivers it: handled by default in the run, even when this test itself
+    # was started as a background job (a shell's `&` makes children ignore SIGINT, and Python keeps that)
     proc = subprocess.Popen([*TWINPAGES, "mine", str(corpus), "-o", str(out)], stderr=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, text=True, env=env,
+                            stdout=subprocess.DEVNULL, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"),
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not (out / "shards").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
-    err = proc.communicate(timeout=120)[1]
+    proc.send_signal(sig)
+    return proc, proc.communicate(timeout=120)[1], out
+
+
+def test_ctrl_c_says_how_to_resume(tmp_path):
+    proc, err, out = _stopped_mine(tmp_path, signal.SIGINT)
     assert proc.returncode == 130, err
     assert "interrupted" in err and "rerun the same command to resume" in err and "Traceback" not in err
     shutil.rmtree(out)
@@ -195,19 +201,7 @@ def test_ctrl_c_says_how_to_resume(tmp_path):
 
 def test_sigterm_says_how_to_resume(tmp_path):
     """Issue 26 O: a scheduler or `kill` stops the run with SIGTERM: a message, exit 143, and it resumes."""
-    corpus = tmp_path / "corpus.jsonl"
-    text = (EXAMPLES / EN_SEED).read_text(encoding="utf-8")
-    corpus.write_text("".join(json.dumps({"id": f"d{k}", "text": f"Copy {k}.\n{text}"}) + "\n"
-                              for k in range(400)), encoding="utf-8")
-    out = tmp_path / "out"
-    proc = subprocess.Popen([*TWINPAGES, "mine", str(corpus), "-o", str(out)], stderr=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL, text=True, env=dict(os.environ, PYTHONUNBUFFERED="1"))
-    deadline = time.monotonic() + 120
-    while not (out / "shards").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGTERM)
-    err = proc.communicate(timeout=120)[1]
+    proc, err, out = _stopped_mine(tmp_path, signal.SIGTERM)
     assert proc.returncode == 143, err
     assert "terminated (SIGTERM)" in err and "rerun the same command to resume" in err and "Traceback" not in err
 

@@ -79,22 +79,28 @@ def test_local_processes_give_the_same_bytes(corpus, reference, tmp_path):
     assert files_of(tmp_path / "out") == reference
 
 
-def test_ray_gives_the_same_bytes(corpus, reference, tmp_path):
+@pytest.fixture
+def local_ray():
+    """A two-CPU Ray on this machine for one test, shut down after it; skips where Ray cannot start."""
     ray = pytest.importorskip("ray", reason="the Ray runner needs Ray (pip install 'twinpages[ray]')")
-    from twinpages.runners.ray import RayRunner
-
     try:
         ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", logging_level="ERROR",
                  log_to_driver=False)
     except Exception as e:  # noqa: BLE001  (whatever keeps Ray from starting here)
         pytest.skip(f"Ray cannot start on this machine: {e}")
     try:
-        runner = RayRunner(workers=2)
-        mine([corpus], tmp_path / "out", config(), checkpoint_every=10, runner=runner)
-        assert len(runner.worker_peak_rss_mb) == 2  # both actors ran tasks
-        runner.close()
+        yield ray
     finally:
         ray.shutdown()
+
+
+def test_ray_gives_the_same_bytes(corpus, reference, tmp_path, local_ray):
+    from twinpages.runners.ray import RayRunner
+
+    runner = RayRunner(workers=2)
+    mine([corpus], tmp_path / "out", config(), checkpoint_every=10, runner=runner)
+    assert len(runner.worker_peak_rss_mb) == 2  # both actors ran tasks
+    runner.close()
     assert files_of(tmp_path / "out") == reference
 
 
@@ -152,10 +158,9 @@ def test_an_unreachable_ray_cluster_is_refused_at_once(tmp_path, seed_dir):
         reachable("nosuchhost")
 
 
-def test_a_ray_worker_that_dies_is_replaced_and_its_task_runs_again(tmp_path):
+def test_a_ray_worker_that_dies_is_replaced_and_its_task_runs_again(tmp_path, local_ray):
     """Issue 26 J: kill -9 of a worker ended the run with ActorDiedError. Now the task runs again on a new
     worker; a task that kills every worker it gets stops the run with the resume hint."""
-    ray = pytest.importorskip("ray", reason="the Ray runner needs Ray (pip install 'twinpages[ray]')")
     from twinpages.runners import RunnerError
     from twinpages.runners.ray import TASK_ATTEMPTS, RayRunner
 
@@ -172,18 +177,10 @@ def test_a_ray_worker_that_dies_is_replaced_and_its_task_runs_again(tmp_path):
             os._exit(9)
         return x
 
-    try:
-        ray.init(num_cpus=2, include_dashboard=False, _node_ip_address="127.0.0.1", logging_level="ERROR",
-                 log_to_driver=False)
-    except Exception as e:  # noqa: BLE001  (whatever keeps Ray from starting here)
-        pytest.skip(f"Ray cannot start on this machine: {e}")
-    try:
-        runner = RayRunner(workers=2)
-        assert list(runner.map(dies_once_on_three, range(8))) == [x * x for x in range(8)]
-        assert runner.restarted == 1
-        with pytest.raises(RunnerError, match="rerun the same command to resume"):
-            list(runner.map(always_dies_on_two, range(5)))
-        assert runner.restarted == 1 + TASK_ATTEMPTS - 1
-        runner.close()
-    finally:
-        ray.shutdown()
+    runner = RayRunner(workers=2)
+    assert list(runner.map(dies_once_on_three, range(8))) == [x * x for x in range(8)]
+    assert runner.restarted == 1
+    with pytest.raises(RunnerError, match="rerun the same command to resume"):
+        list(runner.map(always_dies_on_two, range(5)))
+    assert runner.restarted == 1 + TASK_ATTEMPTS - 1
+    runner.close()

@@ -258,7 +258,7 @@ def align_runs(src: Sequence[str], tgt: Sequence[str], src_ovl: dict[int, np.nda
 
     def similarity(a: int, b: int, i: int, j0: int, j1: int) -> np.ndarray:
         """Normalised similarity of the runs of a source sentences from i and b target sentences from j0..j1-1."""
-        return scale * (tgt_ovl[b][j0:j1] @ src_ovl[a][i] - (src_mu[a][i] + tgt_mu[b][j0:j1]) / 2)
+        return scale * _normalised(tgt_ovl[b][j0:j1] @ src_ovl[a][i], src_mu[a][i], tgt_mu[b][j0:j1])
 
     if bands is None:
         bands = [(0, m)] * (n + 1) if n * m <= config.max_full_cells else _bands_from_coarse(src_emb, tgt_emb, config)
@@ -289,7 +289,13 @@ def _sample_similarities(src_emb, tgt_emb, src_mu, tgt_mu, max_side: int = 500) 
     rng = np.random.default_rng(len(src_emb) * 100_003 + len(tgt_emb))
     i = np.sort(rng.choice(len(src_emb), max_side, replace=False)) if len(src_emb) > max_side else slice(None)
     j = np.sort(rng.choice(len(tgt_emb), max_side, replace=False)) if len(tgt_emb) > max_side else slice(None)
-    return src_emb[i] @ tgt_emb[j].T - (src_mu[i][:, None] + tgt_mu[j][None, :]) / 2
+    return _normalised(src_emb[i] @ tgt_emb[j].T, src_mu[i][:, None], tgt_mu[j][None, :])
+
+
+def _normalised(dots, src_mu, tgt_mu):
+    """Cosines less the mean of the two texts' average similarity to the other side (align_runs): what
+    the aligner scores, in one place for every path that computes it."""
+    return dots - (src_mu + tgt_mu) / 2
 
 
 def _gains(n: int, types, bands: Bands, src_ovl, tgt_ovl, src_mu, tgt_mu, scale: float, null: float,
@@ -309,7 +315,7 @@ def _gains(n: int, types, bands: Bands, src_ovl, tgt_ovl, src_mu, tgt_mu, scale:
         starts = np.flatnonzero(np.diff(rows, prepend=-1))
         for s, e in zip(starts.tolist(), [*starts[1:].tolist(), len(rows)], strict=True):
             np.matmul(tgt_ovl[b][cols[s]:cols[e - 1] + 1], src_ovl[a][rows[s]], out=dots[s:e])
-        sim = scale * (dots - (src_mu[a][rows] + tgt_mu[b][cols]) / 2)
+        sim = scale * _normalised(dots, src_mu[a][rows], tgt_mu[b][cols])
         gains[t, at] = (sim - null - merge_penalty * (a + b - 2)) * ((a + b) / 2.0)
     return gains
 
