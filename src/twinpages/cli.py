@@ -13,8 +13,9 @@ from .corpus import UNTIL
 from .phases.decide import DECIDE_BATCH
 from .query import MAX_QUERY_SENTENCES
 from .runners import RunnerConfig, RunnerError
+from .stages.beadfilter import BeadFilter, FilterConfig
 from .stages.docalign import is_translation
-from .stages.writers.bitext import bitext_rows
+from .stages.writers.bitext import BitextRows
 from .stages.writers.files import docpair_record
 from .stages.writers.sinks import SINKS, TEXT_FORMATS, SinkOptions
 from .store import RunFolderError
@@ -194,6 +195,22 @@ def _eval_command(sub, formatter) -> None:
     e.add_argument("--sets", nargs="*", help="only these test sets (e.g. wmt21.en-de wmt23.de-en)")
     e.add_argument("--model", help="a model file written by training/provenance/train.py (default: shipped)")
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
+
+    e = ev.add_parser("bitext", help="the bitext filter against beads labelled right or wrong",
+                      description=_wrap("Judge the aligned beads that training/beads/build.py (WMT partial and full "
+                                        "twins, clean and with web noise) or training/beads/textberg.py (Text+Berg's "
+                                        "gold) labelled, with the shipped bead model (or --model) and the filter's "
+                                        "settings, and report precision and recall of the kept beads, the rules "
+                                        "alone, the probability alone, the raw bead score at the same recall, "
+                                        "rejections per rule, calibration (ECE, reliability table) and "
+                                        "precision-recall curves; overall and per --by."),
+                      epilog="example:\n  twinpages eval bitext --beads beads/wmt23.*.jsonl --by variant --json",
+                      formatter_class=formatter)
+    e.add_argument("--beads", nargs="+", required=True, help="labelled-bead JSONL files, or folders of them")
+    e.add_argument("--by", choices=["set", "variant"], default="set", help="also report per test set or variant")
+    e.add_argument("--model", help="a model file written by training/beads/train.py (default: shipped)")
+    e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
+    add_dataclass_flags(e, FilterConfig, "output.filter")
 
 
 def _extract_command(sub, formatter) -> None:
@@ -424,15 +441,20 @@ def cmd_serve(args) -> int:
 def cmd_align(args) -> int:
     config = build_config(args)
     pair = align_files(args.src, args.tgt, config)
-    rows = bitext_rows([pair], dedup=False, preferred=[(pair.src_lang, pair.tgt_lang)])
+    rows = BitextRows([pair], dedup=False, preferred=[(pair.src_lang, pair.tgt_lang)],
+                      bead_filter=BeadFilter(config.output.filter))
     sink = SINKS[args.format](None, f"{pair.src_lang}-{pair.tgt_lang}",
                               SinkOptions(directions=frozenset(r.direction for r in rows)), stream=sys.stdout)
     for r in rows:
         sink.add(r)
     sink.close()
+    # the rows the filter held back are named in the summary, so that none is lost unseen
+    rejected = [{"src_idx": r.src_idx, "tgt_idx": r.tgt_idx, "filter_reason": r.filter_reason,
+                 "translation_probability": r.translation_probability} for r in rows.rejected()]
     n_src = max((i for b in pair.beads for i in b.src_idx), default=-1) + 1
     n_tgt = max((i for b in pair.beads for i in b.tgt_idx), default=-1) + 1
-    summary = docpair_record(pair) | {"is_translation": is_translation(pair, n_src, n_tgt, config.docalign)}
+    summary = docpair_record(pair) | {"is_translation": is_translation(pair, n_src, n_tgt, config.docalign),
+                                      "bitext_filter": rows.filter_stats() | {"rejected_rows": rejected}}
     print(json.dumps(summary, ensure_ascii=False), file=sys.stderr)
     return EXIT_OK
 
@@ -463,6 +485,10 @@ def cmd_eval(args) -> int:
         from .eval.provenance import evaluate as evaluate_provenance
 
         metrics = evaluate_provenance(args.pairs, args.model, args.fold, args.sets)
+    elif args.what == "bitext":
+        from .eval.bitext_filter import evaluate as evaluate_bitext
+
+        metrics = evaluate_bitext(args.beads, args.model, build_config(args).output.filter, args.by)
     if args.json:
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in metrics.items()}))
     else:

@@ -225,8 +225,18 @@ def add_flags(parser: argparse.ArgumentParser, sections: tuple[str, ...] | None 
     for section in fields(PipelineConfig):
         if sections is not None and section.name not in sections:
             continue
-        for f in fields(_dataclass_in(typing.get_type_hints(PipelineConfig)[section.name])):
-            _add_flag(parser, section.name, f)
+        _add_section_flags(parser, _dataclass_in(typing.get_type_hints(PipelineConfig)[section.name]), section.name)
+
+
+def _add_section_flags(parser: argparse.ArgumentParser, cls, prefix: str) -> None:
+    """A section's flags, and those of the settings groups inside it (``output.filter``)."""
+    hints = typing.get_type_hints(cls)
+    for f in fields(cls):
+        inner = _dataclass_in(hints[f.name])
+        if inner is not None:
+            _add_section_flags(parser, inner, f"{prefix}.{f.name}")
+        else:
+            _add_flag(parser, prefix, f)
 
 
 def add_dataclass_flags(parser: argparse.ArgumentParser, cls, prefix: str) -> None:
@@ -274,14 +284,18 @@ def _checked(kind, f):
 def config_from_args(args: argparse.Namespace, base: PipelineConfig | None = None) -> PipelineConfig:
     """``base`` (or the defaults, or ``--config FILE``) with the flags that were given."""
     config = base or (load_config(args.config) if getattr(args, "config", None) else PipelineConfig())
-    given: dict[str, dict] = {}
     for dest, value in vars(args).items():
         section, _, name = dest.partition(".")
         if name and hasattr(config, section):
-            given.setdefault(section, {})[name] = value
-    for section, values in given.items():
-        config = replace(config, **{section: replace(getattr(config, section), **values)})
+            config = _replaced(config, dest.split("."), value)
     return config
+
+
+def _replaced(obj, path: list[str], value):
+    """``obj`` with the setting at ``path`` (``["output", "filter", "enabled"]``) set to ``value``."""
+    if len(path) == 1:
+        return replace(obj, **{path[0]: value})
+    return replace(obj, **{path[0]: _replaced(getattr(obj, path[0]), path[1:], value)})
 
 
 def dataclass_from_args(cls, args: argparse.Namespace, prefix: str):

@@ -117,7 +117,14 @@ BITEXT = Record("bitext", [
     Column("translator_probability", "float64", "this bead's probability of being a machine's; null: no model",
            digits=4),
     Column("count", "int32", "occurrences of this (normalised) pair in the run; 1 without deduplication"),
+    Column("translation_probability", "float64", "the filter's probability that the two sides translate each "
+           "other (stages/beadfilter.py: calibrated on held-out WMT beads); null: no filter", digits=4),
 ])
+
+# The rows the filter rejected (bitext/rejected/L1-L2.jsonl): a bitext row and why
+REJECTED = Record("rejected", [*BITEXT.columns, Column(
+    "filter_reason", "string", "the rule that rejected the row (too_short, mostly_punctuation, identical, "
+    "untranslated, wrong_language, length_ratio, numbers_differ, urls_differ) or low_probability")])
 
 ERROR = Record("error", [
     Column("doc_id", "string", "the document's id (for an archive: file, then line or record)"),
@@ -129,7 +136,7 @@ ERROR = Record("error", [
            "that the message names"),
 ])
 
-RECORDS = {r.name: r for r in (DOCPAIR, BITEXT, ERROR)}
+RECORDS = {r.name: r for r in (DOCPAIR, BITEXT, REJECTED, ERROR)}
 
 
 # --- the report's records: documents.jsonl and alignments.jsonl ---------------------------------------------

@@ -4,10 +4,11 @@ Hugging Face `datasets`, translate-toolkit, lxml with the TMX 1.4 DTD, and OpusF
 Runs in its own environment (``.venv-clients``, from pyproject's ``clients`` extra: these tools pin
 their own versions of numpy and friends), on output folders a test made with twinpages:
 
-    .venv-clients/bin/python tests/clients/check_clients.py --run OUT --empty EMPTY_OUT
+    .venv-clients/bin/python tests/clients/check_clients.py --run OUT --empty EMPTY_OUT --bicleaner BIC_OUT
 
 OUT is a run that found pairs (one language pair, L1-L2); EMPTY_OUT a run that found none for a
-language pair asked for with ``-l`` and ``--tsv-header``. Prints one JSON object: each check's result;
+language pair asked for with ``-l`` and ``--tsv-header``; BIC_OUT the run of OUT written with
+``--tsv-bicleaner --tsv-header`` and a threshold that rejects some rows. Prints one JSON object: each check's result;
 exits 1 if any failed.
 """
 
@@ -47,6 +48,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--run", type=Path, required=True)
     ap.add_argument("--empty", type=Path, required=True)
+    ap.add_argument("--bicleaner", type=Path, required=True)
     args = ap.parse_args()
     os.environ.update(HF_DATASETS_OFFLINE="1", HF_HUB_OFFLINE="1")  # datasets reads local files only
 
@@ -149,6 +151,26 @@ def main() -> int:
         assert duckdb.sql(f"select count(*) from read_json_auto('{e_jsonl}')").fetchall()[0][0] == 0
         with open(e_tmx, "rb") as f:
             assert [u for u in tmxfile(f).units if u.source] == []
+
+    bic_tsv = only(args.bicleaner / "bitext", "*.tsv")
+    rejected = only(args.bicleaner / "bitext" / "rejected", "*.jsonl")
+
+    @check("Bicleaner layout and rejected rows")
+    def _():
+        frame = pd.read_csv(bic_tsv, sep="\t", quoting=csv.QUOTE_NONE)
+        assert list(frame.columns) == ["src_url", "trg_url", "src_text", "trg_text", "aligner_score",
+                                       "bicleaner_score"], list(frame.columns)
+        kept = pd.read_json(only(args.bicleaner / "bitext", "*.jsonl"), lines=True, precise_float=True)
+        assert frame["bicleaner_score"].tolist() == kept["translation_probability"].tolist()
+        # what Bitextor's bitextor-filterbicleaner does: the last field of each line against a threshold
+        with bic_tsv.open(encoding="utf-8") as f:
+            next(f)
+            scores = [float(line.rstrip("\n").split("\t")[-1]) for line in f]
+        assert scores == frame["bicleaner_score"].tolist() and all(0.0 <= p <= 1.0 for p in scores)
+        held = pd.read_json(rejected, lines=True, precise_float=True)
+        assert len(held) > 0 and held["filter_reason"].str.len().min() > 0
+        assert duckdb.sql(f"select count(*) from read_json_auto('{rejected}')").fetchall()[0][0] == len(held)
+        return f"{len(frame)} kept, {len(held)} rejected"
 
     print(json.dumps(RESULTS, indent=1))
     return 1 if any(str(v).startswith("FAILED") for v in RESULTS.values()) else 0

@@ -107,6 +107,7 @@ class Run:
     decided: list[Path] = field(default_factory=list)
     pairs: Path | None = None
     select_stats: dict | None = None
+    bitext_filter: dict | None = None  # rows the bitext filter kept and rejected (write.py)
     outputs: list[Path] = field(default_factory=list)
     # bookkeeping
     written: dict[str, list[Path]] = field(default_factory=dict)

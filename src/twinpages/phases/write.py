@@ -36,6 +36,7 @@ def summary(run: Run) -> dict:
         "candidates": run.n_candidates, "linked_candidates": run.n_linked,
         "candidate_search": run.search_stats,
         **(run.select_stats or {"document_pairs": 0, "sentence_pairs": 0}),
+        **({"bitext_filter": run.bitext_filter} if run.bitext_filter is not None else {}),
     }
 
 
@@ -87,6 +88,8 @@ class Write(Phase):
 
     def finish(self, run: Run, tasks: list, results: list) -> None:
         run.outputs = results[0]
+        # what the bitext filter kept and rejected, as written (by this run or the finished one it found)
+        run.bitext_filter = json.loads(run.layout.output("run.json").read_text(encoding="utf-8")).get("bitext_filter")
         run.folder.write_manifest(run.signature, run.written, run.outputs, output_settings(run))
 
 

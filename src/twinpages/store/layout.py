@@ -62,6 +62,7 @@ LAYOUT: tuple[tuple[str, str], ...] = (
     ("documents.jsonl", "the paired documents: lines, verdicts, sentences"),
     ("errors.jsonl", "documents dropped or repaired"),
     ("bitext/L1-L2.FORMAT", "sentence pairs per language pair: tsv (or tsv.gz), tmx, jsonl, parquet"),
+    ("bitext/rejected/L1-L2.jsonl", "the sentence pairs the filter rejected, with the reason"),
     ("run.json", "settings, signature and counts (`--config` loads it back)"),
     (MANIFEST, "what the run wrote, per phase, with sizes"),
 )

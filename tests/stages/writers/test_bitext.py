@@ -99,11 +99,11 @@ def test_tsv_keeps_bitextor_columns_with_optional_header_extras_and_gzip(tmp_pat
     plain = [x.split("\t") for x in (tmp_path / "plain/bitext/en-de.tsv").read_text(encoding="utf-8").splitlines()]
     with gzip.open(tmp_path / "extra/bitext/en-de.tsv.gz", "rt", encoding="utf-8") as f:
         extra = [x.split("\t") for x in f.read().splitlines()]
-    assert [len(r) for r in plain] == [5, 5, 5] and [len(r) for r in extra] == [11] * 4
+    assert [len(r) for r in plain] == [5, 5, 5] and [len(r) for r in extra] == [12] * 4
     assert extra[0] == ["url1", "url2", "src", "trg", "score", "src_lang", "tgt_lang", "bead", "doc_score", "count",
-                        "direction"]
+                        "direction", "translation_probability"]
     assert plain[0][:2] == ["https://a.example/en?x=1&y=2", "https://b.example/de"]
-    assert extra[3][5:11] == ["en", "de", "2-1", "0.8000", "1", "en->de"]
+    assert extra[3][5:12] == ["en", "de", "2-1", "0.8000", "1", "en->de", ""]  # no filter: no probability
 
 
 def test_dedup_counts_normalised_duplicates():

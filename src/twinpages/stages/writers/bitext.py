@@ -8,6 +8,10 @@ language filter for ``[en, fr]`` would reject the rows whose French is in the En
 the original is known, ``direction`` says so (``en->fr``), and the TMX names it as the unit's
 ``srclang``; where it is not, the TMX says ``*all*``.
 
+Every aligned bead gets ``translation_probability`` and, where the filter rejects it, a ``filter_reason``
+(stages/beadfilter.py). Rejected rows are not lost: they go to ``bitext/rejected/{l1}-{l2}.jsonl`` with their
+reason, deduplicated like the kept rows, and their counts by reason go to run.json.
+
 Deduplication keeps the first occurrence of each (l1, l2) text pair under a normalised hash (Unicode
 NFKC, case-folded, letters and digits only, as Bifixer does for its hashes) and counts the occurrences;
 ``dedup=False`` keeps every row. Values are rounded as the schema says (schemas.BITEXT), the same in
@@ -25,7 +29,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ...data import DocPair
-from .sinks import SINKS, SinkOptions, one_line
+from ..beadfilter import BeadFilter
+from .sinks import SINKS, RejectedSink, SinkOptions, one_line
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -58,6 +63,8 @@ class BitextRow:
     translator: str = "unknown"  # this bead's verdict: "machine", "human" or "unknown"
     translator_probability: float | None = None
     count: int = 1
+    translation_probability: float | None = None  # stages/beadfilter.py; None: no filter was asked
+    filter_reason: str = ""  # why the filter rejected it; "" for a kept row
 
     @property
     def original(self) -> str | None:
@@ -72,66 +79,99 @@ def normalised_hash(src: str, tgt: str) -> str:
     return hashlib.blake2b(f"{norm(src)}\t{norm(tgt)}".encode(), digest_size=8).hexdigest()
 
 
-def _rows_of(p: DocPair, preferred: Iterable[tuple[str, str]]) -> Iterator[BitextRow]:
+def _rows_of(p: DocPair, preferred: Iterable[tuple[str, str]], bead_filter: BeadFilter | None) \
+        -> Iterator[BitextRow]:
     l1, _ = language_pair(p.src_lang, p.tgt_lang, preferred)
     turned = p.src_lang != l1
-    for b in p.beads:
+    verdicts = bead_filter.judge(p) if bead_filter is not None else [None] * len(p.beads)
+    for b, verdict in zip(p.beads, verdicts, strict=True):
         if not (b.src_idx and b.tgt_idx):
             continue
         row = BitextRow(p.src_name, p.tgt_name, p.src_lang, p.tgt_lang, one_line(b.src_text),
                         one_line(b.tgt_text), b.score, b.cosine, list(b.src_idx), list(b.tgt_idx), p.score,
                         p.direction, b.translator, b.translator_probability)
+        if verdict is not None:
+            row.translation_probability, row.filter_reason = verdict.translation_probability, verdict.reason
         if turned:
-            row = BitextRow(row.tgt_url, row.src_url, row.tgt_lang, row.src_lang, row.tgt, row.src, row.score,
-                            row.cosine, row.tgt_idx, row.src_idx, row.doc_score, row.direction, row.translator,
-                            row.translator_probability)
+            row = replace(row, src_url=row.tgt_url, tgt_url=row.src_url, src_lang=row.tgt_lang,
+                          tgt_lang=row.src_lang, src=row.tgt, tgt=row.src, src_idx=row.tgt_idx, tgt_idx=row.src_idx)
         yield row
 
 
 class BitextRows:
     """The bitext rows of ``pairs`` (iterable more than once), streamed, with each row's language pair.
-    A first pass counts each normalised (l1, l2) text pair per language pair (``dedup``) and notes the
-    language pairs and their directions; iterating yields the first occurrence of each with its count.
-    Memory holds one small count per distinct pair, not the rows."""
+    A first pass counts each normalised (l1, l2) text pair per language pair (``dedup``), kept and rejected
+    apart, and notes the language pairs and their directions; iterating yields the first occurrence of each
+    kept pair with its count (``rejected()``: of each rejected one). Memory holds one small count per
+    distinct pair, not the rows. ``bead_filter``: the filter's verdicts (None: every row kept, no
+    probability)."""
 
-    def __init__(self, pairs: Iterable[DocPair], dedup: bool = True, preferred: Iterable[tuple[str, str]] = ()):
-        self.pairs, self.dedup, self.preferred = pairs, dedup, tuple(preferred)
-        self.counts: dict[tuple[str, str, str], int] = {}
-        self.rows: dict[tuple[str, str], int] = {}  # rows per language pair (after dedup)
+    def __init__(self, pairs: Iterable[DocPair], dedup: bool = True, preferred: Iterable[tuple[str, str]] = (),
+                 bead_filter: BeadFilter | None = None):
+        self.pairs, self.dedup, self.preferred, self.bead_filter = pairs, dedup, tuple(preferred), bead_filter
+        self.counts: dict[tuple[str, str, str, str], int] = {}
+        self.rows: dict[tuple[str, str], int] = {}  # kept rows per language pair (after dedup)
+        self.rejected_rows: dict[tuple[str, str], dict[str, int]] = {}  # per language pair and reason
         self.directions: dict[tuple[str, str], set[str]] = {}
         for row in self._all():
             lp = (row.src_lang, row.tgt_lang)
             self.directions.setdefault(lp, set()).add(row.direction)
-            if dedup:
-                key = (*lp, normalised_hash(row.src, row.tgt))
-                if key not in self.counts:
+            key = self._key(row)
+            if not dedup or key not in self.counts:
+                if row.filter_reason:
+                    by_reason = self.rejected_rows.setdefault(lp, {})
+                    by_reason[row.filter_reason] = by_reason.get(row.filter_reason, 0) + 1
+                else:
                     self.rows[lp] = self.rows.get(lp, 0) + 1
+            if dedup:
                 self.counts[key] = self.counts.get(key, 0) + 1
-            else:
-                self.rows[lp] = self.rows.get(lp, 0) + 1
+
+    @staticmethod
+    def _key(row: BitextRow) -> tuple[str, str, str, str]:
+        # kept and rejected apart: a pair the filter rejected in one place and kept in another is in both files
+        return row.src_lang, row.tgt_lang, "rejected" if row.filter_reason else "kept", \
+            normalised_hash(row.src, row.tgt)
 
     def _all(self) -> Iterator[BitextRow]:
         for p in self.pairs:
-            yield from _rows_of(p, self.preferred)
+            yield from _rows_of(p, self.preferred, self.bead_filter)
 
-    def __iter__(self) -> Iterator[BitextRow]:
+    def _first(self, rejected: bool) -> Iterator[BitextRow]:
         if not self.dedup:
-            yield from self._all()
+            yield from (row for row in self._all() if bool(row.filter_reason) == rejected)
             return
         remaining = dict(self.counts)
         for row in self._all():
-            count = remaining.pop((row.src_lang, row.tgt_lang, normalised_hash(row.src, row.tgt)), None)
+            if bool(row.filter_reason) != rejected:
+                continue
+            count = remaining.pop(self._key(row), None)
             if count is not None:  # later occurrences were popped already
                 row.count = count
                 yield row
 
+    def __iter__(self) -> Iterator[BitextRow]:
+        return self._first(rejected=False)
+
+    def rejected(self) -> Iterator[BitextRow]:
+        return self._first(rejected=True)
+
     def __len__(self) -> int:
         return sum(self.rows.values())
 
+    def filter_stats(self) -> dict:
+        """Rows kept and rejected (after dedup), and the rejected by reason, over every language pair."""
+        reasons: dict[str, int] = {}
+        for by_reason in self.rejected_rows.values():
+            for reason, n in by_reason.items():
+                reasons[reason] = reasons.get(reason, 0) + n
+        return {"kept": len(self), "rejected": sum(reasons.values()),
+                "rejected_by_reason": dict(sorted(reasons.items()))}
 
-def bitext_rows(pairs: Iterable[DocPair], dedup: bool = True, preferred: Iterable[tuple[str, str]] = ()) \
-        -> list[BitextRow]:
-    return list(BitextRows(list(pairs), dedup, preferred))
+
+def bitext_rows(pairs: Iterable[DocPair], dedup: bool = True, preferred: Iterable[tuple[str, str]] = (),
+                bead_filter: BeadFilter | None = None) -> list[BitextRow]:
+    """The kept rows (the rejected ones: ``BitextRows.rejected``)."""
+    return list(BitextRows(list(pairs), dedup, preferred, bead_filter))
 
 
 def write_bitext(folder: Path, rows: BitextRows, formats: Iterable[str],
@@ -147,5 +187,12 @@ def write_bitext(folder: Path, rows: BitextRows, formats: Iterable[str],
     for row in rows:
         for sink in sinks[(row.src_lang, row.tgt_lang)]:
             sink.add(row)
-    return [sink.close() for lp in lps for sink in sinks[lp]]
+    written = [sink.close() for lp in lps for sink in sinks[lp]]
+    if rows.bead_filter is not None and rows.bead_filter.config.enabled:
+        # every language pair gets its file, empty or not, so that a reader never meets a missing one
+        rejected = {lp: RejectedSink(folder / "rejected", f"{lp[0]}-{lp[1]}", options) for lp in lps}
+        for row in rows.rejected():
+            rejected[(row.src_lang, row.tgt_lang)].add(row)
+        written += [sink.close() for sink in rejected.values()]
+    return written
 

@@ -19,10 +19,13 @@ from typing import ClassVar
 from xml.sax.saxutils import escape, quoteattr
 
 from ... import __version__
-from ...schemas import BITEXT
+from ...schemas import BITEXT, REJECTED
 
 TSV_COLUMNS = ("url1", "url2", "src", "trg", "score")  # Bitextor's, in its order
-TSV_EXTRA = ("src_lang", "tgt_lang", "bead", "doc_score", "count", "direction")
+TSV_EXTRA = ("src_lang", "tgt_lang", "bead", "doc_score", "count", "direction", "translation_probability")
+# Bitextor's raw file with Bicleaner (its docs/OUTPUT.md): the classifier's score last, where
+# bicleaner-ai-classify appends it and where bitextor-filterbicleaner reads it
+TSV_BICLEANER = ("src_url", "trg_url", "src_text", "trg_text", "aligner_score", "bicleaner_score")
 # XML 1.0 forbids these even when escaped; crawled text has them
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -32,6 +35,7 @@ class SinkOptions:
     compress: bool = False  # TSV gzipped (.tsv.gz)
     tsv_header: bool = False
     tsv_extra: bool = False
+    tsv_bicleaner: bool = False  # TSV_BICLEANER's six columns
     metadata: dict = field(default_factory=dict)  # stamped into formats that have metadata (Parquet)
     directions: frozenset[str] = frozenset()  # the language pair's directions (TMX's header srclang)
 
@@ -112,15 +116,24 @@ class TsvSink(TextSink):
         return super().open()
 
     def head(self) -> str:
-        return "\t".join(TSV_COLUMNS + (TSV_EXTRA if self.options.tsv_extra else ())) + "\n" \
-            if self.options.tsv_header else ""
+        if not self.options.tsv_header:
+            return ""
+        names = TSV_BICLEANER if self.options.tsv_bicleaner else \
+            TSV_COLUMNS + (TSV_EXTRA if self.options.tsv_extra else ())
+        return "\t".join(names) + "\n"
 
     def line(self, k: int, r) -> str:
         cols = [r.src_url, r.tgt_url, r.src, r.tgt, f"{r.score:.4f}"]
-        if self.options.tsv_extra:
+        if self.options.tsv_bicleaner:
+            cols.append(_probability(r.translation_probability))
+        elif self.options.tsv_extra:
             cols += [r.src_lang, r.tgt_lang, f"{len(r.src_idx)}-{len(r.tgt_idx)}", f"{r.doc_score:.4f}",
-                     str(r.count), r.direction]
+                     str(r.count), r.direction, _probability(r.translation_probability)]
         return "\t".join(one_line(c) for c in cols) + "\n"
+
+
+def _probability(p: float | None) -> str:
+    return "" if p is None else f"{p:.4f}"
 
 
 def _xml_text(text: str) -> str:
@@ -155,6 +168,8 @@ class TmxSink(TextSink):
                 f'<prop type="translator">{_xml_text(r.translator)}</prop>'
                 + (f'<prop type="translator-probability">{r.translator_probability:.4f}</prop>'
                    if r.translator_probability is not None else "")
+                + (f'<prop type="translation-probability">{r.translation_probability:.4f}</prop>'
+                   if r.translation_probability is not None else "")
                 + f"<prop type=\"source-document\">{_xml_text(r.src_url)}</prop>"
                 f"<prop type=\"target-document\">{_xml_text(r.tgt_url)}</prop>\n"
                 f"<tuv xml:lang={quoteattr(r.src_lang)}><seg>{_xml_text(r.src)}</seg></tuv>\n"
@@ -171,6 +186,20 @@ class JsonlSink(TextSink):
 
     def line(self, k: int, r) -> str:
         return json.dumps(BITEXT.row(r), ensure_ascii=False) + "\n"
+
+
+class RejectedSink(TextSink):
+    """The rows the filter rejected, one REJECTED record (BITEXT and its ``filter_reason``) per line, into
+    ``bitext/rejected/{l1}-{l2}.jsonl`` whatever the formats: kept for inspection, not for training."""
+
+    extension = "jsonl"
+
+    def open(self):
+        self.tmp.parent.mkdir(parents=True, exist_ok=True)
+        return super().open()
+
+    def line(self, k: int, r) -> str:
+        return json.dumps(REJECTED.row(r), ensure_ascii=False) + "\n"
 
 
 class ParquetSink(Sink):

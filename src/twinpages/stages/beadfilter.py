@@ -1,0 +1,313 @@
+"""Which sentence pairs ship: rules that name why a bead is rejected, and a calibrated probability that its
+two sides translate each other (``translation_probability``), as web-corpus releases filter their bitext
+(ParaCrawl, MaCoCu, HPLT: bicleaner-hardrules, then a Bicleaner score thresholded).
+
+Rules come first; a bead that passes them is kept when its probability reaches
+``min_translation_probability``, else rejected as ``low_probability``. Every rule is a setting (0 or
+False turns it off). They are written here rather than calling bicleaner-hardrules: that is GPL-3 (an
+optional outside step at most), pulls in a KenLM-based fluency filter and per-language-pair YAML, and its
+checks that matter for aligned web text are the few below, each measured on twinpages' own beads
+(BENCHMARKS.md, "Bitext that ships").
+
+The probability is a logistic regression (weights in ``resources/beadfilter.json``, trained by
+``training/beads/train.py`` on WMT21 partial twins, checked on WMT23 and Text+Berg) over what the alignment
+already knows about the bead: its normalised similarity and raw cosine, how it compares with its aligned
+neighbours, whether it borders unaligned text (where a partial translation's untranslated sentences get
+pulled into a bead), its shape and length ratio, numbers and words shared by both sides, each side's
+language, and the document pair's score and coverage.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from ..data import DocPair
+from ..settings import setting
+
+REASONS = ("too_short", "mostly_punctuation", "identical", "untranslated", "wrong_language", "length_ratio",
+           "numbers_differ", "urls_differ", "low_probability")
+# the lowest threshold at which out-of-fold precision on WMT21's clean partial twins reaches 0.995
+# (training/beads/train.py, metrics.json "default_threshold"); checked on WMT23 and Text+Berg, never tuned there
+DEFAULT_MIN_PROBABILITY = 0.55
+
+
+@dataclass(frozen=True, slots=True)
+class FilterConfig:
+    enabled: bool = setting(True, flag="--no-filter",
+                            help="keep every bead in the bitext (default: rules and --min-translation-probability "
+                                 "move beads to bitext/rejected/)")
+    min_translation_probability: float = setting(
+        DEFAULT_MIN_PROBABILITY, low=0.0, high=1.0, flag="--min-translation-probability",
+        help="beads less likely to be translations go to bitext/rejected/ (reason low_probability)")
+    min_chars: int = setting(3, low=0, flag="--filter-min-chars",
+                             help="too_short: a side with fewer letters and digits (0: off)")
+    max_punctuation: float = setting(0.5, low=0.0, high=1.0, flag="--filter-max-punctuation",
+                                     help="mostly_punctuation: a side whose share of characters other than letters, "
+                                          "digits and spaces is above this (1: off)")
+    max_length_ratio: float = setting(3.0, low=0.0, flag="--filter-max-length-ratio",
+                                      help="length_ratio: the longer side's UTF-8 bytes over the shorter's, when the "
+                                           "longer has at least 30 bytes (0: off)")
+    identical: bool = setting(True, flag="--filter-keep-identical",
+                              help="keep beads whose sides are the same text (rule identical)")
+    language: bool = setting(True, flag="--filter-keep-wrong-language",
+                             help="keep beads with a side in another language than its document's "
+                                  "(rules untranslated, wrong_language)")
+    # off by default: on WMT21's beads every form of it tried rejected more right beads than wrong ones
+    # (numerals written as words or characters, dates and units converted); the model reads numbers instead
+    numbers: bool = setting(False, flag="--filter-numbers",
+                            help="reject beads whose sides carry different numbers (rule numbers_differ)")
+    urls: bool = setting(True, flag="--filter-keep-urls",
+                         help="keep beads whose sides carry different URLs or e-mail addresses (rule urls_differ)")
+
+
+# --- what the rules and the model read ---------------------------------------------------------------------
+
+_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f' ]\d{3}(?!\d))*")
+_URL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+", re.IGNORECASE)
+_WORD = re.compile(r"\w{3,}", re.UNICODE)
+_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def _alnum(text: str) -> int:
+    return sum(1 for c in text if c.isalnum())
+
+
+def punctuation_share(text: str) -> float:
+    """Share of characters that are neither letters, digits nor spaces."""
+    chars = [c for c in text if not c.isspace()]
+    return sum(1 for c in chars if not c.isalnum()) / len(chars) if chars else 1.0
+
+
+def numbers(text: str) -> frozenset[str]:
+    """The numbers of a text, thousands separators dropped (``2 000`` = ``2,000`` = ``2.000`` = ``2000``) and a
+    decimal read as its two parts (``1,5`` = ``1.5``), so that each language's way of writing them compares
+    equal. Digits of any script are read as their values."""
+    text = unicodedata.normalize("NFKC", text)
+    return frozenset(str(int(re.sub(r"\D", "", m.group()))) for m in _NUMBER.finditer(text))
+
+
+def urls(text: str) -> frozenset[str]:
+    return frozenset(u.rstrip(".,;:!?)»\"'").lower() for u in _URL.findall(text))
+
+
+def normalised(text: str) -> str:
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
+
+
+def shared_words(a: str, b: str) -> float:
+    """Jaccard overlap of the words of three letters or more: a copy left untranslated shares nearly all."""
+    wa, wb = set(_WORD.findall(a.casefold())), set(_WORD.findall(b.casefold()))
+    return len(wa & wb) / len(wa | wb) if wa | wb else 0.0
+
+
+@dataclass(slots=True)
+class BeadFacts:
+    """A bead as the rules and the model see it (read from the document pair it is in)."""
+
+    src: str
+    tgt: str
+    src_lang: str  # the documents' languages
+    tgt_lang: str
+    score: float
+    cosine: float
+    n_src: int  # sentences on each side
+    n_tgt: int
+    prev_aligned: bool  # the bead just before it has both sides
+    next_aligned: bool
+    neighbour_score: float  # mean score of the aligned beads beside it (its own when it has none)
+    doc_score: float
+    min_coverage: float
+    max_coverage: float
+    src_detected: tuple[str | None, float] = (None, 0.0)  # segment language ID: (code, confidence)
+    tgt_detected: tuple[str | None, float] = (None, 0.0)
+    # the pair's typical bead, its median over the aligned beads: how long one language writes what the
+    # other says (a bead cut short, or padded with an untranslated sentence, departs from it), and its score
+    pair_log_ratio: float = 0.0
+    pair_score: float = 0.0
+
+    @property
+    def log_ratio(self) -> float:
+        return log_ratio(self.src, self.tgt)
+
+
+def log_ratio(src: str, tgt: str) -> float:
+    """log of the UTF-8 bytes of one side over the other's (bytes: a CJK character weighs about a word)."""
+    return math.log(max(len(src.encode()), 1) / max(len(tgt.encode()), 1))
+
+
+def facts_of(pair: DocPair, detect) -> list[BeadFacts | None]:
+    """Per bead of ``pair`` (None for an unaligned sentence). ``detect(text) -> (code, confidence)``: the
+    segment language identifier (backends.lid)."""
+    beads = pair.beads
+    aligned = [bool(b.src_idx and b.tgt_idx) for b in beads]
+    ratios = [log_ratio(b.src_text, b.tgt_text) for b, a in zip(beads, aligned, strict=True) if a]
+    scores = [b.score for b, a in zip(beads, aligned, strict=True) if a]
+    pair_ratio = float(np.median(ratios)) if ratios else 0.0
+    pair_score = float(np.median(scores)) if scores else 0.0
+    out: list[BeadFacts | None] = []
+    for k, b in enumerate(beads):
+        if not aligned[k]:
+            out.append(None)
+            continue
+        near = [beads[j].score for j in (k - 1, k + 1) if 0 <= j < len(beads) and aligned[j]]
+        out.append(BeadFacts(
+            b.src_text, b.tgt_text, pair.src_lang, pair.tgt_lang, b.score, b.cosine, len(b.src_idx),
+            len(b.tgt_idx), k > 0 and aligned[k - 1], k + 1 < len(beads) and aligned[k + 1],
+            sum(near) / len(near) if near else b.score, pair.score,
+            min(pair.src_coverage, pair.tgt_coverage), max(pair.src_coverage, pair.tgt_coverage),
+            detect(b.src_text), detect(b.tgt_text), pair_ratio, pair_score))
+    return out
+
+
+# fastText's confidence and the letters a segment needs before its language is trusted: on WMT21's beads a
+# side detected as another language at >= 0.9 was wrong (untranslated, a copy) 712 times and right 8 times
+LID_CONFIDENCE, LID_MIN_LETTERS = 0.9, 20
+
+
+def _reliable(detected: tuple[str | None, float], text: str) -> str | None:
+    """The detected language when it is worth acting on: a confident verdict on enough letters."""
+    code, confidence = detected
+    return code if code and confidence >= LID_CONFIDENCE and _alnum(text) >= LID_MIN_LETTERS else None
+
+
+def rule(f: BeadFacts, config: FilterConfig) -> str:
+    """The first rule the bead breaks ("" when none), in the order of REASONS."""
+    if config.min_chars and min(_alnum(f.src), _alnum(f.tgt)) < config.min_chars:
+        return "too_short"
+    if config.max_punctuation < 1.0 and max(punctuation_share(f.src), punctuation_share(f.tgt)) > \
+            config.max_punctuation:
+        return "mostly_punctuation"
+    if config.identical and normalised(f.src) == normalised(f.tgt):
+        return "identical"
+    if config.language:
+        src_seen, tgt_seen = _reliable(f.src_detected, f.src), _reliable(f.tgt_detected, f.tgt)
+        if (tgt_seen == f.src_lang and src_seen != f.tgt_lang) or (src_seen == f.tgt_lang and tgt_seen != f.src_lang):
+            return "untranslated"
+        if (src_seen and src_seen != f.src_lang) or (tgt_seen and tgt_seen != f.tgt_lang):
+            return "wrong_language"
+    if config.max_length_ratio:
+        a, b = len(f.src.encode()), len(f.tgt.encode())
+        if max(a, b) >= 30 and max(a, b) > config.max_length_ratio * max(min(a, b), 1):
+            return "length_ratio"
+    if config.numbers and numbers(f.src) != numbers(f.tgt):
+        return "numbers_differ"
+    if config.urls and urls(f.src) != urls(f.tgt):
+        return "urls_differ"
+    return ""
+
+
+FEATURES = ("score", "cosine", "score_minus_neighbours", "neighbour_score", "borders_unaligned",
+            "one_to_one", "extra_sentences", "log_length_ratio", "log_min_length", "numbers_jaccard",
+            "numbers_one_side", "shared_words", "src_language_ok", "tgt_language_ok", "punctuation",
+            "doc_score", "min_coverage", "max_coverage", "length_deviation", "score_minus_pair",
+            "extra_sentences_bordering")
+
+
+def features(f: BeadFacts) -> list[float]:
+    a, b = max(len(f.src.encode()), 1), max(len(f.tgt.encode()), 1)
+    na, nb = numbers(f.src), numbers(f.tgt)
+    src_seen, tgt_seen = _reliable(f.src_detected, f.src), _reliable(f.tgt_detected, f.tgt)
+    return [f.score, f.cosine, f.score - f.neighbour_score, f.neighbour_score,
+            float(not (f.prev_aligned and f.next_aligned)), float(f.n_src == 1 and f.n_tgt == 1),
+            float(f.n_src + f.n_tgt - 2), abs(math.log(a / b)), math.log(min(a, b)),
+            len(na & nb) / len(na | nb) if na | nb else 1.0, float(bool(na) != bool(nb)),
+            shared_words(f.src, f.tgt), float(src_seen in (None, f.src_lang)), float(tgt_seen in (None, f.tgt_lang)),
+            max(punctuation_share(f.src), punctuation_share(f.tgt)), f.doc_score, f.min_coverage, f.max_coverage,
+            abs(f.log_ratio - f.pair_log_ratio), f.score - f.pair_score,
+            # a bead of several sentences beside unaligned text is where a partial translation's untranslated
+            # neighbour gets pulled in; inside a run of aligned beads it is a sentence split differently
+            float(f.n_src + f.n_tgt - 2) * float(not (f.prev_aligned and f.next_aligned))]
+
+
+class BeadModel:
+    """Logistic regression over standardised FEATURES (numpy only: the training needs scikit-learn, a run
+    does not)."""
+
+    def __init__(self, data: dict):
+        if tuple(data["features"]) != FEATURES:
+            raise ValueError("the bead model was trained on other features than this version computes: "
+                             "retrain it (training/beads/train.py)")
+        self.mean = np.asarray(data["mean"], np.float64)
+        self.scale = np.asarray(data["scale"], np.float64)
+        self.coef = np.asarray(data["coef"], np.float64)
+        self.intercept = float(data["intercept"])
+        self.data = data
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        z = ((np.atleast_2d(x) - self.mean) / self.scale) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> BeadModel:
+        return _load(str(path) if path else None)
+
+
+@lru_cache(maxsize=4)
+def _load(path: str | None) -> BeadModel:
+    if path:
+        return BeadModel(json.loads(Path(path).read_text(encoding="utf-8")))
+    text = resources.files("twinpages.resources").joinpath("beadfilter.json").read_text(encoding="utf-8")
+    return BeadModel(json.loads(text))
+
+
+@dataclass(slots=True)
+class Verdict:
+    translation_probability: float
+    reason: str  # "" when kept
+
+
+class BeadFilter:
+    """The verdicts on a document pair's beads. Holds the language identifier and the model, loaded once."""
+
+    def __init__(self, config: FilterConfig = FilterConfig(), model: BeadModel | None = None):
+        self.config = config
+        self._model = model
+        self._lid = None
+
+    @property
+    def model(self) -> BeadModel:
+        if self._model is None:
+            self._model = BeadModel.load()
+        return self._model
+
+    def detect(self, text: str) -> tuple[str | None, float]:
+        # fastText (the default language ID): on segments CLD2 mistook Russian for Serbian and Chinese for
+        # Japanese, and rejected nine right beads for each wrong one (WMT21)
+        if self._lid is None:
+            from ..backends.lid import get_identifier
+
+            self._lid = get_identifier("fasttext")
+        return self._lid.detect(text)
+
+    def facts(self, pair: DocPair) -> list[BeadFacts | None]:
+        return facts_of(pair, self.detect)
+
+    def judge(self, pair: DocPair) -> list[Verdict | None]:
+        """One verdict per bead of ``pair`` (None for unaligned sentences)."""
+        facts = self.facts(pair)
+        rows = [f for f in facts if f is not None]
+        if not rows:
+            return [None] * len(facts)
+        p = self.model.probability(np.array([features(f) for f in rows], np.float64))
+        verdicts, k = [], 0
+        for f in facts:
+            if f is None:
+                verdicts.append(None)
+                continue
+            prob = round(float(p[k]), 4)
+            k += 1
+            reason = ""
+            if self.config.enabled:
+                reason = rule(f, self.config) or (
+                    "low_probability" if prob < self.config.min_translation_probability else "")
+            verdicts.append(Verdict(prob, reason))
+        return verdicts
