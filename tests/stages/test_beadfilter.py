@@ -58,7 +58,8 @@ CASES = [
     ("numbers_differ", dict(src="The law was passed in 1999 by 312 votes.", tgt="Das Gesetz wurde 2004 beschlossen."),
      dict(src="Over 2,000 people came on 3 May.", tgt="Über 2.000 Menschen kamen am 3. Mai."), dict(numbers=False)),
     ("urls_differ", dict(src="See https://example.org/a for details.", tgt="Details unter https://example.org/b."),
-     dict(src="See https://example.org/a for details.", tgt="Details unter https://example.org/a."),
+     dict(src="See https://www.debian.org/ports/#nonlinux and https://wiki.debian.org/systemd.",
+          tgt="https://www.debian.org/ports/#nonlinux를 보십시오, https://wiki.debian.org/systemd。"),
      dict(urls=False)),
 ]
 

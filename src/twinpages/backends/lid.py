@@ -21,6 +21,10 @@ class LanguageIdentifier(Protocol):
         """Return (ISO 639-1 code or None when unknown, confidence in [0, 1])."""
         ...
 
+    def detect_many(self, texts: list[str]) -> list[tuple[str | None, float]]:
+        """``detect`` of each text (a backend may do it in one call)."""
+        ...
+
 
 class Cld2:
     name = "cld2"
@@ -45,6 +49,9 @@ class Cld2:
         score = percent / 100.0 if reliable else percent / 200.0
         return code.split("-")[0], score
 
+    def detect_many(self, texts: list[str]) -> list[tuple[str | None, float]]:
+        return [self.detect(t) for t in texts]
+
 
 class FastTextLite:
     name = "fasttext"
@@ -61,6 +68,10 @@ class FastTextLite:
             return None, 0.0
         best = result[0]
         return best["lang"].split("-")[0], float(best["score"])
+
+    def detect_many(self, texts: list[str]) -> list[tuple[str | None, float]]:
+        # fastText-predict's batch call returns labels without scores: one call a text
+        return [self.detect(t) for t in texts]
 
 
 _BACKENDS = {"cld2": Cld2, "fasttext": FastTextLite}

@@ -23,7 +23,7 @@ import json
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -72,21 +72,32 @@ class FilterConfig:
 # --- what the rules and the model read ---------------------------------------------------------------------
 
 _NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f' ]\d{3}(?!\d))*")
-_URL = re.compile(r"(?:https?://|www\.)\S+|[\w.+-]+@[\w-]+\.[\w.-]+", re.IGNORECASE)
+# ASCII only after the scheme: CJK and Hangul text runs on after a URL without a space ("…/hurd、Debian",
+# "…#nonlinux를")
+_URL = re.compile(r"(?:https?://|www\.)[!-~]+|[A-Za-z0-9.+_-]+@[A-Za-z0-9-]+\.[A-Za-z0-9.-]+", re.IGNORECASE)
 _WORD = re.compile(r"\w{3,}", re.UNICODE)
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
+# What is read off one side's text is cached by text: on a site in many languages a sentence is a side of a
+# bead in each pair its page is in (the rules and features read the same numbers again; bounded caches)
+_SIDE_CACHE = 1 << 16
+
+
+@lru_cache(maxsize=_SIDE_CACHE)
 def _alnum(text: str) -> int:
-    return sum(1 for c in text if c.isalnum())
+    """Letters and digits, of any script."""
+    return sum(map(str.isalnum, text))
 
 
+@lru_cache(maxsize=_SIDE_CACHE)
 def punctuation_share(text: str) -> float:
     """Share of characters that are neither letters, digits nor spaces."""
-    chars = [c for c in text if not c.isspace()]
-    return sum(1 for c in chars if not c.isalnum()) / len(chars) if chars else 1.0
+    chars = len(text) - sum(map(str.isspace, text))
+    return (chars - _alnum(text)) / chars if chars else 1.0
 
 
+@lru_cache(maxsize=_SIDE_CACHE)
 def numbers(text: str) -> frozenset[str]:
     """The numbers of a text, thousands separators dropped (``2 000`` = ``2,000`` = ``2.000`` = ``2000``) and a
     decimal read as its two parts (``1,5`` = ``1.5``), so that each language's way of writing them compares
@@ -95,17 +106,32 @@ def numbers(text: str) -> frozenset[str]:
     return frozenset(str(int(re.sub(r"\D", "", m.group()))) for m in _NUMBER.finditer(text))
 
 
+@lru_cache(maxsize=_SIDE_CACHE)
 def urls(text: str) -> frozenset[str]:
-    return frozenset(u.rstrip(".,;:!?)»\"'").lower() for u in _URL.findall(text))
+    """The URLs and e-mail addresses of a text, without the punctuation of the sentence around them (of any
+    script: ``systemd。`` is ``systemd``)."""
+    return frozenset(_strip_punctuation(u).lower() for u in _URL.findall(text))
 
 
+def _strip_punctuation(text: str) -> str:
+    while text and unicodedata.category(text[-1]).startswith("P") and text[-1] not in "/_-":
+        text = text[:-1]
+    return text
+
+
+@lru_cache(maxsize=_SIDE_CACHE)
 def normalised(text: str) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
+@lru_cache(maxsize=_SIDE_CACHE)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.casefold()))
+
+
 def shared_words(a: str, b: str) -> float:
     """Jaccard overlap of the words of three letters or more: a copy left untranslated shares nearly all."""
-    wa, wb = set(_WORD.findall(a.casefold())), set(_WORD.findall(b.casefold()))
+    wa, wb = _words(a), _words(b)
     return len(wa & wb) / len(wa | wb) if wa | wb else 0.0
 
 
@@ -133,26 +159,42 @@ class BeadFacts:
     # other says (a bead cut short, or padded with an untranslated sentence, departs from it), and its score
     pair_log_ratio: float = 0.0
     pair_score: float = 0.0
+    # what several rules and features read, counted once
+    src_alnum: int = field(init=False)
+    tgt_alnum: int = field(init=False)
+    punctuation: float = field(init=False)  # the larger of the two sides' punctuation shares
+    log_ratio: float = field(init=False)
+
+    def __post_init__(self):
+        self.src_alnum, self.tgt_alnum = _alnum(self.src), _alnum(self.tgt)
+        self.punctuation = max(punctuation_share(self.src), punctuation_share(self.tgt))
+        self.log_ratio = log_ratio(self.src, self.tgt)
 
     @property
-    def log_ratio(self) -> float:
-        return log_ratio(self.src, self.tgt)
+    def src_seen(self) -> str | None:
+        """The source side's language when it is worth acting on (``_reliable``)."""
+        return _reliable(self.src_detected, self.src_alnum)
+
+    @property
+    def tgt_seen(self) -> str | None:
+        return _reliable(self.tgt_detected, self.tgt_alnum)
 
 
 def log_ratio(src: str, tgt: str) -> float:
     """log of the UTF-8 bytes of one side over the other's (bytes: a CJK character weighs about a word)."""
-    return math.log(max(len(src.encode()), 1) / max(len(tgt.encode()), 1))
+    return math.log(_nbytes(src) / _nbytes(tgt))
 
 
-def facts_of(pair: DocPair, detect) -> list[BeadFacts | None]:
-    """Per bead of ``pair`` (None for an unaligned sentence). ``detect(text) -> (code, confidence)``: the
-    segment language identifier (backends.lid)."""
+@lru_cache(maxsize=_SIDE_CACHE)
+def _nbytes(text: str) -> int:
+    return max(len(text.encode()), 1)
+
+
+def facts_of(pair: DocPair, detect_many) -> list[BeadFacts | None]:
+    """Per bead of ``pair`` (None for an unaligned sentence). ``detect_many(texts) -> [(code, confidence)]``:
+    the segment language identifier (backends.lid)."""
     beads = pair.beads
     aligned = [bool(b.src_idx and b.tgt_idx) for b in beads]
-    ratios = [log_ratio(b.src_text, b.tgt_text) for b, a in zip(beads, aligned, strict=True) if a]
-    scores = [b.score for b, a in zip(beads, aligned, strict=True) if a]
-    pair_ratio = float(np.median(ratios)) if ratios else 0.0
-    pair_score = float(np.median(scores)) if scores else 0.0
     out: list[BeadFacts | None] = []
     for k, b in enumerate(beads):
         if not aligned[k]:
@@ -163,33 +205,43 @@ def facts_of(pair: DocPair, detect) -> list[BeadFacts | None]:
             b.src_text, b.tgt_text, pair.src_lang, pair.tgt_lang, b.score, b.cosine, len(b.src_idx),
             len(b.tgt_idx), k > 0 and aligned[k - 1], k + 1 < len(beads) and aligned[k + 1],
             sum(near) / len(near) if near else b.score, pair.score,
-            min(pair.src_coverage, pair.tgt_coverage), max(pair.src_coverage, pair.tgt_coverage),
-            detect(b.src_text), detect(b.tgt_text), pair_ratio, pair_score))
+            min(pair.src_coverage, pair.tgt_coverage), max(pair.src_coverage, pair.tgt_coverage)))
+    facts = [f for f in out if f is not None]
+    if facts:
+        pair_ratio = float(np.median([f.log_ratio for f in facts]))
+        pair_score = float(np.median([f.score for f in facts]))
+        for f in facts:
+            f.pair_log_ratio, f.pair_score = pair_ratio, pair_score
+    # language ID only where its verdict can count (_reliable): most rows of a documentation site are short
+    sides = [(f, side) for f in out if f is not None for side in ("src", "tgt")
+             if getattr(f, f"{side}_alnum") >= LID_MIN_LETTERS]
+    for (f, side), detected in zip(sides, detect_many([getattr(f, side) for f, side in sides]), strict=True):
+        setattr(f, f"{side}_detected", detected)
     return out
 
 
 # fastText's confidence and the letters a segment needs before its language is trusted: on WMT21's beads a
 # side detected as another language at >= 0.9 was wrong (untranslated, a copy) 712 times and right 8 times
 LID_CONFIDENCE, LID_MIN_LETTERS = 0.9, 20
+LID_CACHE = 1 << 17
 
 
-def _reliable(detected: tuple[str | None, float], text: str) -> str | None:
+def _reliable(detected: tuple[str | None, float], letters: int) -> str | None:
     """The detected language when it is worth acting on: a confident verdict on enough letters."""
     code, confidence = detected
-    return code if code and confidence >= LID_CONFIDENCE and _alnum(text) >= LID_MIN_LETTERS else None
+    return code if code and confidence >= LID_CONFIDENCE and letters >= LID_MIN_LETTERS else None
 
 
 def rule(f: BeadFacts, config: FilterConfig) -> str:
     """The first rule the bead breaks ("" when none), in the order of REASONS."""
-    if config.min_chars and min(_alnum(f.src), _alnum(f.tgt)) < config.min_chars:
+    if config.min_chars and min(f.src_alnum, f.tgt_alnum) < config.min_chars:
         return "too_short"
-    if config.max_punctuation < 1.0 and max(punctuation_share(f.src), punctuation_share(f.tgt)) > \
-            config.max_punctuation:
+    if config.max_punctuation < 1.0 and f.punctuation > config.max_punctuation:
         return "mostly_punctuation"
     if config.identical and normalised(f.src) == normalised(f.tgt):
         return "identical"
     if config.language:
-        src_seen, tgt_seen = _reliable(f.src_detected, f.src), _reliable(f.tgt_detected, f.tgt)
+        src_seen, tgt_seen = f.src_seen, f.tgt_seen
         if (tgt_seen == f.src_lang and src_seen != f.tgt_lang) or (src_seen == f.tgt_lang and tgt_seen != f.src_lang):
             return "untranslated"
         if (src_seen and src_seen != f.src_lang) or (tgt_seen and tgt_seen != f.tgt_lang):
@@ -213,15 +265,15 @@ FEATURES = ("score", "cosine", "score_minus_neighbours", "neighbour_score", "bor
 
 
 def features(f: BeadFacts) -> list[float]:
-    a, b = max(len(f.src.encode()), 1), max(len(f.tgt.encode()), 1)
+    a, b = _nbytes(f.src), _nbytes(f.tgt)  # as log_ratio counts them
     na, nb = numbers(f.src), numbers(f.tgt)
-    src_seen, tgt_seen = _reliable(f.src_detected, f.src), _reliable(f.tgt_detected, f.tgt)
+    src_seen, tgt_seen = f.src_seen, f.tgt_seen
     return [f.score, f.cosine, f.score - f.neighbour_score, f.neighbour_score,
             float(not (f.prev_aligned and f.next_aligned)), float(f.n_src == 1 and f.n_tgt == 1),
-            float(f.n_src + f.n_tgt - 2), abs(math.log(a / b)), math.log(min(a, b)),
+            float(f.n_src + f.n_tgt - 2), abs(f.log_ratio), math.log(min(a, b)),
             len(na & nb) / len(na | nb) if na | nb else 1.0, float(bool(na) != bool(nb)),
             shared_words(f.src, f.tgt), float(src_seen in (None, f.src_lang)), float(tgt_seen in (None, f.tgt_lang)),
-            max(punctuation_share(f.src), punctuation_share(f.tgt)), f.doc_score, f.min_coverage, f.max_coverage,
+            f.punctuation, f.doc_score, f.min_coverage, f.max_coverage,
             abs(f.log_ratio - f.pair_log_ratio), f.score - f.pair_score,
             # a bead of several sentences beside unaligned text is where a partial translation's untranslated
             # neighbour gets pulled in; inside a run of aligned beads it is a sentence split differently
@@ -272,6 +324,9 @@ class BeadFilter:
         self.config = config
         self._model = model
         self._lid = None
+        # a page of a site in ten languages is in nine pairs, and its sentences in as many beads: each text's
+        # language is identified once (bounded: ~LID_CACHE texts)
+        self._detect = lru_cache(maxsize=LID_CACHE)(lambda text: self.lid.detect(text))
 
     @property
     def model(self) -> BeadModel:
@@ -279,17 +334,24 @@ class BeadFilter:
             self._model = BeadModel.load()
         return self._model
 
-    def detect(self, text: str) -> tuple[str | None, float]:
+    @property
+    def lid(self):
         # fastText (the default language ID): on segments CLD2 mistook Russian for Serbian and Chinese for
         # Japanese, and rejected nine right beads for each wrong one (WMT21)
         if self._lid is None:
             from ..backends.lid import get_identifier
 
             self._lid = get_identifier("fasttext")
-        return self._lid.detect(text)
+        return self._lid
+
+    def detect(self, text: str) -> tuple[str | None, float]:
+        return self._detect(text)
+
+    def detect_many(self, texts: list[str]) -> list[tuple[str | None, float]]:
+        return [self._detect(t) for t in texts]
 
     def facts(self, pair: DocPair) -> list[BeadFacts | None]:
-        return facts_of(pair, self.detect)
+        return facts_of(pair, self.detect_many)
 
     def judge(self, pair: DocPair) -> list[Verdict | None]:
         """One verdict per bead of ``pair`` (None for unaligned sentences)."""

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import re
+from array import array
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ...data import DocPair
-from ..beadfilter import BeadFilter
+from ..beadfilter import REASONS, BeadFilter, Verdict
 from .sinks import SINKS, RejectedSink, SinkOptions, one_line
 
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -79,11 +80,10 @@ def normalised_hash(src: str, tgt: str) -> str:
     return hashlib.blake2b(f"{norm(src)}\t{norm(tgt)}".encode(), digest_size=8).hexdigest()
 
 
-def _rows_of(p: DocPair, preferred: Iterable[tuple[str, str]], bead_filter: BeadFilter | None) \
+def _rows_of(p: DocPair, preferred: Iterable[tuple[str, str]], verdicts: list[Verdict | None]) \
         -> Iterator[BitextRow]:
     l1, _ = language_pair(p.src_lang, p.tgt_lang, preferred)
     turned = p.src_lang != l1
-    verdicts = bead_filter.judge(p) if bead_filter is not None else [None] * len(p.beads)
     for b, verdict in zip(p.beads, verdicts, strict=True):
         if not (b.src_idx and b.tgt_idx):
             continue
@@ -98,17 +98,25 @@ def _rows_of(p: DocPair, preferred: Iterable[tuple[str, str]], bead_filter: Bead
         yield row
 
 
+_REASON_OF = ("", *REASONS)
+_REASON_CODE = {reason: k for k, reason in enumerate(_REASON_OF)}
+
+
 class BitextRows:
     """The bitext rows of ``pairs`` (iterable more than once), streamed, with each row's language pair.
     A first pass counts each normalised (l1, l2) text pair per language pair (``dedup``), kept and rejected
     apart, and notes the language pairs and their directions; iterating yields the first occurrence of each
-    kept pair with its count (``rejected()``: of each rejected one). Memory holds one small count per
+    kept pair with its count (``rejected()``: of each rejected one; ``all_rows()``: both, in one pass). Memory holds one small count per
     distinct pair, not the rows. ``bead_filter``: the filter's verdicts (None: every row kept, no
     probability)."""
 
     def __init__(self, pairs: Iterable[DocPair], dedup: bool = True, preferred: Iterable[tuple[str, str]] = (),
                  bead_filter: BeadFilter | None = None):
         self.pairs, self.dedup, self.preferred, self.bead_filter = pairs, dedup, tuple(preferred), bead_filter
+        # the filter's verdicts, one per both-sided bead in stream order, from the first pass: the later passes
+        # (kept rows, rejected rows) read them back instead of judging again (9 bytes a row)
+        self._probabilities: array | None = None
+        self._reasons = bytearray()
         self.counts: dict[tuple[str, str, str, str], int] = {}
         self.rows: dict[tuple[str, str], int] = {}  # kept rows per language pair (after dedup)
         self.rejected_rows: dict[tuple[str, str], dict[str, int]] = {}  # per language pair and reason
@@ -133,27 +141,46 @@ class BitextRows:
             normalised_hash(row.src, row.tgt)
 
     def _all(self) -> Iterator[BitextRow]:
+        first = self._probabilities is None
+        if first:
+            self._probabilities = array("d")
+        at = 0
         for p in self.pairs:
-            yield from _rows_of(p, self.preferred, self.bead_filter)
+            if self.bead_filter is None:
+                verdicts: list[Verdict | None] = [None] * len(p.beads)
+            elif first:
+                verdicts = self.bead_filter.judge(p)
+                for v in verdicts:
+                    if v is not None:
+                        self._probabilities.append(v.translation_probability)
+                        self._reasons.append(_REASON_CODE[v.reason])
+            else:
+                verdicts = []
+                for b in p.beads:
+                    if b.src_idx and b.tgt_idx:
+                        verdicts.append(Verdict(self._probabilities[at], _REASON_OF[self._reasons[at]]))
+                        at += 1
+                    else:
+                        verdicts.append(None)
+            yield from _rows_of(p, self.preferred, verdicts)
 
-    def _first(self, rejected: bool) -> Iterator[BitextRow]:
+    def all_rows(self) -> Iterator[BitextRow]:
+        """Kept and rejected rows (``filter_reason``) in one pass: the first occurrence of each, with its count."""
         if not self.dedup:
-            yield from (row for row in self._all() if bool(row.filter_reason) == rejected)
+            yield from self._all()
             return
         remaining = dict(self.counts)
         for row in self._all():
-            if bool(row.filter_reason) != rejected:
-                continue
             count = remaining.pop(self._key(row), None)
             if count is not None:  # later occurrences were popped already
                 row.count = count
                 yield row
 
     def __iter__(self) -> Iterator[BitextRow]:
-        return self._first(rejected=False)
+        return (row for row in self.all_rows() if not row.filter_reason)
 
     def rejected(self) -> Iterator[BitextRow]:
-        return self._first(rejected=True)
+        return (row for row in self.all_rows() if row.filter_reason)
 
     def __len__(self) -> int:
         return sum(self.rows.values())
@@ -184,15 +211,13 @@ def write_bitext(folder: Path, rows: BitextRows, formats: Iterable[str],
     folder.mkdir(parents=True, exist_ok=True)
     sinks = {lp: [SINKS[fmt](folder, f"{lp[0]}-{lp[1]}", replace(options, directions=frozenset(
         rows.directions.get(lp, set())))) for fmt in formats] for lp in lps}
-    for row in rows:
-        for sink in sinks[(row.src_lang, row.tgt_lang)]:
+    # every language pair gets its rejected file, empty or not, so that a reader never meets a missing one
+    filtering = rows.bead_filter is not None and rows.bead_filter.config.enabled
+    rejected = {lp: RejectedSink(folder / "rejected", f"{lp[0]}-{lp[1]}", options) for lp in lps} \
+        if filtering else {}
+    for row in rows.all_rows():
+        lp = (row.src_lang, row.tgt_lang)
+        for sink in [rejected[lp]] if row.filter_reason else sinks[lp]:
             sink.add(row)
-    written = [sink.close() for lp in lps for sink in sinks[lp]]
-    if rows.bead_filter is not None and rows.bead_filter.config.enabled:
-        # every language pair gets its file, empty or not, so that a reader never meets a missing one
-        rejected = {lp: RejectedSink(folder / "rejected", f"{lp[0]}-{lp[1]}", options) for lp in lps}
-        for row in rows.rejected():
-            rejected[(row.src_lang, row.tgt_lang)].add(row)
-        written += [sink.close() for sink in rejected.values()]
-    return written
+    return [sink.close() for lp in lps for sink in sinks[lp]] + [sink.close() for sink in rejected.values()]
 
