@@ -6,9 +6,9 @@ filter costs against the whole run (issue 30).
 Builds the Debian manuals corpus as benchmarks/debian_docs.py does (same cache), then in one script:
 1. `twinpages mine --one-to-one` from scratch (the filter on, as by default): the run's wall seconds;
 2. the run's bitext rows made again in this process from its selected pairs, as the write phase makes them
-   (a counting pass, then kept and rejected rows in one pass, deduplicated), once without the filter (no probability, no rules) and once
-   with it, in that order (the filter's caches start cold): the difference is what the filter adds to the
-   run, reported as a share of the run's seconds without it;
+   (a counting pass, then kept and rejected rows in one pass, deduplicated), once without the filter (no
+   probability, no rules) and once with it, in that order (the filter's caches start cold): the difference
+   is what the filter adds to the run, reported as a share of the run's seconds without it;
 3. the rejected rows (bitext/rejected/*.jsonl) counted by reason and language pair, with a seeded sample
    of each reason, and the kept rows' translation probabilities in ten bins.
 """

@@ -7,8 +7,9 @@ A logistic regression over the standardised FEATURES; its regularisation chosen 
 grouped by document (a document's pairs, clean and noisy, with every translator, stay in one fold), by log
 loss. The default threshold (stages/beadfilter.py's ``DEFAULT_MIN_PROBABILITY``, set by hand from
 metrics.json's "default_threshold") is the lowest at which the out-of-fold precision on WMT21's clean
-partial twins reaches 0.995; the figures for every threshold are in metrics.json ("oof_curve_by_variant"). WMT23 is never used to fit
-anything: its figures are the held-out check (`twinpages eval bitext` repeats them from the package).
+partial twins reaches 0.995; the figures for every threshold are in metrics.json ("oof_curve_by_variant").
+WMT23 is never used to fit anything: its figures are the held-out check (`twinpages eval bitext` repeats
+them from the package).
 """
 
 from __future__ import annotations

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from array import array
 import unicodedata
+from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -106,9 +106,9 @@ class BitextRows:
     """The bitext rows of ``pairs`` (iterable more than once), streamed, with each row's language pair.
     A first pass counts each normalised (l1, l2) text pair per language pair (``dedup``), kept and rejected
     apart, and notes the language pairs and their directions; iterating yields the first occurrence of each
-    kept pair with its count (``rejected()``: of each rejected one; ``all_rows()``: both, in one pass). Memory holds one small count per
-    distinct pair, not the rows. ``bead_filter``: the filter's verdicts (None: every row kept, no
-    probability)."""
+    kept pair with its count (``rejected()``: of each rejected one; ``all_rows()``: both, in one pass).
+    Memory holds one small count per distinct pair, not the rows. ``bead_filter``: the filter's verdicts
+    (None: every row kept, no probability)."""
 
     def __init__(self, pairs: Iterable[DocPair], dedup: bool = True, preferred: Iterable[tuple[str, str]] = (),
                  bead_filter: BeadFilter | None = None):
