@@ -46,7 +46,7 @@ ALL_ON = FilterConfig(numbers=True)
 
 # (reason, a bead it rejects, a bead it keeps, the setting that turns it off)
 CASES = [
-    ("too_short", dict(src="OK", tgt="Ja"), dict(src="Yes, sir.", tgt="Ja, mein Herr."), dict(min_chars=0)),
+    ("too_short", dict(src="OK", tgt="Ja"), dict(src="Why?", tgt="なぜ?"), dict(min_chars=0)),
     ("mostly_punctuation", dict(src="*** Menu *** >>> ||| <<<", tgt="*** Menü *** >>> ||| <<<"), {},
      dict(max_punctuation=1.0)),
     ("identical", dict(src="Linux Kernel 5.10 LTS", tgt="Linux-Kernel 5.10 LTS"), {}, dict(identical=False)),

@@ -49,7 +49,7 @@ class FilterConfig:
         DEFAULT_MIN_PROBABILITY, low=0.0, high=1.0, flag="--min-translation-probability",
         help="beads less likely to be translations go to bitext/rejected/ (reason low_probability)")
     min_chars: int = setting(3, low=0, flag="--filter-min-chars",
-                             help="too_short: a side with fewer letters and digits (0: off)")
+                             help="too_short: a side with fewer letters and digits, a CJK one counting two (0: off)")
     max_punctuation: float = setting(0.5, low=0.0, high=1.0, flag="--filter-max-punctuation",
                                      help="mostly_punctuation: a side whose share of characters other than letters, "
                                           "digits and spaces is above this (1: off)")
@@ -88,6 +88,12 @@ _SIDE_CACHE = 1 << 16
 def _alnum(text: str) -> int:
     """Letters and digits, of any script."""
     return sum(map(str.isalnum, text))
+
+
+@lru_cache(maxsize=_SIDE_CACHE)
+def _length(text: str) -> int:
+    """Letters and digits, a wide (CJK) one counted twice: なぜ? ("why?") is as long as "Why?"."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text if c.isalnum())
 
 
 @lru_cache(maxsize=_SIDE_CACHE)
@@ -234,7 +240,7 @@ def _reliable(detected: tuple[str | None, float], letters: int) -> str | None:
 
 def rule(f: BeadFacts, config: FilterConfig) -> str:
     """The first rule the bead breaks ("" when none), in the order of REASONS."""
-    if config.min_chars and min(f.src_alnum, f.tgt_alnum) < config.min_chars:
+    if config.min_chars and min(_length(f.src), _length(f.tgt)) < config.min_chars:
         return "too_short"
     if config.max_punctuation < 1.0 and f.punctuation > config.max_punctuation:
         return "mostly_punctuation"
