@@ -92,7 +92,8 @@ def test_language_pairs_choose_the_pairs_and_their_column_order(tmp_path):
     out = tmp_path / "de-en"
     assert cli_main(["mine", str(EXAMPLES), "-o", str(out), "-q", "-l", "de-en"]) == 0
     assert [p.name for p in sorted((out / "bitext").iterdir())] == ["de-en.jsonl", "de-en.parquet", "de-en.tmx",
-                                                                     "de-en.tsv"]
+                                                                     "de-en.tsv", "rejected"]
+    assert [p.name for p in (out / "bitext" / "rejected").iterdir()] == ["de-en.jsonl"]
     rows = [line.split("\t") for line in (out / "bitext" / "de-en.tsv").read_text(encoding="utf-8").splitlines()]
     assert rows and all(r[0].endswith(DE_SEED) and r[1].endswith(EN_SEED) for r in rows)
     assert rows[0][2].startswith("Der Anruf")  # German first, as asked, though English is the original
