@@ -138,11 +138,15 @@ class SentPair:
     cosine: float = 0.0  # the encoder's raw cosine of the two sides
     translator: str = "unknown"  # "machine", "human" or "unknown": the provenance model's verdict on this bead
     translator_probability: float | None = None  # P(machine) for this bead; None: no model
+    # The lowest cosine of one of the bead's sentences with the other side's whole text (the cosine itself
+    # for a 1-1 bead): a sentence pulled into a bead it does not belong to shows here, one that a translator
+    # split in two does not (the bitext filter reads it)
+    part_cosine: float | None = None  # None (a bead made by hand): read as ``cosine``
 
     def turned(self) -> SentPair:
         """The same bead read from the other side."""
         return SentPair(self.tgt_idx, self.src_idx, self.tgt_text, self.src_text, self.score, self.cosine,
-                        self.translator, self.translator_probability)
+                        self.translator, self.translator_probability, self.part_cosine)
 
 
 @dataclass(slots=True)

@@ -35,7 +35,7 @@ GOOD = ("The committee approved the new budget for the coming year on Tuesday.",
 
 def facts(src=GOOD[0], tgt=GOOD[1], score=0.55, cosine=0.7) -> BeadFacts:
     """A 1-1 bead between two aligned neighbours of score 0.55, in a pair whose typical bead is GOOD."""
-    f = BeadFacts(src, tgt, "en", "de", score, cosine, 1, 1, True, True, 0.55, 0.6, 0.9, 0.9,
+    f = BeadFacts(src, tgt, "en", "de", score, cosine, 1, 1, True, True, 0.55, 0.6, 0.9, 0.9, part_cosine=cosine,
                   pair_log_ratio=log_ratio(*GOOD), pair_score=0.55)
     lid = BeadFilter().detect
     f.src_detected, f.tgt_detected = lid(src), lid(tgt)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from conftest import gold_pairs_found
 from twinpages.backends.encoders import encode_overlaps
@@ -36,6 +37,10 @@ def test_dp_merges_a_split_sentence_and_skips_untranslated():
     al = align(src, tgt, encode(src), encode(tgt), overlaps, SentAlignConfig(max_bead=2))
     assert [(b.src_idx, b.tgt_idx) for b in al.aligned] == [((0, 1), (0,)), ((3,), (1,))]
     assert [b.src_idx for b in al.beads if not b.tgt_idx] == [(2,)]
+    # part_cosine: each half of the split sentence against the merged target (1/sqrt 2); a 1-1 bead's own cosine
+    merged, one = al.aligned
+    assert merged.part_cosine == pytest.approx(2 ** -0.5, abs=1e-6) and merged.cosine == pytest.approx(1.0)
+    assert one.part_cosine == one.cosine
 
 
 def test_empty_side():

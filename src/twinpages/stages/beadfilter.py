@@ -10,9 +10,9 @@ checks that matter for aligned web text are the few below, each measured on twin
 (BENCHMARKS.md, "Bitext that ships").
 
 The probability is a logistic regression (weights in ``resources/beadfilter.json``, trained by
-``training/beads/train.py`` on WMT21 partial twins, checked on WMT23 and Text+Berg) over what the alignment
-already knows about the bead: its normalised similarity and raw cosine, how it compares with its aligned
-neighbours, whether it borders unaligned text (where a partial translation's untranslated sentences get
+``training/beads/train.py`` on WMT21 twins, checked on WMT23 and Text+Berg) over what the alignment
+already knows about the bead: its normalised similarity and raw cosine, its least similar sentence against
+the other side (``SentPair.part_cosine``), how it compares with its aligned neighbours, whether it borders unaligned text (where a partial translation's untranslated sentences get
 pulled into a bead), its shape and length ratio, numbers and words shared by both sides, each side's
 language, and the document pair's score and coverage.
 """
@@ -37,7 +37,7 @@ REASONS = ("too_short", "mostly_punctuation", "identical", "untranslated", "wron
            "numbers_differ", "urls_differ", "low_probability")
 # the lowest threshold at which out-of-fold precision on WMT21's clean partial twins reaches 0.995
 # (training/beads/train.py, metrics.json "default_threshold"); checked on WMT23 and Text+Berg, never tuned there
-DEFAULT_MIN_PROBABILITY = 0.55
+DEFAULT_MIN_PROBABILITY = 0.45
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +159,7 @@ class BeadFacts:
     doc_score: float
     min_coverage: float
     max_coverage: float
+    part_cosine: float = 0.0  # SentPair.part_cosine: the bead's least similar sentence against the other side
     src_detected: tuple[str | None, float] = (None, 0.0)  # segment language ID: (code, confidence)
     tgt_detected: tuple[str | None, float] = (None, 0.0)
     # the pair's typical bead, its median over the aligned beads: how long one language writes what the
@@ -211,7 +212,8 @@ def facts_of(pair: DocPair, detect_many) -> list[BeadFacts | None]:
             b.src_text, b.tgt_text, pair.src_lang, pair.tgt_lang, b.score, b.cosine, len(b.src_idx),
             len(b.tgt_idx), k > 0 and aligned[k - 1], k + 1 < len(beads) and aligned[k + 1],
             sum(near) / len(near) if near else b.score, pair.score,
-            min(pair.src_coverage, pair.tgt_coverage), max(pair.src_coverage, pair.tgt_coverage)))
+            min(pair.src_coverage, pair.tgt_coverage), max(pair.src_coverage, pair.tgt_coverage),
+            b.cosine if b.part_cosine is None else b.part_cosine))
     facts = [f for f in out if f is not None]
     if facts:
         pair_ratio = float(np.median([f.log_ratio for f in facts]))
@@ -267,7 +269,7 @@ FEATURES = ("score", "cosine", "score_minus_neighbours", "neighbour_score", "bor
             "one_to_one", "extra_sentences", "log_length_ratio", "log_min_length", "numbers_jaccard",
             "numbers_one_side", "shared_words", "src_language_ok", "tgt_language_ok", "punctuation",
             "doc_score", "min_coverage", "max_coverage", "length_deviation", "score_minus_pair",
-            "extra_sentences_bordering")
+            "extra_sentences_bordering", "part_cosine", "cosine_minus_part")
 
 
 def features(f: BeadFacts) -> list[float]:
@@ -283,7 +285,8 @@ def features(f: BeadFacts) -> list[float]:
             abs(f.log_ratio - f.pair_log_ratio), f.score - f.pair_score,
             # a bead of several sentences beside unaligned text is where a partial translation's untranslated
             # neighbour gets pulled in; inside a run of aligned beads it is a sentence split differently
-            float(f.n_src + f.n_tgt - 2) * float(not (f.prev_aligned and f.next_aligned))]
+            float(f.n_src + f.n_tgt - 2) * float(not (f.prev_aligned and f.next_aligned)),
+            f.part_cosine, f.cosine - f.part_cosine]
 
 
 class BeadModel:

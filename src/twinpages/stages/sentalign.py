@@ -274,13 +274,24 @@ def align_runs(src: Sequence[str], tgt: Sequence[str], src_ovl: dict[int, np.nda
         if a and b:
             cos = float(src_ovl[a][i] @ tgt_ovl[b][j])
             sim = float(similarity(a, b, i, j, j + 1)[0])
+            part = cos if a + b == 2 else \
+                _part_cosine(src_emb[i:i + a], tgt_ovl[b][j], tgt_emb[j:j + b], src_ovl[a][i])
             beads.append(SentPair(tuple(range(i, i + a)), tuple(range(j, j + b)),
-                                  " ".join(src[i:i + a]), " ".join(tgt[j:j + b]), sim, cos))
+                                  " ".join(src[i:i + a]), " ".join(tgt[j:j + b]), sim, cos, part_cosine=part))
         elif a:
             beads.append(SentPair((i,), (), src[i], "", 0.0))
         else:
             beads.append(SentPair((), (j,), "", tgt[j], 0.0))
     return Alignment(beads, null)
+
+
+def _part_cosine(src_sents: np.ndarray, tgt_run: np.ndarray, tgt_sents: np.ndarray, src_run: np.ndarray) -> float:
+    """The lowest cosine of one sentence of a bead with the other side's run (SentPair.part_cosine), by
+    row_dots: stored, so the same bits on every processor."""
+    from ..backends.blas import row_dots
+
+    return float(min(row_dots(src_sents, np.broadcast_to(tgt_run, src_sents.shape)).min(),
+                     row_dots(tgt_sents, np.broadcast_to(src_run, tgt_sents.shape)).min()))
 
 
 def _sample_similarities(src_emb, tgt_emb, src_mu, tgt_mu, max_side: int = 500) -> np.ndarray:
