@@ -12,8 +12,9 @@ checks that matter for aligned web text are the few below, each measured on twin
 The probability is a logistic regression (weights in ``resources/beadfilter.json``, trained by
 ``training/beads/train.py`` on WMT21 twins, checked on WMT23 and Text+Berg) over what the alignment
 already knows about the bead: its normalised similarity and raw cosine, its least similar sentence against
-the other side (``SentPair.part_cosine``), how it compares with its aligned neighbours, whether it borders unaligned text (where a partial translation's untranslated sentences get
-pulled into a bead), its shape and length ratio, numbers and words shared by both sides, each side's
+the other side (``SentPair.part_cosine``), how it compares with its aligned neighbours, whether it borders
+unaligned text (where a partial translation's untranslated sentences get pulled into a bead), its shape and
+length ratio, numbers and words shared by both sides, each side's
 language, and the document pair's score and coverage.
 """
 
