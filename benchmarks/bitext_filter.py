@@ -2,6 +2,7 @@
 filter costs against the whole run (issue 30).
 
     python benchmarks/bitext_filter.py --cache /tmp/debian-docs --manuals faq [--langs ...] [--sample 3] [--json]
+    python benchmarks/bitext_filter.py --run-folder OUT --run-seconds S [--json]   # a finished run's pairs
 
 Builds the Debian manuals corpus as benchmarks/debian_docs.py does (same cache), then in one script:
 1. `twinpages mine --one-to-one` from scratch (the filter on, as by default): the run's wall seconds;
@@ -11,6 +12,8 @@ Builds the Debian manuals corpus as benchmarks/debian_docs.py does (same cache),
    is what the filter adds to the run, reported as a share of the run's seconds without it;
 3. the rejected rows (bitext/rejected/*.jsonl) counted by reason and language pair, with a seeded sample
    of each reason, and the kept rows' translation probabilities in ten bins.
+With ``--run-folder``: step 2 only, over a finished run's selected pairs (e.g. the full DDTP run of
+benchmarks/runners_ddtp.py); ``--run-seconds``: that run's wall seconds, for the share.
 """
 
 from __future__ import annotations
@@ -41,25 +44,43 @@ def mine(corpus: Path, out: Path, workers: int, *extra: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--cache", type=Path, required=True)
-    ap.add_argument("--manuals", nargs="+", default=["faq"], choices=["faq", "aptitude"])
-    ap.add_argument("--langs", nargs="*")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--sample", type=int, default=3, help="rejected rows shown per reason")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args()
-    corpus, _, _ = debian_docs.build(args.cache, args.manuals, set(args.langs) if args.langs else None)
-    out = args.cache / f"filter-run-{corpus.name}"
-    run = mine(corpus, out, args.workers, "--clean")
-    pairs = SelectedPairs(next((out / "shards").glob("pairs-*.jsonl")))
+def filter_seconds(pairs) -> tuple[dict, int]:
+    """Seconds to make the rows without the filter and with it (in that order: its caches start cold)."""
     seconds = {}
     for name, bead_filter in (("without", None), ("with", BeadFilter())):
         t0 = time.perf_counter()
         rows = BitextRows(pairs, bead_filter=bead_filter)
         n = sum(1 for _ in rows.all_rows())  # both files' rows, in one pass, as write_bitext does
         seconds[name] = time.perf_counter() - t0
+    return seconds, n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cache", type=Path, help="download and corpus folder (as debian_docs.py's)")
+    ap.add_argument("--manuals", nargs="+", default=["faq"], choices=["faq", "aptitude"])
+    ap.add_argument("--langs", nargs="*")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--sample", type=int, default=3, help="rejected rows shown per reason")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--run-folder", type=Path, help="time the filter over this finished run's pairs only")
+    ap.add_argument("--run-seconds", type=float, help="with --run-folder: the run's wall seconds")
+    args = ap.parse_args()
+    if args.run_folder:
+        seconds, n = filter_seconds(SelectedPairs(next((args.run_folder / "shards").glob("pairs-*.jsonl"))))
+        added = seconds["with"] - seconds["without"]
+        result = {"rows": n, "rows_seconds_without_filter": round(seconds["without"], 2),
+                  "rows_seconds_with_filter": round(seconds["with"], 2), "filter_seconds": round(added, 2)}
+        if args.run_seconds:
+            result["filter_share_of_run"] = round(added / args.run_seconds, 4)
+        print(json.dumps(result))
+        return
+    if not args.cache:
+        ap.error("--cache is needed (or --run-folder)")
+    corpus, _, _ = debian_docs.build(args.cache, args.manuals, set(args.langs) if args.langs else None)
+    out = args.cache / f"filter-run-{corpus.name}"
+    run = mine(corpus, out, args.workers, "--clean")
+    seconds, n = filter_seconds(SelectedPairs(next((out / "shards").glob("pairs-*.jsonl"))))
     added = seconds["with"] - seconds["without"]
     by_reason: Counter = Counter()
     by_lp: dict[str, Counter] = defaultdict(Counter)

@@ -78,10 +78,12 @@ def test_numbers_compare_equal_across_writing_conventions():
 
 
 def test_the_probability_follows_the_evidence():
-    """The shipped model: a translation as close as its neighbours is kept at the default threshold, the same
-    bead with the similarity of unrelated sentences is not, and an untranslated copy is less likely one."""
+    """The shipped model: a translation as close as its neighbours is kept at the default threshold, an
+    unrelated sentence in its place (the similarity of unrelated sentences) is not, and an untranslated copy
+    is less likely one."""
     model = BeadModel.load()
-    p_good, p_far = model.probability(np.array([features(facts()), features(facts(score=0.02, cosine=0.1))]))
+    unrelated = facts(tgt="Er lebt seit Jahren in einer kleinen Stadt am Meer.", score=0.02, cosine=0.1)
+    p_good, p_far = model.probability(np.array([features(facts()), features(unrelated)]))
     assert p_good > 0.9 and p_far < DEFAULT_MIN_PROBABILITY
     copy = facts(tgt=GOOD[0], score=0.6, cosine=0.95)
     assert model.probability(np.array(features(copy)))[0] < p_good

@@ -243,7 +243,9 @@ def _reliable(detected: tuple[str | None, float], letters: int) -> str | None:
 
 def rule(f: BeadFacts, config: FilterConfig) -> str:
     """The first rule the bead breaks ("" when none), in the order of REASONS."""
-    if config.min_chars and min(_length(f.src), _length(f.tgt)) < config.min_chars:
+    # _length >= _alnum: the wide letters are counted only where the plain count is short
+    if config.min_chars and min(f.src_alnum, f.tgt_alnum) < config.min_chars and \
+            min(_length(f.src), _length(f.tgt)) < config.min_chars:
         return "too_short"
     if config.max_punctuation < 1.0 and f.punctuation > config.max_punctuation:
         return "mostly_punctuation"
