@@ -307,7 +307,9 @@ class BeadModel:
         self.data = data
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        z = ((np.atleast_2d(x) - self.mean) / self.scale) @ self.coef + self.intercept
+        # an elementwise product summed by numpy, not BLAS's dot: written to the outputs, so the same bits on
+        # every processor (backends/blas.py)
+        z = (((np.atleast_2d(x) - self.mean) / self.scale) * self.coef).sum(axis=1) + self.intercept
         return 1.0 / (1.0 + np.exp(-z))
 
     @classmethod
