@@ -71,5 +71,8 @@ def test_one_thread_limits_every_blas_and_restores_it():
     with one_thread():
         inside = {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
     after = {i["filepath"]: i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
-    assert len(inside) == 2 and set(inside.values()) == {1}  # numpy's OpenBLAS and faiss's
+    # numpy's OpenBLAS and faiss's, the two twinpages' products run on (a BLAS loaded after the controller was
+    # made, such as scipy's where the `train` extra is installed, is not twinpages' and is left alone)
+    ours = {p: n for p, n in inside.items() if "numpy" in p or "faiss" in p}
+    assert len(ours) == 2 and set(ours.values()) == {1}
     assert after == before
