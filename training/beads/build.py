@@ -189,16 +189,8 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     # the pairs as `mine` aligns them; no provenance verdicts (the filter does not read them)
     pipe = Models.of(PipelineConfig(embed=EmbedConfig(cache=args.cache), docalign=DocAlignConfig(provenance=False)))
-    for ts in wmt.load(args.wmt21, args.wmt23):
-        if args.only and ts.name not in args.only:
-            continue
-        path = args.out / f"{ts.name}.jsonl"
-        if path.exists():
-            continue
-        tmp = path.with_suffix(".part")
-        n = build(ts, pipe, tmp, args.max_docs)
-        tmp.rename(path)
-        print(f"{ts.name}: {n} pairs", file=sys.stderr, flush=True)
+    wmt.build_each(wmt.load(args.wmt21, args.wmt23), args.out, args.only,
+                   lambda ts, tmp: build(ts, pipe, tmp, args.max_docs))
 
 
 if __name__ == "__main__":

@@ -117,16 +117,7 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     # no verdicts while building what they are trained on: the pairs are measured as aligned
     pipe = Models.of(PipelineConfig(embed=EmbedConfig(cache=args.cache), docalign=DocAlignConfig(provenance=False)))
-    for ts in wmt.load(args.wmt21, args.wmt23):
-        if args.only and ts.name not in args.only:
-            continue
-        path = args.out / f"{ts.name}.jsonl"
-        if path.exists():
-            continue
-        tmp = path.with_suffix(".part")
-        n = build(ts, pipe, tmp)
-        tmp.rename(path)
-        print(f"{ts.name}: {n} pairs", file=sys.stderr, flush=True)
+    wmt.build_each(wmt.load(args.wmt21, args.wmt23), args.out, args.only, lambda ts, tmp: build(ts, pipe, tmp))
 
 
 if __name__ == "__main__":

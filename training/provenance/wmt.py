@@ -139,6 +139,23 @@ def _txt_set(repo: Path, year: int, prefix: str, sl: str, tl: str) -> TestSet:
     return TestSet(year, sl, tl, source, docs, translations)
 
 
+def build_each(sets: Iterator[TestSet], out: Path, only: list[str] | None, build) -> None:
+    """``build(test_set, path) -> records`` for each test set (or those named in ``only``) into
+    OUT/NAME.jsonl, written as NAME.part and renamed when whole: a finished set is not built again."""
+    import sys
+
+    for ts in sets:
+        if only and ts.name not in only:
+            continue
+        path = out / f"{ts.name}.jsonl"
+        if path.exists():
+            continue
+        tmp = path.with_suffix(".part")
+        n = build(ts, tmp)
+        tmp.rename(path)
+        print(f"{ts.name}: {n} pairs", file=sys.stderr, flush=True)
+
+
 def load(wmt21: Path | None, wmt23: Path | None) -> Iterator[TestSet]:
     if wmt21:
         xml = set(_files(wmt21, "xml"))
