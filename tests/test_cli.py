@@ -151,3 +151,18 @@ def test_extract_command_writes_main_texts(tmp_path, seed_dir):
     assert docs["p.html"]["lang"] == "de" and "7. Absatz" in docs["p.html"]["text"]
     assert "Login" not in docs["p.html"]["text"] and "Impressum" not in docs["p.html"]["text"]
     assert "More Stories" not in docs[DE_SEED]["text"] and docs[DE_SEED]["text"].count("\n") == 8
+
+
+def test_a_run_says_where_the_rejected_rows_are(tmp_path, seed_dir):
+    """A threshold above the seed's least likely translation: the summary names the rejected row, its
+    reason and its file, and the file holds it."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for name in (EN_SEED, DE_SEED):
+        shutil.copy(seed_dir / name, inp / name)
+    out = tmp_path / "out"
+    proc = run_cli("mine", str(inp), "-o", str(out), "--quiet", "--min-translation-probability", "0.99")
+    assert proc.returncode == 0, proc.stderr
+    assert f"bitext rows kept 11, rejected 1 (low_probability 1) -> {out}/bitext/rejected/" in proc.stderr
+    (row,) = [json.loads(x) for x in (out / "bitext" / "rejected" / "en-de.jsonl").read_text("utf-8").splitlines()]
+    assert row["filter_reason"] == "low_probability" and row["translation_probability"] < 0.99

@@ -295,6 +295,10 @@ def summary_lines(s: dict, out: str, pairs: bool = True) -> list[str]:
                 if warned else "")]
     if pairs:
         lines.append(f"document pairs {s['document_pairs']:,}, sentence pairs {s['sentence_pairs']:,} -> {out}")
+        kept = s.get("bitext_filter")
+        if kept and kept["rejected"]:  # the rows a user would otherwise miss: where they are, and why
+            lines.append(f"bitext rows kept {kept['kept']:,}, rejected {kept['rejected']:,} "
+                         f"({_counts(kept['rejected_by_reason'])}) -> {out}/bitext/rejected/")
     else:
         lines.append(f"-> {out}")
     peak = s["peak_rss_mb"]
