@@ -98,10 +98,12 @@ class USEM3:
         parts = []
         with one_thread():
             for start in range(0, len(chunks), width):  # a round of chunks, then a look at the time budget
-                check()
                 round_ = chunks[start:start + width]
                 parts += list(pool.map(self._model.encode, round_)) if len(round_) > 1 else \
                     [self._model.encode(round_[0])]
+                # after the round, not before it: a budget spent by the last round is seen here, not missed by
+                # a caller with no look of its own after the embedding (a query without candidates)
+                check()
         return np.concatenate(parts).astype(np.float32, copy=False)
 
     def _executor(self) -> ThreadPoolExecutor | None:
