@@ -14,25 +14,25 @@ from ..backends.lid import get_identifier
 from ..data import Document
 from ..settings import setting
 
-# ISO 639-2 (bibliographic and terminological) and 639-3 codes of the languages crawls are mostly made
-# of, and the deprecated 639-1 codes that old pages still declare, to the 639-1 codes used throughout
-_TAG_ALIASES = {
-    "ara": "ar", "bul": "bg", "cat": "ca", "ces": "cs", "cze": "cs", "dan": "da", "deu": "de", "ger": "de",
-    "ell": "el", "gre": "el", "eng": "en", "spa": "es", "est": "et", "eus": "eu", "baq": "eu", "fas": "fa",
-    "per": "fa", "fin": "fi", "fra": "fr", "fre": "fr", "gle": "ga", "glg": "gl", "heb": "he", "hin": "hi",
-    "hrv": "hr", "hun": "hu", "ind": "id", "isl": "is", "ice": "is", "ita": "it", "jpn": "ja", "kor": "ko",
-    "lit": "lt", "lav": "lv", "mlt": "mt", "nld": "nl", "dut": "nl", "nor": "no", "nob": "no", "nb": "no",
-    "pol": "pl", "por": "pt", "ron": "ro", "rum": "ro", "rus": "ru", "slk": "sk", "slo": "sk", "slv": "sl",
-    "srp": "sr", "swe": "sv", "tha": "th", "tur": "tr", "ukr": "uk", "vie": "vi", "zho": "zh", "chi": "zh",
-    "cmn": "zh", "iw": "he", "in": "id", "ji": "yi",
-}
+# Individual languages that the language-ID backends (fastText, CLD2) label by their macrolanguage: a page
+# declared nb-NO is Norwegian to them, and to the pairs the user asks for
+_AS_IDENTIFIED = {"nb": "no"}
 
 
 def language_tag(tag: str) -> str:
-    """A declared language (``DE``, ``en-GB``, ``zh_Hant``, ``deu``) as the ISO 639-1 code the stages use:
-    case folded, region and script dropped (BCP 47's primary subtag), three-letter codes mapped."""
-    primary = tag.strip().replace("_", "-").split("-")[0].lower()
-    return _TAG_ALIASES.get(primary, primary)
+    """A declared language (``DE``, ``en-GB``, ``zh_Hant``, ``deu``, ``epo_Latn``, ``iw``) as the ISO 639-1
+    code the stages use: standardised by langcodes (ISO 639-2/3 to the shortest code, deprecated and
+    macrolanguage codes to their current ones, ``cmn`` to ``zh``), region and script dropped. A tag
+    langcodes cannot parse keeps its first subtag, case-folded (``xx``)."""
+    import langcodes
+
+    text = tag.strip().replace("_", "-")
+    try:
+        primary = langcodes.standardize_tag(text, macro=True).split("-")[0]
+    except (ValueError, LookupError):
+        primary = text.split("-")[0]
+    primary = primary.lower()
+    return _AS_IDENTIFIED.get(primary, primary)
 
 
 @dataclass(frozen=True, slots=True)

@@ -190,6 +190,9 @@ def test_declared_languages_are_normalised(tmp_path: Path):
 
     assert [language_tag(t) for t in ("DE", "de-AT", "en_GB", "zh-Hant-TW", "deu", "fre", "iw", "xx")] == \
         ["de", "de", "en", "zh", "de", "fr", "he", "xx"]
+    # ISO 639-3 with a script subtag, a Mandarin code, Norwegian Bokmål as the language ID names it, junk
+    assert [language_tag(t) for t in ("epo_Latn", "cmn-Hans", "nob", "nb-NO", "", "en-US-u-va-posix")] == \
+        ["eo", "zh", "no", "no", "", "en"]
     path = tmp_path / "d.jsonl"
     path.write_text(json.dumps({"id": "a", "lang": "DE", "text": "Ein Satz."}) + "\n", encoding="utf-8")
     assert [d.lang for d in read([path])] == ["de"]
