@@ -179,11 +179,7 @@ def build(ts: wmt.TestSet, pipe: Models, out: Path, max_docs: int | None) -> int
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--wmt21", type=Path)
-    ap.add_argument("--wmt23", type=Path)
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--cache", help="embedding cache (SQLite)")
-    ap.add_argument("--only", nargs="*", help="test set names, e.g. wmt21.en-de")
+    wmt.add_arguments(ap)
     ap.add_argument("--max-docs", type=int, help="documents per test set (default: all)")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)

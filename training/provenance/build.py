@@ -108,11 +108,7 @@ def build(ts: wmt.TestSet, pipe: Models, out: Path) -> int:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--wmt21", type=Path)
-    ap.add_argument("--wmt23", type=Path)
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--cache", help="embedding cache (SQLite)")
-    ap.add_argument("--only", nargs="*", help="test set names, e.g. wmt21.en-de")
+    wmt.add_arguments(ap)
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     # no verdicts while building what they are trained on: the pairs are measured as aligned

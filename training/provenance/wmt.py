@@ -139,6 +139,15 @@ def _txt_set(repo: Path, year: int, prefix: str, sl: str, tl: str) -> TestSet:
     return TestSet(year, sl, tl, source, docs, translations)
 
 
+def add_arguments(ap) -> None:
+    """The options both WMT recipes take: the two snapshots, the output folder, the cache, the sets."""
+    ap.add_argument("--wmt21", type=Path)
+    ap.add_argument("--wmt23", type=Path)
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--cache", help="embedding cache (SQLite)")
+    ap.add_argument("--only", nargs="*", help="test set names, e.g. wmt21.en-de")
+
+
 def build_each(sets: Iterator[TestSet], out: Path, only: list[str] | None, build) -> None:
     """``build(test_set, path) -> records`` for each test set (or those named in ``only``) into
     OUT/NAME.jsonl, written as NAME.part and renamed when whole: a finished set is not built again."""

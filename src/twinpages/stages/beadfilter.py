@@ -258,8 +258,8 @@ def rule(f: BeadFacts, config: FilterConfig) -> str:
         if (src_seen and src_seen != f.src_lang) or (tgt_seen and tgt_seen != f.tgt_lang):
             return "wrong_language"
     if config.max_length_ratio:
-        a, b = len(f.src.encode()), len(f.tgt.encode())
-        if max(a, b) >= 30 and max(a, b) > config.max_length_ratio * max(min(a, b), 1):
+        a, b = _nbytes(f.src), _nbytes(f.tgt)
+        if max(a, b) >= 30 and max(a, b) > config.max_length_ratio * min(a, b):
             return "length_ratio"
     if config.numbers and numbers(f.src) != numbers(f.tgt):
         return "numbers_differ"

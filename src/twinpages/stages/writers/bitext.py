@@ -22,18 +22,14 @@ one line of tab-separated fields.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ...data import DocPair
-from ..beadfilter import REASONS, BeadFilter, Verdict
+from ..beadfilter import REASONS, BeadFilter, Verdict, normalised
 from .sinks import SINKS, RejectedSink, SinkOptions, one_line
-
-_NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def language_pair(a: str, b: str, preferred: Iterable[tuple[str, str]] = ()) -> tuple[str, str]:
@@ -74,10 +70,8 @@ class BitextRow:
 
 
 def normalised_hash(src: str, tgt: str) -> str:
-    def norm(text: str) -> str:
-        return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
-
-    return hashlib.blake2b(f"{norm(src)}\t{norm(tgt)}".encode(), digest_size=8).hexdigest()
+    # the filter's `identical` rule compares sides under the same normalisation (beadfilter.normalised)
+    return hashlib.blake2b(f"{normalised(src)}\t{normalised(tgt)}".encode(), digest_size=8).hexdigest()
 
 
 def _rows_of(p: DocPair, preferred: Iterable[tuple[str, str]], verdicts: list[Verdict | None]) \
