@@ -22,6 +22,7 @@ import numpy as np
 
 from ..schemas import pair_from_dict
 from ..stages.beadfilter import BeadFilter, BeadModel, FilterConfig, features, rule
+from .calibration import binned
 
 
 def read_records(paths: Iterable[Path]) -> Iterator[dict]:
@@ -67,17 +68,9 @@ def curve(values: np.ndarray, label: np.ndarray, thresholds: Iterable[float]) ->
 
 def calibration(p: np.ndarray, label: np.ndarray, bins: int = 10) -> tuple[float, list[dict]]:
     """Expected calibration error of P(translation) over ``bins`` equal-width bins, and the table."""
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    table, ece = [], 0.0
-    for k, (lo, hi) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
-        sel = (p >= lo) & ((p < hi) if k < bins - 1 else (p <= hi))
-        if not sel.any():
-            continue
-        conf, acc = float(p[sel].mean()), float(label[sel].mean())
-        ece += sel.mean() * abs(conf - acc)
-        table.append({"bin": f"{lo:.1f}-{hi:.1f}", "beads": int(sel.sum()), "probability": round(conf, 3),
-                      "translations": round(acc, 3)})
-    return round(float(ece), 4), table
+    ece, rows = binned(p, label, np.linspace(0.0, 1.0, bins + 1))
+    return round(ece, 4), [{"bin": f"{lo:.1f}-{hi:.1f}", "beads": n, "probability": round(conf, 3),
+                            "translations": round(acc, 3)} for lo, hi, n, conf, acc in rows]
 
 
 def score_at_recall(score: np.ndarray, label: np.ndarray, recall: float) -> float:

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..stages.provenance import Measures, ProvenanceModel
+from .calibration import binned
 
 
 def read_pairs(folder: Path, fold: str | None = "dev") -> Iterator[dict]:
@@ -35,17 +36,9 @@ def reliability(p_true: Iterable[float], correct: Iterable[bool], bins: int = 10
     c = np.asarray(list(correct), dtype=float)
     if not len(p):
         return 0.0, []
-    edges = np.linspace(0.5, 1.0, bins // 2 + 1)
-    table, ece = [], 0.0
-    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
-        sel = (p >= lo) & ((p < hi) if hi < 1.0 else (p <= hi))
-        if not sel.any():
-            continue
-        conf, acc = float(p[sel].mean()), float(c[sel].mean())
-        ece += sel.mean() * abs(conf - acc)
-        table.append({"bin": f"{lo:.2f}-{hi:.2f}", "pairs": int(sel.sum()), "confidence": round(conf, 3),
-                      "accuracy": round(acc, 3)})
-    return float(ece), table
+    ece, rows = binned(p, c, np.linspace(0.5, 1.0, bins // 2 + 1))
+    return ece, [{"bin": f"{lo:.2f}-{hi:.2f}", "pairs": n, "confidence": round(conf, 3), "accuracy": round(acc, 3)}
+                 for lo, hi, n, conf, acc in rows]
 
 
 def _summary(rows: list[tuple[bool, bool]]) -> dict:
