@@ -142,11 +142,18 @@ class SentPair:
     # for a 1-1 bead): a sentence pulled into a bead it does not belong to shows here, one that a translator
     # split in two does not (the bitext filter reads it)
     part_cosine: float | None = None  # None (a bead made by hand): read as ``cosine``
+    # The bitext filter's reading of the bead, made in the worker that decided the pair (stages/beadfilter.py):
+    # its probability that the two sides translate each other, and each side's language where segment language
+    # ID is sure of it (None: not sure). translation_probability None: not judged yet (the writer judges it).
+    translation_probability: float | None = None
+    src_lid: str | None = None
+    tgt_lid: str | None = None
 
     def turned(self) -> SentPair:
         """The same bead read from the other side."""
         return SentPair(self.tgt_idx, self.src_idx, self.tgt_text, self.src_text, self.score, self.cosine,
-                        self.translator, self.translator_probability, self.part_cosine)
+                        self.translator, self.translator_probability, self.part_cosine,
+                        self.translation_probability, self.tgt_lid, self.src_lid)
 
 
 @dataclass(slots=True)

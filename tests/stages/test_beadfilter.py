@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from twinpages.data import DocPair, SentPair
 from twinpages.eval.bitext_filter import calibration, precision_recall
-from twinpages.schemas import REJECTED
+from twinpages.schemas import REJECTED, pair_from_dict, pair_to_dict
 from twinpages.stages.beadfilter import (
     DEFAULT_MIN_PROBABILITY,
     FEATURES,
@@ -20,6 +20,7 @@ from twinpages.stages.beadfilter import (
     BeadFilter,
     BeadModel,
     FilterConfig,
+    _reliable,
     features,
     log_ratio,
     numbers,
@@ -38,7 +39,7 @@ def facts(src=GOOD[0], tgt=GOOD[1], score=0.55, cosine=0.7) -> BeadFacts:
     f = BeadFacts(src, tgt, "en", "de", score, cosine, 1, 1, True, True, 0.55, 0.6, 0.9, 0.9, part_cosine=cosine,
                   pair_log_ratio=log_ratio(*GOOD), pair_score=0.55)
     lid = BeadFilter().detect
-    f.src_detected, f.tgt_detected = lid(src), lid(tgt)
+    f.src_seen, f.tgt_seen = _reliable(lid(src), f.src_alnum), _reliable(lid(tgt), f.tgt_alnum)
     return f
 
 
@@ -157,3 +158,28 @@ def test_metrics_on_a_hand_counted_example():
     # bins 0.0-0.1: 2 beads, said 0.05, 0 true; 0.9-1.0: 3 beads, said 0.95, all true
     assert ece == pytest.approx(0.4 * 0.05 + 0.6 * 0.05)
     assert [(r["bin"], r["beads"]) for r in table] == [("0.0-0.1", 2), ("0.9-1.0", 3)]
+
+
+def test_verdicts_judged_in_the_decide_worker_are_the_writer_s_own(seed_docs, pipeline):
+    """`mine` works out each bead's probability and languages where the pair is decided (SentPair
+    .translation_probability, .src_lid); the writer's verdicts from those are the ones it would reach
+    judging the bare pair itself, after the run folder's round trip, with any settings."""
+    en, de = seed_docs
+    decided = pipeline.decider.decide(en, de)
+    aligned = [b for b in decided.beads if b.src_idx and b.tgt_idx]
+    assert aligned and all(b.translation_probability is not None for b in aligned)
+    stored = pair_from_dict(json.loads(json.dumps(pair_to_dict(decided))))
+    bare = replace(stored, beads=[replace(b, translation_probability=None, src_lid=None, tgt_lid=None)
+                                  for b in stored.beads])
+    # each side's language where language ID is sure of it (a short side: None)
+    seen = {b.src_lid for b in aligned}, {b.tgt_lid for b in aligned}
+    assert "en" in seen[0] <= {"en", None} and "de" in seen[1] <= {"de", None}
+    for config in (FilterConfig(), ALL_ON, FilterConfig(min_translation_probability=0.9, language=False)):
+        bead_filter = BeadFilter(config)
+        assert bead_filter.judge(stored) == bead_filter.judge(bare)
+    assert all(b.translation_probability is None for b in bare.beads)  # judged on a copy
+    # the writer's detector is not asked about judged beads
+    bead_filter = BeadFilter()
+    bead_filter._detect = None
+    assert [v.translation_probability for v in bead_filter.judge(stored) if v] == \
+        [b.translation_probability for b in aligned]

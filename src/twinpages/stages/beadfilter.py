@@ -16,6 +16,10 @@ the other side (``SentPair.part_cosine``), how it compares with its aligned neig
 unaligned text (where a partial translation's untranslated sentences get pulled into a bead), its shape and
 length ratio, numbers and words shared by both sides, each side's
 language, and the document pair's score and coverage.
+
+Where it runs: the probability and each side's language do not depend on the filter's settings, so the
+decide workers work them out as they accept a pair (``BeadFilter.annotate``, kept in the pair's beads);
+the writer, one process for the whole run, applies only the rules and the threshold (``BeadFilter.judge``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import json
 import math
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -161,8 +165,8 @@ class BeadFacts:
     min_coverage: float
     max_coverage: float
     part_cosine: float = 0.0  # SentPair.part_cosine: the bead's least similar sentence against the other side
-    src_detected: tuple[str | None, float] = (None, 0.0)  # segment language ID: (code, confidence)
-    tgt_detected: tuple[str | None, float] = (None, 0.0)
+    src_seen: str | None = None  # each side's language where segment language ID is sure of it (``_reliable``)
+    tgt_seen: str | None = None
     # the pair's typical bead, its median over the aligned beads: how long one language writes what the
     # other says (a bead cut short, or padded with an untranslated sentence, departs from it), and its score
     pair_log_ratio: float = 0.0
@@ -178,15 +182,6 @@ class BeadFacts:
         self.punctuation = max(punctuation_share(self.src), punctuation_share(self.tgt))
         self.log_ratio = log_ratio(self.src, self.tgt)
 
-    @property
-    def src_seen(self) -> str | None:
-        """The source side's language when it is worth acting on (``_reliable``)."""
-        return _reliable(self.src_detected, self.src_alnum)
-
-    @property
-    def tgt_seen(self) -> str | None:
-        return _reliable(self.tgt_detected, self.tgt_alnum)
-
 
 def log_ratio(src: str, tgt: str) -> float:
     """log of the UTF-8 bytes of one side over the other's (bytes: a CJK character weighs about a word)."""
@@ -200,7 +195,8 @@ def _nbytes(text: str) -> int:
 
 def facts_of(pair: DocPair, detect_many) -> list[BeadFacts | None]:
     """Per bead of ``pair`` (None for an unaligned sentence). ``detect_many(texts) -> [(code, confidence)]``:
-    the segment language identifier (backends.lid)."""
+    the segment language identifier (backends.lid), asked only about beads not judged yet (a judged bead
+    carries each side's language: SentPair.src_lid)."""
     beads = pair.beads
     aligned = [bool(b.src_idx and b.tgt_idx) for b in beads]
     out: list[BeadFacts | None] = []
@@ -214,7 +210,7 @@ def facts_of(pair: DocPair, detect_many) -> list[BeadFacts | None]:
             len(b.tgt_idx), k > 0 and aligned[k - 1], k + 1 < len(beads) and aligned[k + 1],
             sum(near) / len(near) if near else b.score, pair.score,
             min(pair.src_coverage, pair.tgt_coverage), max(pair.src_coverage, pair.tgt_coverage),
-            b.cosine if b.part_cosine is None else b.part_cosine))
+            b.cosine if b.part_cosine is None else b.part_cosine, b.src_lid, b.tgt_lid))
     facts = [f for f in out if f is not None]
     if facts:
         pair_ratio = float(np.median([f.log_ratio for f in facts]))
@@ -222,10 +218,10 @@ def facts_of(pair: DocPair, detect_many) -> list[BeadFacts | None]:
         for f in facts:
             f.pair_log_ratio, f.pair_score = pair_ratio, pair_score
     # language ID only where its verdict can count (_reliable): most rows of a documentation site are short
-    sides = [(f, side) for f in out if f is not None for side in ("src", "tgt")
-             if getattr(f, f"{side}_alnum") >= LID_MIN_LETTERS]
+    sides = [(f, side) for f, b in zip(out, beads, strict=True) if f is not None and b.translation_probability is None
+             for side in ("src", "tgt") if getattr(f, f"{side}_alnum") >= LID_MIN_LETTERS]
     for (f, side), detected in zip(sides, detect_many([getattr(f, side) for f, side in sides]), strict=True):
-        setattr(f, f"{side}_detected", detected)
+        setattr(f, f"{side}_seen", _reliable(detected, getattr(f, f"{side}_alnum")))
     return out
 
 
@@ -243,27 +239,33 @@ def _reliable(detected: tuple[str | None, float], letters: int) -> str | None:
 
 def rule(f: BeadFacts, config: FilterConfig) -> str:
     """The first rule the bead breaks ("" when none), in the order of REASONS."""
+    return rule_of(f.src, f.tgt, f.src_lang, f.tgt_lang, f.src_seen, f.tgt_seen, config)
+
+
+def rule_of(src: str, tgt: str, src_lang: str, tgt_lang: str, src_seen: str | None, tgt_seen: str | None,
+            config: FilterConfig) -> str:
+    """``rule`` from the two sides, their documents' languages and what language ID is sure of: all a
+    judged bead needs (the writer does not build its BeadFacts again)."""
     # _length >= _alnum: the wide letters are counted only where the plain count is short
-    if config.min_chars and min(f.src_alnum, f.tgt_alnum) < config.min_chars and \
-            min(_length(f.src), _length(f.tgt)) < config.min_chars:
+    if config.min_chars and min(_alnum(src), _alnum(tgt)) < config.min_chars and \
+            min(_length(src), _length(tgt)) < config.min_chars:
         return "too_short"
-    if config.max_punctuation < 1.0 and f.punctuation > config.max_punctuation:
+    if config.max_punctuation < 1.0 and max(punctuation_share(src), punctuation_share(tgt)) > config.max_punctuation:
         return "mostly_punctuation"
-    if config.identical and normalised(f.src) == normalised(f.tgt):
+    if config.identical and normalised(src) == normalised(tgt):
         return "identical"
     if config.language:
-        src_seen, tgt_seen = f.src_seen, f.tgt_seen
-        if (tgt_seen == f.src_lang and src_seen != f.tgt_lang) or (src_seen == f.tgt_lang and tgt_seen != f.src_lang):
+        if (tgt_seen == src_lang and src_seen != tgt_lang) or (src_seen == tgt_lang and tgt_seen != src_lang):
             return "untranslated"
-        if (src_seen and src_seen != f.src_lang) or (tgt_seen and tgt_seen != f.tgt_lang):
+        if (src_seen and src_seen != src_lang) or (tgt_seen and tgt_seen != tgt_lang):
             return "wrong_language"
     if config.max_length_ratio:
-        a, b = _nbytes(f.src), _nbytes(f.tgt)
+        a, b = _nbytes(src), _nbytes(tgt)
         if max(a, b) >= 30 and max(a, b) > config.max_length_ratio * min(a, b):
             return "length_ratio"
-    if config.numbers and numbers(f.src) != numbers(f.tgt):
+    if config.numbers and numbers(src) != numbers(tgt):
         return "numbers_differ"
-    if config.urls and urls(f.src) != urls(f.tgt):
+    if config.urls and urls(src) != urls(tgt):
         return "urls_differ"
     return ""
 
@@ -367,23 +369,36 @@ class BeadFilter:
     def facts(self, pair: DocPair) -> list[BeadFacts | None]:
         return facts_of(pair, self.detect_many)
 
-    def judge(self, pair: DocPair) -> list[Verdict | None]:
-        """One verdict per bead of ``pair`` (None for unaligned sentences)."""
+    def annotate(self, pair: DocPair) -> DocPair:
+        """``pair`` with each aligned bead's probability and sides' languages filled in (SentPair
+        .translation_probability, .src_lid, .tgt_lid): what the filter reads that does not depend on its
+        settings, worked out where the pair was decided (a decide worker), so that writing the bitext only
+        applies the rules and the threshold. Needs the pair's final beads, score and coverage."""
         facts = self.facts(pair)
         rows = [f for f in facts if f is not None]
-        if not rows:
-            return [None] * len(facts)
-        p = self.model.probability(np.array([features(f) for f in rows], np.float64))
-        verdicts, k = [], 0
-        for f in facts:
-            if f is None:
+        if rows:
+            p = iter(self.model.probability(np.array([features(f) for f in rows], np.float64)))
+            for b, f in zip(pair.beads, facts, strict=True):
+                if f is not None:
+                    b.translation_probability = round(float(next(p)), 4)
+                    b.src_lid, b.tgt_lid = f.src_seen, f.tgt_seen
+        return pair
+
+    def judge(self, pair: DocPair) -> list[Verdict | None]:
+        """One verdict per bead of ``pair`` (None for unaligned sentences). Beads not judged yet (a pair
+        aligned outside `mine`'s decide phase) are judged here first, on a copy."""
+        aligned = [b for b in pair.beads if b.src_idx and b.tgt_idx]
+        if any(b.translation_probability is None for b in aligned):
+            pair = self.annotate(replace(pair, beads=[replace(b) for b in pair.beads]))
+        verdicts = []
+        for b in pair.beads:
+            if not (b.src_idx and b.tgt_idx):
                 verdicts.append(None)
                 continue
-            prob = round(float(p[k]), 4)
-            k += 1
-            reason = ""
+            prob, reason = b.translation_probability, ""
             if self.config.enabled:
-                reason = rule(f, self.config) or (
-                    "low_probability" if prob < self.config.min_translation_probability else "")
+                reason = rule_of(b.src_text, b.tgt_text, pair.src_lang, pair.tgt_lang, b.src_lid, b.tgt_lid,
+                                 self.config) or ("low_probability" if prob < self.config.min_translation_probability
+                                                  else "")
             verdicts.append(Verdict(prob, reason))
         return verdicts

@@ -4,7 +4,8 @@
 similarities alone, a quick alignment with approximate runs, the exact alignment of the pairs kept) on
 the encoder of the pair's languages, with the alignment's settings put on that encoder's scale. The
 vectors of runs of consecutive sentences (the aligner's 1-n beads) are encoded once per document and
-kept for its next pairs (a document is a candidate in several).
+kept for its next pairs (a document is a candidate in several). An accepted pair's beads leave with
+the bitext filter's probability and segment languages (stages/beadfilter.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ..backends.encoders import encode_overlaps
 from ..config import PipelineConfig
 from ..data import DocPair, Document
 from ..urls import names_each_other
+from .beadfilter import BeadFilter
 from .docalign import DocAlignConfig, align_documents, first_verdict, is_translation, judge
 from .embed import Embedder, pair_encoder
 
@@ -30,6 +32,7 @@ class Decider:
         self.embedder = embedder or Embedder(config.embed)
         self._run_cache: OrderedDict = OrderedDict()
         self.run_cache_size = 2_000  # documents; candidates come grouped by source document
+        self._bead_filter: BeadFilter | None = None
 
     def docalign_config(self, a: Document, b: Document) -> tuple[str, DocAlignConfig]:
         """The encoder of this language pair and the document-alignment settings on its scale."""
@@ -89,7 +92,15 @@ class Decider:
                 return None
         elif quick:
             pair = judge(pair, a, b, da)
-        return pair
+        # the bitext filter's probability and segment language ID, here in the worker rather than in the
+        # writer, which is one process for the whole run (the rules and the threshold stay the writer's)
+        return self.bead_filter.annotate(pair)
+
+    @property
+    def bead_filter(self) -> BeadFilter:
+        if self._bead_filter is None:
+            self._bead_filter = BeadFilter()
+        return self._bead_filter
 
     def is_translation(self, pair: DocPair, a: Document, b: Document) -> bool:
         return is_translation(pair, len(a.sentences), len(b.sentences), self.docalign_config(a, b)[1])
@@ -132,5 +143,5 @@ class Decider:
                 cached[k][1][start:start + len(vectors)] = True
         return {k: cached[k][0] for k in sizes}
 
-    def __getstate__(self):  # the cache holds arrays that a worker can recompute
-        return {k: v for k, v in self.__dict__.items() if k != "_run_cache"} | {"_run_cache": OrderedDict()}
+    def __getstate__(self):  # the caches hold what a worker can recompute (and a language identifier)
+        return self.__dict__ | {"_run_cache": OrderedDict(), "_bead_filter": None}
