@@ -103,7 +103,7 @@ def start(run: Run, inputs: list) -> None:
     shards = plan_shards(spooled, run.config.read, sources)
     if not shards:
         raise ValueError(f"no input documents in {', '.join(map(str, spooled))}: folders are searched for "
-                         ".txt, .html, .warc, .jsonl files (optionally .gz) and for pages whose first bytes "
+                         ".txt, .html, .warc, .jsonl files (optionally .gz or .zst) and for pages whose first bytes "
                          "are HTML or WARC")
     run.shards = grown(run, shards) if grow else shards
 

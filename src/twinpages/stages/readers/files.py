@@ -1,5 +1,6 @@
 """Input files as the readers need them: folders listed in a fixed order (run folders skipped), streams
-copied so they can be read twice, gzip read as `gzip -d` reads it, sizes bounded."""
+copied so they can be read twice, gzip read as `gzip -d` reads it and zstd as `zstd -d` does, sizes
+bounded."""
 
 from __future__ import annotations
 
@@ -103,6 +104,14 @@ def spool_streams(inputs: Iterable[str | Path], folder: Path) -> list[str | Path
 
 
 GZIP_MAGIC = b"\x1f\x8b"
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+# a skippable frame (0x184D2A50-5F, little-endian): metadata that `zstd -d` passes over
+_SKIPPABLE = tuple(bytes([k, 0x2A, 0x4D, 0x18]) for k in range(0x50, 0x60))
+COMPRESSED_MAGIC = (GZIP_MAGIC, ZSTD_MAGIC)
+
+
+class ZstdDamaged(EOFError):
+    """zstd data cut short or damaged."""
 
 
 class Gunzip(io.RawIOBase):
@@ -152,6 +161,68 @@ class Gunzip(io.RawIOBase):
         return 0
 
 
+class Unzstd(io.RawIOBase):
+    """The bytes of a zstd file as `zstd -d` gives them: every frame in turn (skippable frames passed over),
+    bytes after the last frame that are not another frame ignored and counted in ``trailing``. A frame cut
+    short or damaged raises ZstdDamaged. Each call's output is bounded (a small input can expand to
+    gigabytes)."""
+
+    def __init__(self, raw, chunk: int = 1 << 16):
+        self.raw, self.chunk = raw, chunk
+        self._zstd = _zstd()
+        self._inflate = self._zstd.ZstdDecompressor()
+        self._pending = b""
+        self._started = False
+        self._done = False
+        self.trailing = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._done:
+            if self._inflate.eof:
+                rest = self._inflate.unused_data + self._pending
+                self._pending = b""
+                if len(rest) < 4:
+                    rest += self.raw.read(self.chunk)
+                if not rest:
+                    self._done = True
+                    break
+                if not rest.startswith((ZSTD_MAGIC, *_SKIPPABLE)):  # not another frame: trailing garbage
+                    self.trailing = len(rest) + _drain(self.raw, self.chunk)
+                    self._done = True
+                    break
+                self._inflate, self._pending, self._started = self._zstd.ZstdDecompressor(), rest, False
+            if self._inflate.needs_input:
+                data = self._pending or self.raw.read(self.chunk)
+                self._pending = b""
+                if not data:
+                    if self._started:
+                        raise ZstdDamaged("compressed file ended before the end of a zstd frame")
+                    self._done = True  # an empty file
+                    break
+            else:  # output held back by the last call's bound: no new input until it is out
+                data = b""
+            self._started = True
+            try:
+                out = self._inflate.decompress(data, len(buffer))
+            except self._zstd.ZstdError as e:
+                raise ZstdDamaged(str(e)) from None
+            if out:
+                buffer[:len(out)] = out
+                return len(out)
+        return 0
+
+
+def _zstd():
+    try:
+        from compression import zstd  # Python 3.14
+    except ImportError:
+        from backports import zstd
+    return zstd
+
+
 def _drain(f, chunk: int) -> int:
     n = 0
     while data := f.read(chunk):
@@ -160,30 +231,43 @@ def _drain(f, chunk: int) -> int:
 
 
 def open_input(path: Path):
-    """A binary file object of the input's bytes, decompressed (Gunzip) when it is gzipped; the caller
-    closes it. ``.gunzip`` on the result is the Gunzip (for its ``trailing``), else None."""
+    """A binary file object of the input's bytes, decompressed (Gunzip, Unzstd) when it is gzipped or
+    zstd-compressed (by its first bytes, whatever its name); the caller closes it. ``.decompressor`` on the
+    result is the Gunzip or Unzstd (for its ``trailing``), else None."""
     raw = open(path, "rb")  # noqa: SIM115 (returned open)
-    if raw.read(2) != GZIP_MAGIC:
-        raw.seek(0)
-        raw.gunzip = None
-        return raw
+    head = raw.read(4)
     raw.seek(0)
-    gunzip = Gunzip(raw)
-    f = io.BufferedReader(gunzip, 1 << 16)
-    f.gunzip = gunzip
+    kind = Gunzip if head.startswith(GZIP_MAGIC) else Unzstd if head == ZSTD_MAGIC else None
+    if kind is None:
+        raw.decompressor = None
+        return raw
+    decompressor = kind(raw)
+    f = io.BufferedReader(decompressor, 1 << 16)
+    f.decompressor = decompressor
     return f
 
 
 def trailing_note(f) -> str | None:
-    """What a gzipped input's reader ignored after its data, in words (None: nothing)."""
-    g = getattr(f, "gunzip", None)
-    if g is None or not g.trailing:
+    """What a compressed input's reader ignored after its data, in words (None: nothing)."""
+    d = getattr(f, "decompressor", None)
+    if d is None or not d.trailing:
         return None
-    return f"{g.trailing:,} bytes after the end of the gzip data were ignored (as gzip -d ignores them)"
+    name, tool = ("zstd", "zstd -d") if isinstance(d, Unzstd) else ("gzip", "gzip -d")
+    return f"{d.trailing:,} bytes after the end of the {name} data were ignored (as {tool} ignores them)"
+
+
+# what a decompressor raises on data cut short or damaged (ZstdDamaged is an EOFError)
+DAMAGED = (EOFError, zlib.error)
+
+
+def damaged(e: Exception, where: str = "") -> ReadError:
+    """The read error for compressed data cut short or damaged (``where``: " after line 12")."""
+    kind, name = ("truncated_zstd", "zstd") if isinstance(e, ZstdDamaged) else ("truncated_gzip", "gzip")
+    return ReadError(kind, f"{name} data is damaged or cut short{where} ({e})")
 
 
 def read_bytes(path: Path, config: ReadConfig, notes: list | None = None) -> bytes:
-    """The file's bytes, decompressed when gzipped; raises ReadError for too large or truncated files.
+    """The file's bytes, decompressed when compressed; raises ReadError for too large or truncated files.
     ``notes``: (kind, message) repairs made while reading (trailing garbage after gzip data) go there."""
     size = path.stat().st_size
     if size > config.max_bytes:
@@ -191,8 +275,8 @@ def read_bytes(path: Path, config: ReadConfig, notes: list | None = None) -> byt
     with open_input(path) as f:
         try:
             data = f.read(config.max_bytes + 1)  # bounded: a small compressed file must not expand past it
-        except (EOFError, zlib.error) as e:
-            raise ReadError("truncated_gzip", f"gzip data is damaged or cut short ({e})") from None
+        except DAMAGED as e:
+            raise damaged(e) from None
         note = trailing_note(f)
     if len(data) > config.max_bytes:
         raise ReadError("too_large", f"decompresses to over {config.max_bytes:,} bytes (--max-bytes)")

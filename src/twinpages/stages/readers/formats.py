@@ -26,7 +26,7 @@ NOT_DOCUMENTS = frozenset(".css .js .mjs .png .jpg .jpeg .gif .webp .svg .ico .p
 @dataclass(frozen=True, slots=True)
 class InputFormat:
     name: str
-    suffixes: tuple[str, ...]  # file name endings that name it (before an optional .gz)
+    suffixes: tuple[str, ...]  # file name endings that name it (before an optional .gz or .zst)
     sniff: Callable[[bytes], bool] | None  # its first bytes, BOM and leading space removed, lowercased
     splittable: bool  # records that several tasks can share out (see the module's docstring)
     reader: str | Callable  # its read_file, or "module:function" imported when first used
@@ -58,14 +58,12 @@ FORMATS = ("txt", "html", "warc", "jsonl")  # `--input-format`'s choices, in the
 
 def format_of(path: Path, head: bytes = b"") -> str | None:
     """The input format from the name, else from the first bytes; None when neither tells."""
-    name = path.name.lower()
-    if name.endswith(".gz"):
-        name = name[:-3]
+    name = path.name.lower().removesuffix(".gz").removesuffix(".zst")
     suffix = Path(name).suffix
     for fmt in READERS.values():
         if suffix in fmt.suffixes:
             return fmt.name
-    if head.startswith(b"\x1f\x8b"):
+    if head.startswith((b"\x1f\x8b", b"\x28\xb5\x2f\xfd")):  # gzip, zstd
         return None  # compressed without a telling name: the caller sniffs the decompressed bytes
     start = head.removeprefix(codecs.BOM_UTF8).lstrip().lower()
     return next((fmt.name for fmt in READERS.values() if fmt.sniff and fmt.sniff(start)), None)
@@ -77,8 +75,10 @@ def sniffed(path: Path) -> str | None:
     fmt = format_of(path)
     if fmt or path.suffix.lower() in NOT_DOCUMENTS:
         return fmt
+    from .files import DAMAGED, open_input  # files.py lists folders with this function
+
     try:
-        with open(path, "rb") as f:
+        with open_input(path) as f:  # a compressed page is sniffed by what it decompresses to
             return format_of(Path("x"), f.read(SNIFF_BYTES))
-    except OSError:
+    except (OSError, *DAMAGED):
         return "txt"  # listed, so that the reader reports why it cannot be read

@@ -8,7 +8,6 @@ the damage."""
 from __future__ import annotations
 
 import json
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from ...data import DocError, Document
 from ..langid import language_tag
 from .decoding import decode, replace_surrogates
 from .errors import ReadError
-from .files import open_input, shown, trailing_note
+from .files import DAMAGED, damaged, open_input, shown, trailing_note
 from .html import html_document
 from .options import ReadConfig
 
@@ -51,8 +50,8 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
                     continue
                 if line.strip():
                     yield _record(line, path, doc_id, k)
-        except (EOFError, zlib.error) as e:
-            raise ReadError("truncated_gzip", f"gzip data is damaged or cut short after line {k} ({e})") from None
+        except DAMAGED as e:
+            raise damaged(e, f" after line {k}") from None
         note = trailing_note(f)
     if keep is None or keep(0):  # the file's own records: once, by the part that reads its first block
         if note:
@@ -63,13 +62,13 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
 
 def _is_json_document(path: Path) -> bool:
     """A ``.json`` file that is one JSON document (pretty-printed, an array), not JSON Lines."""
-    name = path.name.lower().removesuffix(".gz")
+    name = path.name.lower().removesuffix(".gz").removesuffix(".zst")
     if not name.endswith(".json"):
         return False
     try:
         with open_input(path) as f:
             first = f.readline(_CHUNK).strip()
-    except (EOFError, zlib.error):
+    except DAMAGED:
         return False  # damaged: read as JSON Lines, which reports it
     if not first.startswith(b"{"):
         return True
@@ -88,8 +87,8 @@ def _json_document(path: Path, doc_id: str, config: ReadConfig,
     try:
         with open_input(path) as f:
             data = f.read(config.max_bytes + 1)
-    except (EOFError, zlib.error) as e:
-        raise ReadError("truncated_gzip", f"gzip data is damaged or cut short ({e})") from None
+    except DAMAGED as e:
+        raise damaged(e) from None
     if len(data) > config.max_bytes:
         raise ReadError("too_large", f"a JSON document over {config.max_bytes:,} bytes (--max-bytes)")
     if not data.strip():

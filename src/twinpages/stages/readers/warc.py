@@ -1,4 +1,4 @@
-"""WARC archives (plain or gzipped), read with FastWARC: each HTML response record is a document, with
+"""WARC archives (plain, gzipped or zstd-compressed), read with FastWARC: each HTML response record is a document, with
 its target URI as URL, and so is each HTML ``resource`` record (a page archived without its HTTP
 exchange: its block is the page); a text/plain resource is a line dump. A record cut short (a truncated
 download) becomes a DocError, and the records before it are kept. An archive that holds no page at all
@@ -7,14 +7,14 @@ response or resource) or ``not_warc`` (no WARC at all)."""
 
 from __future__ import annotations
 
+import io
 import re
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ...data import DocError, Document
 from .errors import ReadError
-from .files import open_input, shown
+from .files import DAMAGED, ZSTD_MAGIC, damaged, open_input, shown
 from .html import html_document
 from .options import ReadConfig
 from .text import text_document
@@ -28,7 +28,7 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
     n_records = 0
-    with open(path, "rb") as f:
+    with _open_archive(path) as f:
         try:
             pages = WarcRecordType.response | WarcRecordType.resource
             for record in ArchiveIterator(f, record_types=pages, parse_http=False):
@@ -41,6 +41,8 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
                     yield _record_document(record, rec_id, shown(path), url, config)
                 except ReadError as e:
                     yield DocError(rec_id, f"{shown(path)} {url}", "read", e.kind, str(e))
+        except DAMAGED as e:  # a zstd-compressed archive (FastWARC reads gzip itself)
+            raise damaged(e, f" after {n_records} records") from None
         except (OSError, ValueError, RuntimeError) as e:  # FastWARC's stream errors
             if n_records == 0 and _head(path)[:5] != b"WARC/":
                 raise ReadError("not_warc", f"no WARC records found: the file does not begin with a WARC "
@@ -54,6 +56,48 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
             raise ReadError("not_warc", "no WARC records found: the file does not begin with a WARC record")
         raise ReadError("no_documents", "no response or resource record in the archive (only other WARC "
                                         "records, such as warcinfo or request): no page to read")
+
+
+def _open_archive(path: Path):
+    """The archive as FastWARC reads it: the file itself (FastWARC reads gzip and plain WARC), or its
+    decompressed bytes when it is zstd-compressed (``.warc.zst``)."""
+    with open(path, "rb") as f:
+        zstd = f.read(4) == ZSTD_MAGIC
+    return _ForwardSeek(open_input(path)) if zstd else open(path, "rb")
+
+
+class _ForwardSeek(io.RawIOBase):
+    """A stream that FastWARC may seek: it seeks only forward (past a record's block), which reading and
+    dropping the bytes does; a seek backwards is an error, not a silent re-read."""
+
+    def __init__(self, f):
+        self.f, self.at = f, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.at
+
+    def readinto(self, buffer) -> int:
+        n = self.f.readinto(buffer)
+        self.at += n
+        return n
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        target = offset if whence == io.SEEK_SET else self.at + offset if whence == io.SEEK_CUR else -1
+        if target < self.at:
+            raise io.UnsupportedOperation("a compressed stream seeks forward only")
+        while self.at < target and (data := self.f.read(min(target - self.at, 1 << 20))):
+            self.at += len(data)
+        return self.at
+
+    def close(self) -> None:
+        self.f.close()
+        super().close()
 
 
 def _record_document(record, rec_id: str, source: str, url: str | None, config: ReadConfig) -> Document:
@@ -89,5 +133,5 @@ def _head(path: Path) -> bytes:
     try:
         with open_input(path) as f:
             return f.read(8)
-    except (EOFError, zlib.error):
+    except DAMAGED:
         return b"?"  # damaged gzip data: not empty, and not known to be a WARC
