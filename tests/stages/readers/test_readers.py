@@ -201,7 +201,7 @@ def test_declared_languages_are_normalised(tmp_path: Path):
 def test_jsonl_fields_of_the_wrong_type_are_named(tmp_path: Path):
     path = tmp_path / "d.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in (
-        {"id": "a", "url": 5, "text": "x"}, {"id": "b", "lang": ["de"], "text": "x"}, {"id": {}, "text": "x"},
+        {"id": "a", "url": 5, "text": "x"}, {"id": "b", "lang": {"de": 1}, "text": "x"}, {"id": {}, "text": "x"},
         {"id": 7, "text": "Seven is a number, and a fine id."})), encoding="utf-8")
     items = list(read([path]))
     assert [type(i).__name__ for i in items] == ["DocError", "DocError", "DocError", "Document"]

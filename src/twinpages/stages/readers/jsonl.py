@@ -1,4 +1,5 @@
-"""JSON Lines: one document per line, ``{"id", "url"?, "lang"?, "text" | "html"}``, optionally gzipped.
+"""JSON Lines: one document per line, ``{"id", "url"?, "lang"?, "text" | "html"}`` or another pipeline's
+record (fields.py: warc2text, datatrove, HPLT; ``--text-key``...), optionally gzipped or zstd-compressed.
 
 The file is streamed line by line, so an archive of any size is read in bounded memory; the size
 limit applies to each line (each document). A malformed or oversized line becomes a DocError naming
@@ -12,11 +13,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ...data import DocError, Document
-from ..langid import language_tag
-from .decoding import decode, replace_surrogates
+from .decoding import decode
 from .errors import ReadError
+from .fields import keys_of, record_document
 from .files import DAMAGED, damaged, open_input, shown, trailing_note
-from .html import html_document
 from .options import ReadConfig
 
 _CHUNK = 1 << 20
@@ -29,6 +29,7 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
         yield from _json_document(path, doc_id, config, keep)
         return
     k = records = 0
+    keys = keys_of(config)
     with open_input(path) as f:
         try:
             while True:
@@ -49,7 +50,7 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
                                    f"line {k}: over {config.max_bytes:,} bytes (--max-bytes)")
                     continue
                 if line.strip():
-                    yield _record(line, path, doc_id, k)
+                    yield _record(line, path, doc_id, k, keys)
         except DAMAGED as e:
             raise damaged(e, f" after line {k}") from None
         note = trailing_note(f)
@@ -100,11 +101,12 @@ def _json_document(path: Path, doc_id: str, config: ReadConfig,
     if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
         raise ReadError("not_documents", "a JSON document that is not an array of records "
                                          "({\"id\", \"text\" | \"html\", ...}): nothing to read")
+    keys = keys_of(config)
     for k, rec in enumerate(doc, 1):
-        yield _record(json.dumps(rec).encode(), path, doc_id, k)
+        yield _record(json.dumps(rec).encode(), path, doc_id, k, keys)
 
 
-def _record(line: bytes, path: Path, doc_id: str, k: int) -> Document | DocError:
+def _record(line: bytes, path: Path, doc_id: str, k: int, keys: dict) -> Document | DocError:
     where = f"{doc_id}:{k}"
     source = f"{shown(path)}:{k}"
     try:
@@ -112,33 +114,9 @@ def _record(line: bytes, path: Path, doc_id: str, k: int) -> Document | DocError
         rec = json.loads(text)
         if not isinstance(rec, dict):
             raise ReadError("malformed_jsonl", "a line must hold a JSON object")
-        for name in ("url", "lang"):
-            if rec.get(name) is not None and not isinstance(rec[name], str):
-                raise ReadError("malformed_jsonl", f"'{name}' must be a string, not {type(rec[name]).__name__}")
-        if rec.get("id") is not None and not isinstance(rec["id"], str | int):
-            raise ReadError("malformed_jsonl", f"'id' must be a string or a number, not {type(rec['id']).__name__}")
-        warnings = [("decode_repaired", repaired)] if repaired else []
-        fields = {}
-        for name in ("id", "url", "lang", "text", "html"):  # JSON escapes can hold lone surrogates
-            value = rec.get(name)
-            if isinstance(value, str):
-                value, n = replace_surrogates(value)
-                if n:
-                    warnings.append(("decode_repaired", f"'{name}' held {n} lone surrogate escape(s) "
-                                                        "(not Unicode text); replaced by U+FFFD"))
-            fields[name] = value
-        rid = str(fields["id"]) if fields["id"] not in (None, "") else where
-        if isinstance(fields["html"], str):
-            doc = html_document(rid, source, fields["html"].encode("utf-8"), url=fields["url"])
-        elif isinstance(fields["text"], str):
-            if not fields["text"].strip():
-                raise ReadError("empty", "no text")
-            doc = Document(id=rid, raw=fields["text"], source=source, url=fields["url"])
-        else:
-            raise ReadError("malformed_jsonl", "no 'text' or 'html' string")
-        if fields["lang"]:
-            doc.lang = language_tag(fields["lang"])
-        doc.warnings[:0] = warnings
+        doc = record_document(rec, keys, where, source)
+        if repaired:
+            doc.warnings.insert(0, ("decode_repaired", repaired))
         return doc
     except json.JSONDecodeError as e:
         return DocError(where, source, "read", "malformed_jsonl", f"line {k}: {e.msg} at column {e.colno}")

@@ -14,6 +14,17 @@ class ReadConfig:
     max_bytes: int = setting(20_000_000, flag="--max-bytes", low=1, help="largest input document read, in bytes")
     input_format: str | None = setting(None, flag="--input-format", choices=FORMATS,
                                        help="read every input as this format (default: detect from names and bytes)")
+    # which field of a JSONL or Parquet record holds what (readers/fields.py): unset, the usual names of each
+    # role are tried (twinpages', warc2text's, datatrove's, HPLT's); set, that field only (dotted: nested)
+    text_key: str | None = setting(None, flag="--text-key",
+                                   help="record field of the text (default: text, else warc2text's p)")
+    html_key: str | None = setting(None, flag="--html-key", help="record field of the HTML (default: html)")
+    id_key: str | None = setting(None, flag="--id-key", help="record field of the id (default: id)")
+    url_key: str | None = setting(None, flag="--url-key",
+                                  help="record field of the URL (default: url, u, metadata.url)")
+    lang_key: str | None = setting(None, flag="--lang-key",
+                                   help="record field of the declared language (default: lang, l, language, "
+                                        "metadata.language, document_lang)")
     # Input shards: files are grouped, or a large archive split, into shards of about this many bytes (as
     # stored); each shard is one task of the read phase. A compressed archive is split into interleaved
     # parts (blocks of records), at most max_parts, each of which decompresses the whole file.
