@@ -101,10 +101,14 @@ def keys_of(config) -> dict[str, str | None]:
 
 
 def record_document(rec: dict, keys: dict[str, str | None], default_id: str, source: str,
-                    kind: str = "malformed_jsonl") -> Document:
-    """The document a record holds (its HTML when it has both): ``default_id`` where it has no id."""
+                    kind: str = "malformed_jsonl", max_bytes: int | None = None) -> Document:
+    """The document a record holds (its HTML when it has both): ``default_id`` where it has no id.
+    ``max_bytes``: the limit on its text or HTML, in UTF-8 bytes (a JSONL line is limited as a whole)."""
     fields = record_fields(rec, keys, kind)
     rid = fields.id or default_id
+    body = fields.html if fields.html is not None else fields.text
+    if max_bytes is not None and len(body) > max_bytes // 4 and len(body.encode("utf-8", "replace")) > max_bytes:
+        raise ReadError("too_large", f"over {max_bytes:,} bytes (--max-bytes)")
     if fields.html is not None:
         doc = html_document(rid, source, fields.html.encode("utf-8"), url=fields.url)
     else:

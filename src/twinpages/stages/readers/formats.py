@@ -52,8 +52,10 @@ READERS: dict[str, InputFormat] = {
     "jsonl": InputFormat("jsonl", (".jsonl", ".json"), lambda start: start.startswith(b"{"), True, ".jsonl:read_file"),
     "html": InputFormat("html", (".html", ".htm", ".shtml", ".xhtml", ".xht"), _html, False, ".html:read_file"),
     "txt": InputFormat("txt", (".txt",), None, False, ".text:read_file"),
+    "parquet": InputFormat("parquet", (".parquet",), lambda start: start.startswith(b"par1"), True,
+                           ".parquet:read_file"),
 }
-FORMATS = ("txt", "html", "warc", "jsonl")  # `--input-format`'s choices, in the order the help shows them
+FORMATS = ("txt", "html", "warc", "jsonl", "parquet")  # `--input-format`'s choices, in the order the help shows them
 
 
 def format_of(path: Path, head: bytes = b"") -> str | None:
