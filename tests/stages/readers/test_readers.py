@@ -300,3 +300,30 @@ def test_trailing_garbage_after_gzip_keeps_the_document_with_a_warning(tmp_path:
     docs = list(read([tmp_path / "a.txt.gz", tmp_path / "b.jsonl.gz"]))
     assert docs[0].raw.startswith("Ein Text") and [k for k, _ in docs[0].warnings] == ["trailing_garbage"]
     assert docs[1].id == "x" and docs[2].error == "trailing_garbage" and docs[2].severity == "warning"
+
+
+def wet_record(url: str, text: str, warc_type: str = "conversion") -> bytes:
+    body = text.encode()
+    head = (f"WARC/1.0\r\nWARC-Type: {warc_type}\r\nWARC-Target-URI: {url}\r\n"
+            f"WARC-Date: 2024-02-20T10:00:00Z\r\nWARC-Record-ID: <urn:uuid:{abs(hash(url)):032x}>\r\n"
+            f"WARC-Refers-To: <urn:uuid:{abs(hash(url)) + 1:032x}>\r\nWARC-Identified-Content-Language: deu\r\n"
+            f"Content-Type: text/plain\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+    return head + body + b"\r\n\r\n"
+
+
+def test_wet_conversion_records_are_line_dumps(tmp_path: Path):
+    """CommonCrawl's WET files: a warcinfo record, then one conversion record per page, gzipped by record."""
+    info = (b"WARC/1.0\r\nWARC-Type: warcinfo\r\nWARC-Record-ID: <urn:uuid:0>\r\nContent-Type: application/warc-fields"
+            b"\r\nContent-Length: 20\r\n\r\nisPartOf: CC-MAIN-x\r\n\r\n\r\n")
+    page = "Startseite\nNachrichten\nDer Ausschuss hat am Dienstag den Haushalt gebilligt.\nTeilen"
+    data = gzip.compress(info) + gzip.compress(wet_record("https://a.example/de/1", page)) + \
+        gzip.compress(wet_record("https://a.example/de/2", page.replace("Dienstag", "Mittwoch")))
+    (tmp_path / "CC-MAIN-x.warc.wet.gz").write_bytes(data)
+    docs = list(read([tmp_path / "CC-MAIN-x.warc.wet.gz"]))
+    assert [d.url for d in docs] == ["https://a.example/de/1", "https://a.example/de/2"]
+    assert all(isinstance(d, Document) and d.html is None for d in docs)
+    assert docs[0].raw.splitlines() == page.splitlines()  # the lines as they are, for line-dump extraction
+    # a WET file holding only its warcinfo is one error for the file, not silence
+    (tmp_path / "none.warc.wet.gz").write_bytes(gzip.compress(info))
+    (err,) = read([tmp_path / "none.warc.wet.gz"])
+    assert isinstance(err, DocError) and err.error == "no_documents"

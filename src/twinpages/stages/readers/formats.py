@@ -48,7 +48,7 @@ def _html(start: bytes) -> bool:
 
 # name -> format; sniffing tries them in this order
 READERS: dict[str, InputFormat] = {
-    "warc": InputFormat("warc", (".warc",), lambda start: start.startswith(b"warc/"), True, ".warc:read_file"),
+    "warc": InputFormat("warc", (".warc", ".wet"), lambda start: start.startswith(b"warc/"), True, ".warc:read_file"),
     "jsonl": InputFormat("jsonl", (".jsonl", ".json"), lambda start: start.startswith(b"{"), True, ".jsonl:read_file"),
     "html": InputFormat("html", (".html", ".htm", ".shtml", ".xhtml", ".xht"), _html, False, ".html:read_file"),
     "txt": InputFormat("txt", (".txt",), None, False, ".text:read_file"),

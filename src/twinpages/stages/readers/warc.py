@@ -1,6 +1,7 @@
 """WARC archives (plain, gzipped or zstd-compressed), read with FastWARC: each HTML response record is a document, with
 its target URI as URL, and so is each HTML ``resource`` record (a page archived without its HTTP
-exchange: its block is the page); a text/plain resource is a line dump. A record cut short (a truncated
+exchange: its block is the page); a text/plain resource is a line dump, and so is each ``conversion``
+record (CommonCrawl's WET files: a page's text as lines, with its URL). A record cut short (a truncated
 download) becomes a DocError, and the records before it are kept. An archive that holds no page at all
 is one error record for the file: ``empty`` (no bytes), ``no_documents`` (WARC records, none of them a
 response or resource) or ``not_warc`` (no WARC at all)."""
@@ -30,7 +31,7 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
     n_records = 0
     with _open_archive(path) as f:
         try:
-            pages = WarcRecordType.response | WarcRecordType.resource
+            pages = WarcRecordType.response | WarcRecordType.resource | WarcRecordType.conversion
             for record in ArchiveIterator(f, record_types=pages, parse_http=False):
                 n_records += 1
                 if keep is not None and not keep(n_records - 1):
@@ -54,7 +55,7 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
             raise ReadError("empty", "no bytes" + (" in the gzip data" if path.stat().st_size else ""))
         if head[:5] != b"WARC/":
             raise ReadError("not_warc", "no WARC records found: the file does not begin with a WARC record")
-        raise ReadError("no_documents", "no response or resource record in the archive (only other WARC "
+        raise ReadError("no_documents", "no response, resource or conversion record in the archive (only other WARC "
                                         "records, such as warcinfo or request): no page to read")
 
 
@@ -106,7 +107,8 @@ def _record_document(record, rec_id: str, source: str, url: str | None, config: 
         raise ReadError("too_large", f"record over {config.max_bytes:,} bytes (--max-bytes)")
     if len(block) < record.content_length:
         raise ReadError("truncated_warc", f"record has {len(block):,} of {record.content_length:,} bytes")
-    if record.headers.get("WARC-Type") == "resource":  # the block is the content itself, typed by the record
+    warc_type = record.headers.get("WARC-Type")
+    if warc_type in ("resource", "conversion"):  # the block is the content itself, typed by the record
         content_type, body = record.headers.get("Content-Type") or "", block
     else:
         head, sep, body = block.partition(b"\r\n\r\n")
@@ -119,7 +121,7 @@ def _record_document(record, rec_id: str, source: str, url: str | None, config: 
                 content_type = value.strip().decode("latin-1")
     m = _CHARSET.search(content_type)
     kind = content_type.split(";")[0].strip().lower()
-    if kind == "text/plain" and record.headers.get("WARC-Type") == "resource":
+    if kind == "text/plain" and warc_type in ("resource", "conversion"):
         doc = text_document(rec_id, source, body)
         doc.url = url
         return doc
