@@ -24,6 +24,7 @@ from .phases.base import Run
 from .phases.decide import DECIDE_BATCH
 from .phases.select import SelectedPairs
 from .runners import Runner, RunnerConfig, make_runner
+from .stages.readers.remote import is_url
 from .store import RunFolder
 from .store.state import RunState
 
@@ -102,7 +103,8 @@ def _paths(inputs) -> list:
 
 def _existing(inputs) -> list:
     inputs = _paths(inputs)  # a str is one path, not the characters of one
-    missing = [str(p) for p in inputs if str(p) != "-" and not os.path.lexists(p)]
+    # a URL is listed by its store (a file missing there is the reader's error record, as in a folder)
+    missing = [str(p) for p in inputs if str(p) != "-" and not is_url(p) and not os.path.lexists(p)]
     if missing:  # a typo, not a document that went missing: nothing is run
         raise ValueError(f"no such file or folder: {', '.join(missing)}")
     return inputs
@@ -117,7 +119,7 @@ def _outside(inputs: list, out_dir) -> None:
         raise ValueError("the output folder (-o) is an empty name: give a folder")
     root = Path(out_dir).resolve()
     for p in inputs:
-        if str(p) == "-":
+        if str(p) == "-" or is_url(p):
             continue
         path = Path(p).resolve()
         if path == root or root in path.parents:

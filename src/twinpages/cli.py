@@ -15,6 +15,7 @@ from .query import MAX_QUERY_SENTENCES
 from .runners import RunnerConfig, RunnerError
 from .stages.beadfilter import BeadFilter, FilterConfig
 from .stages.docalign import is_translation
+from .stages.readers.remote import paths_file
 from .stages.writers.bitext import BitextRows
 from .stages.writers.files import docpair_record
 from .stages.writers.sinks import SINKS, TEXT_FORMATS, SinkOptions
@@ -25,9 +26,10 @@ EXIT_OK, EXIT_DOC_ERRORS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 3,
 # which configuration sections' flags each command takes (the flags themselves come from config.py)
 DOCUMENT_SECTIONS = ("read", "extract", "langid", "segment")
 MINE_SECTIONS = DOCUMENT_SECTIONS + ("embed", "candidates", "docalign", "select", "output")
-INPUTS_HELP = ("files or folders: line dumps (.txt), HTML pages, WARC archives, JSONL records {id, text|html, "
-               "url?, lang?}, each optionally gzipped; pages with other names are recognised by their first "
-               "bytes; - reads standard input")
+INPUTS_HELP = ("files, folders or URLs (s3://, https://, ... through fsspec): line dumps (.txt), HTML pages, "
+               "WARC and WET archives, JSONL records {id, text|html, url?, lang?} (or warc2text's, datatrove's, "
+               "HPLT's), Parquet, each optionally gzipped or zstd; pages with other names are recognised by "
+               "their first bytes; - reads standard input")
 
 MINE_EXAMPLES = """examples:
   twinpages mine crawl/ -o out                      every language pair found in crawl/
@@ -59,7 +61,7 @@ def _mine_command(sub, formatter) -> None:
                                          "(OUT/bitext/L1-L2.*), document pairs, and the files `twinpages report` "
                                          "reads."),
                        epilog=MINE_EXAMPLES, formatter_class=formatter)
-    p.add_argument("inputs", nargs="+", help=INPUTS_HELP)
+    _add_inputs(p)
     p.add_argument("-o", "--out", required=True, help="the run folder: shards, then the output files")
     _add_run_flags(p)
     add_flags(p, MINE_SECTIONS)
@@ -74,7 +76,7 @@ def _add_command(sub, formatter) -> None:
                                          "is kept, not redone."),
                        epilog="example:\n  twinpages add out new-pages/ --json", formatter_class=formatter)
     p.add_argument("out", metavar="RUN_DIR", help="a finished `twinpages mine` run folder")
-    p.add_argument("inputs", nargs="+", help=INPUTS_HELP)
+    _add_inputs(p)
     _add_output_flags(p)
     add_dataclass_flags(p, RunnerConfig, "runner")
 
@@ -222,13 +224,33 @@ def _extract_command(sub, formatter) -> None:
                        epilog="examples:\n  twinpages extract pages/ -o extracted --workers 2\n"
                               "  twinpages extract dump.txt -o extracted --extract none",
                        formatter_class=formatter)
-    p.add_argument("inputs", nargs="+", help=INPUTS_HELP)
+    _add_inputs(p)
     p.add_argument("-o", "--out", required=True, help="output folder (a run folder: documents.jsonl, errors.jsonl)")
     p.add_argument("--clean", action="store_true",
                    help="remove an earlier run with other settings from the output folder first")
     _add_output_flags(p)
     add_dataclass_flags(p, RunnerConfig, "runner")
     add_flags(p, DOCUMENT_SECTIONS)
+
+
+def _add_inputs(p: argparse.ArgumentParser) -> None:
+    p.add_argument("inputs", nargs="*", help=INPUTS_HELP)
+    p.add_argument("--paths-file", help="a list of inputs, one a line, read after the INPUTs (CommonCrawl's "
+                                        "warc.paths.gz; gzipped or not)")
+    p.add_argument("--base-url", help="joined before each --paths-file entry (s3://commoncrawl/, "
+                                      "https://data.commoncrawl.org/)")
+
+
+def _inputs(args) -> list:
+    """The command's inputs: the INPUTs given, then the entries of --paths-file."""
+    inputs = list(args.inputs)
+    if args.paths_file:
+        inputs += paths_file(args.paths_file, args.base_url)
+    elif args.base_url:
+        raise ValueError("--base-url is joined to --paths-file's entries: give --paths-file too")
+    if not inputs:
+        raise ValueError("no input: give files, folders or URLs, or --paths-file")
+    return inputs
 
 
 def _wrap(text: str) -> str:
@@ -357,7 +379,7 @@ def _on_sigterm(signum, frame):
 def cmd_mine(args) -> int:
     config = build_config(args)
     runner = dataclass_from_args(RunnerConfig, args, "runner")
-    result = _resumable(lambda: mine(args.inputs, args.out, config, progress=not args.quiet,
+    result = _resumable(lambda: mine(_inputs(args), args.out, config, progress=not args.quiet,
                                      checkpoint_every=args.checkpoint_every, runner=runner, clean=args.clean,
                                      until=args.until), args.out)
     return _report(result, args)
@@ -365,7 +387,7 @@ def cmd_mine(args) -> int:
 
 def cmd_add(args) -> int:
     runner = dataclass_from_args(RunnerConfig, args, "runner")
-    result = _resumable(lambda: add(args.out, args.inputs, progress=not args.quiet, runner=runner), args.out)
+    result = _resumable(lambda: add(args.out, _inputs(args), progress=not args.quiet, runner=runner), args.out)
     return _report(result, args)
 
 
@@ -509,7 +531,7 @@ def cmd_eval(args) -> int:
 def cmd_extract(args) -> int:
     config = build_config(args)
     runner = dataclass_from_args(RunnerConfig, args, "runner")
-    result = _resumable(lambda: extract(args.inputs, args.out, config, progress=not args.quiet, runner=runner,
+    result = _resumable(lambda: extract(_inputs(args), args.out, config, progress=not args.quiet, runner=runner,
                                         clean=args.clean), args.out)
     return _report(result, args)
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..data import DocError, Document
 from ..stages.readers import READERS, ReadConfig, format_of, list_files, read_path
+from ..stages.readers.remote import is_url, stat_url, url_name
 
 MAX_FILES = 1000  # files per shard, whatever their size
 
@@ -61,10 +62,12 @@ def plan_shards(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig(),
         shards.append(InputShard(len(shards), listed, h.hexdigest(), part, parts, sum(f[2] for f in files) // parts))
 
     for path, doc_id in list_files(inputs, config):
-        size, mtime = _stat(path)
-        fmt = config.input_format or format_of(path)
+        remote = is_url(path)
+        size, mtime = stat_url(path) if remote else _stat(path)
+        fmt = config.input_format or format_of(url_name(path) if remote else path)
         entry = (str(path), doc_id, size, mtime)
-        if (fmt is None or READERS[fmt].splittable) and size > config.shard_bytes:
+        # a remote archive is one task: each part would fetch the whole file
+        if (fmt is None or READERS[fmt].splittable) and size > config.shard_bytes and not remote:
             if group:
                 emit(group)
                 group, group_bytes = [], 0
@@ -85,4 +88,5 @@ def plan_shards(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig(),
 def read_shard(shard: InputShard, config) -> Iterator[Document | DocError]:
     """An input shard's documents (or the errors that stand for them), in order."""
     for path, doc_id, *source in shard.files:
-        yield from read_path(Path(path), doc_id, config.read, shard.part, shard.parts, *source)
+        yield from read_path(path if is_url(path) else Path(path), doc_id, config.read, shard.part, shard.parts,
+                             *source)

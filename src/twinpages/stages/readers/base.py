@@ -16,6 +16,7 @@ from .errors import ReadError
 from .files import list_files, read_bytes, shown
 from .formats import READERS, SNIFF_BYTES, format_of
 from .options import ReadConfig
+from .remote import fetched, is_url
 
 
 def read(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) -> Iterator[Document | DocError]:
@@ -27,12 +28,16 @@ def read(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) -> Ite
 BLOCK = 256  # records per block when an archive is split into interleaved parts
 
 
-def read_path(path: Path, doc_id: str, config: ReadConfig = ReadConfig(), part: int = 0,
+def read_path(path: Path | str, doc_id: str, config: ReadConfig = ReadConfig(), part: int = 0,
               parts: int = 1, source: str | None = None) -> Iterator[Document | DocError]:
     """The documents of one input file; with ``parts`` > 1 only part ``part`` of them: the records of
     blocks ``part``, ``part + parts``, ... (an archive split across tasks; see ReadConfig.shard_bytes).
     A failure of the whole file is reported by part 0 only. ``source``: what the documents' source says
-    in place of the path (a stream's copy: "stdin")."""
+    in place of the path (a stream's copy: "stdin"). A URL is fetched first (remote.py)."""
+    if is_url(path):
+        yield from _read_url(str(path), doc_id, config, part, parts)
+        return
+    path = Path(path)
     if source is None:
         yield from _read_path(path, doc_id, config, part, parts)
         return
@@ -41,6 +46,18 @@ def read_path(path: Path, doc_id: str, config: ReadConfig = ReadConfig(), part: 
         if item.source.startswith(prefix):  # keeps what follows the path: ":LINE", " URL"
             item = _with_source(item, source + item.source[len(prefix):])
         yield item
+
+
+def _read_url(url: str, doc_id: str, config: ReadConfig, part: int, parts: int) -> Iterator[Document | DocError]:
+    try:
+        with fetched(url) as local:
+            yield from read_path(local, doc_id, config, part, parts, source=url)
+    except FileNotFoundError:
+        if part == 0:
+            yield DocError(doc_id, url, "read", "not_found", "no such file in its store")
+    except (OSError, ValueError) as e:  # the store refused or failed (credentials, network, protocol)
+        if part == 0:
+            yield DocError(doc_id, url, "read", "unreadable", f"could not fetch it: {e}")
 
 
 def _with_source(item: Document | DocError, source: str) -> Document | DocError:

@@ -13,8 +13,9 @@ from pathlib import Path
 from ...store.folder import is_run_folder
 from ...store.layout import MARKER
 from .errors import ReadError
-from .formats import sniffed
+from .formats import format_of, sniffed
 from .options import ReadConfig
+from .remote import is_url, list_url
 
 
 def shown(path: str | Path) -> str:
@@ -23,14 +24,18 @@ def shown(path: str | Path) -> str:
     return os.fsencode(path).decode("utf-8", "backslashreplace")
 
 
-def list_files(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) -> list[tuple[Path, str]]:
-    """(path, document id prefix) for every input file; ids are paths relative to the input argument.
+def list_files(inputs: Iterable[str | Path], config: ReadConfig = ReadConfig()) -> list[tuple[Path | str, str]]:
+    """(path, document id prefix) for every input file; ids are paths relative to the input argument. A URL
+    (remote.py) stays a string.
     Directories contribute the files whose name gives a format; a named file is always read. A twinpages
     run folder (store.MARKER) is never read: named, it is an error; inside a directory, it is skipped.
     What cannot be listed is listed anyway, for the reader to report: a folder that cannot be opened, a
     symbolic link to nothing. Nothing under an input goes missing without a record."""
     out = []
     for arg in inputs:
+        if is_url(arg):  # remote: listed by its store, never opened to sniff (remote.py)
+            out += list_url(str(arg), lambda name: bool(config.input_format or format_of(Path(name))))
+            continue
         root = Path(arg)
         if is_run_folder(root):
             raise ValueError(f"{shown(root)} is a twinpages run folder (it has {MARKER}): its files are outputs, "
