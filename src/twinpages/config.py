@@ -51,6 +51,10 @@ class PipelineConfig:
     def __post_init__(self):
         for f in fields(self):
             check_ranges(getattr(self, f.name))
+        if self.read.input_format == "cc-index" and not self.read.cc_languages and self.candidates.langs:
+            # the index is read for the languages mined: those of -l, written into the config (run.json)
+            mined = tuple(sorted({lang for pair in self.candidates.langs for lang in pair}))
+            object.__setattr__(self, "read", replace(self.read, cc_languages=mined))
 
     def signature(self) -> str:
         """``v<version>-<hash>``: the hash of every setting that changes results and of the record schemas."""

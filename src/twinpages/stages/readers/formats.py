@@ -54,8 +54,11 @@ READERS: dict[str, InputFormat] = {
     "txt": InputFormat("txt", (".txt",), None, False, ".text:read_file"),
     "parquet": InputFormat("parquet", (".parquet",), lambda start: start.startswith(b"par1"), True,
                            ".parquet:read_file"),
+    # CommonCrawl's columnar index (Parquet too): never guessed, only by --input-format cc-index
+    "cc-index": InputFormat("cc-index", (), None, True, ".ccindex:read_file"),
 }
-FORMATS = ("txt", "html", "warc", "jsonl", "parquet")  # `--input-format`'s choices, in the order the help shows them
+# `--input-format`'s choices, in the order the help shows them
+FORMATS = ("txt", "html", "warc", "jsonl", "parquet", "cc-index")
 
 
 def format_of(path: Path, head: bytes = b"") -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ...settings import setting
+from ...settings import comma_list, setting
 from .formats import FORMATS
 
 
@@ -25,6 +25,12 @@ class ReadConfig:
     lang_key: str | None = setting(None, flag="--lang-key",
                                    help="record field of the declared language (default: lang, l, language, "
                                         "metadata.language, document_lang)")
+    # --input-format cc-index (readers/ccindex.py): the records to fetch, and where their WARC files are
+    cc_languages: tuple[str, ...] = setting((), flag="--cc-languages", parse=comma_list, help=(
+        "with --input-format cc-index: fetch the records whose content_languages name one of these (deu,eng or "
+        "de,en; default: the languages of -l; neither: every record)"))
+    cc_warc_base: str = setting("s3://commoncrawl/", flag="--cc-warc-base",
+                                help="with --input-format cc-index: where the index's warc_filename paths are")
     # Input shards: files are grouped, or a large archive split, into shards of about this many bytes (as
     # stored); each shard is one task of the read phase. A compressed archive is split into interleaved
     # parts (blocks of records), at most max_parts, each of which decompresses the whole file.

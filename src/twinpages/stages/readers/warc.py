@@ -39,7 +39,7 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
                 rec_id = f"{doc_id}#{record.record_id}"
                 url = record.headers.get("WARC-Target-URI")
                 try:
-                    yield _record_document(record, rec_id, shown(path), url, config)
+                    yield record_document(record, rec_id, shown(path), url, config)
                 except ReadError as e:
                     yield DocError(rec_id, f"{shown(path)} {url}", "read", e.kind, str(e))
         except DAMAGED as e:  # a zstd-compressed archive (FastWARC reads gzip itself)
@@ -101,7 +101,8 @@ class _ForwardSeek(io.RawIOBase):
         super().close()
 
 
-def _record_document(record, rec_id: str, source: str, url: str | None, config: ReadConfig) -> Document:
+def record_document(record, rec_id: str, source: str, url: str | None, config: ReadConfig) -> Document:
+    """A response, resource or conversion record's document (ccindex.py reads single records with it)."""
     block = record.reader.read(config.max_bytes + 1)
     if len(block) > config.max_bytes:
         raise ReadError("too_large", f"record over {config.max_bytes:,} bytes (--max-bytes)")
