@@ -52,6 +52,11 @@ class Document:
     # the page's other language versions, as it declares them (hreflang alternates, a canonical URL
     # other than its own), normalised (urls.normalise_url): candidates and evidence, never proof
     alternates: list[str] = field(default_factory=list)
+    # stages/dates.py: when it was fetched (its record's date, ISO 8601 UTC) and published (YYYY-MM-DD),
+    # and where the publication date came from ("html", "url"); None where unknown
+    crawled: str | None = None
+    published: str | None = None
+    published_from: str | None = None
 
     @property
     def name(self) -> str:
@@ -171,6 +176,11 @@ class DocPair:
     src_name: str = ""
     tgt_name: str = ""
     candidate_score: float = 0.0
+    # the documents' dates (Document.crawled, .published): evidence for a person, not for the direction
+    src_crawled: str | None = None
+    tgt_crawled: str | None = None
+    src_published: str | None = None
+    tgt_published: str | None = None
     # aligned passages, PAN-style: [start, end) character offsets into each side's main text
     src_spans: list[tuple[int, int]] = field(default_factory=list)
     tgt_spans: list[tuple[int, int]] = field(default_factory=list)

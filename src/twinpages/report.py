@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import __version__
+from .stages.dates import days_between
 from .store.layout import REPORT_MARKER, Layout
 
 LANGUAGES = {
@@ -182,6 +183,20 @@ def translator_words(pair: dict) -> str:
     return f"It looks like {what} is {maker} ({_how_sure(sure)}: probability {sure:.2f})."
 
 
+def date_words(pair: dict) -> str:
+    """When each page was published, in plain words, as far as known ("" where neither date is)."""
+    src, tgt = language_name(pair["src_lang"]), language_name(pair["tgt_lang"])
+    a, b = pair.get("src_published"), pair.get("tgt_published")
+    if a and b:
+        days = days_between(a, b)
+        order = (f"the {tgt} page {_n(days, 'day')} after the {src} page" if days > 0 else
+                 f"the {src} page {_n(-days, 'day')} after the {tgt} page" if days < 0 else "both on the same day")
+        return (f"Published {a} ({src}) and {b} ({tgt}): {order}, as the pages give their dates (often wrong: "
+                "a template's date, an update).")
+    known = [(lang, d) for lang, d in ((src, a), (tgt, b)) if d]
+    return "".join(f"The {lang} page gives {d} as its publication date." for lang, d in known)
+
+
 def coverage_words(pair: dict) -> list[str]:
     src, tgt = language_name(pair["src_lang"]), language_name(pair["tgt_lang"])
     return [f"{pair['src_coverage']:.0%} of the {src} page appears in the {tgt} page.",
@@ -260,6 +275,7 @@ def render_pair(pair: dict, beads: list, src: dict, tgt: dict, back: str = "inde
                     f'<td class="num score">{f"{score:.2f}" if aligned else ""}</td></tr>')
     said, sure = verdict(pair)
     who = translator_words(pair)
+    dated = date_words(pair)
     evidence = "".join(f"<li>{escape(e)}</li>" for e in pair["direction_evidence"])
     if pair.get("linked"):
         evidence += "<li>the pages name each other as language versions (hreflang or canonical link)</li>"
@@ -273,7 +289,8 @@ def render_pair(pair: dict, beads: list, src: dict, tgt: dict, back: str = "inde
         + (f'<p class="verdict translator">{escape(who)}</p>' if who else "")
         + (f'<ul class="meta">{evidence}</ul>' if evidence else "")
         + "<p>" + "<br>".join(escape(x) for x in coverage_words(pair)) + "</p>"
-        f'<p class="legend">Pair score {pair["score"]:.2f} (0 to 1: how closely the matched sentences '
+        + (f'<p class="dates">{escape(dated)}</p>' if dated else "")
+        + f'<p class="legend">Pair score {pair["score"]:.2f} (0 to 1: how closely the matched sentences '
         f"translate each other, times the share of the page they cover; pairs from 0.35 up are reported). "
         f"{_n(len(found), 'matched passage')}, numbered alike on both sides: click a number to see its "
         "counterpart.</p>"

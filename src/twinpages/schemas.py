@@ -89,6 +89,13 @@ DOCPAIR = Record("docpair", [
     Column("tgt_coverage", "float64", "the same for the target", digits=4),
     Column("n_aligned", "int32", "beads with both sides (rows of the raw bitext)"),
     Column("candidate_score", "float64", "margin of the document vectors that made it a candidate", digits=4),
+    Column("src_published", "string", "the source page's publication date (`YYYY-MM-DD`, by htmldate from its "
+           "markup, else its URL); null where unknown. Often wrong (a template's year, an update): evidence, "
+           "not used for `direction`"),
+    Column("tgt_published", "string", "the same for the target"),
+    Column("src_crawled", "string", "when the source was fetched (ISO 8601 UTC: its WARC-Date, or a record's "
+           "`date`); null where unknown"),
+    Column("tgt_crawled", "string", "the same for the target"),
     Column("src_spans", "list<list<int64>>", "aligned passages: `[start, end)` character offsets in the "
            "source main text (PAN-style)", lambda p: [list(s) for s in p.src_spans]),
     Column("tgt_spans", "list<list<int64>>", "the same in the target main text",
@@ -182,7 +189,8 @@ def document_shard_schema():
     return pa.schema([("key", pa.string()), ("id", pa.string()), ("source", pa.string()), ("url", pa.string()),
                       ("lang", pa.string()), ("lang_score", pa.float64()), ("group", pa.string()),
                       ("main_text", pa.string()), ("lines", pa.list_(line)), ("sentences", pa.list_(sentence)),
-                      ("alternates", pa.list_(pa.string()))])
+                      ("alternates", pa.list_(pa.string())), ("crawled", pa.string()), ("published", pa.string()),
+                      ("published_from", pa.string())])
 
 
 def document_to_shard_row(doc: Document, key: str, group: str) -> dict:
@@ -193,7 +201,8 @@ def document_to_shard_row(doc: Document, key: str, group: str) -> dict:
                       for x in doc.lines],
             "sentences": [{"text": s.text, "start": s.start, "end": s.end, "line": s.line, "lang": s.lang}
                           for s in doc.sentences],
-            "alternates": doc.alternates}
+            "alternates": doc.alternates, "crawled": doc.crawled, "published": doc.published,
+            "published_from": doc.published_from}
 
 
 def document_from_shard_row(r: dict) -> Document:
@@ -202,7 +211,8 @@ def document_from_shard_row(r: dict) -> Document:
                     lines=[Line(x["number"], x["text"], x["is_main"], x["reason"]) for x in r["lines"]],
                     main_text=r["main_text"],
                     sentences=[Sentence(s["text"], s["start"], s["end"], s["line"], s["lang"])
-                               for s in r["sentences"]], alternates=r["alternates"] or [])
+                               for s in r["sentences"]], alternates=r["alternates"] or [], crawled=r["crawled"],
+                    published=r["published"], published_from=r["published_from"])
 
 
 # candidate pairs (phases/search.py, phases/candidates.py): run-wide document numbers and their margin

@@ -15,6 +15,7 @@ from ..config import PipelineConfig
 from ..data import DocError, Document, warnings_of
 from ..limits import time_budget
 from . import readers
+from .dates import publication_date
 from .embed import Embedder, covers, encoders_for
 from .extract import Extractor
 from .langid import LanguageIdentifier
@@ -36,6 +37,9 @@ class Analyser:
         try:
             with time_budget(self.config.read.max_doc_seconds):
                 self.extractor.extract(doc, repeats.repeated_in(doc) if repeats else None)
+                if self.config.extract.publication_dates:
+                    stage = "dates"
+                    doc.published, doc.published_from = publication_date(doc.html, doc.url, doc.crawled)
                 stage = "langid"
                 self.lid.identify(doc)
                 if not covers(self.config.embed, doc.lang):

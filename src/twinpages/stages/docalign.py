@@ -156,7 +156,8 @@ def align_documents(a: Document, b: Document, encoder: str, overlaps: OverlapFn,
     pair = DocPair(src_id=a.id, tgt_id=b.id, src_lang=lang_a, tgt_lang=lang_b, score=score,
                    src_coverage=cov_a, tgt_coverage=cov_b, direction="unknown", beads=al.beads,
                    src_name=a.name, tgt_name=b.name, candidate_score=candidate_score,
-                   src_spans=passage_spans(a, evidence_beads, "src_idx"),
+                   src_crawled=a.crawled, tgt_crawled=b.crawled, src_published=a.published,
+                   tgt_published=b.published, src_spans=passage_spans(a, evidence_beads, "src_idx"),
                    tgt_spans=passage_spans(b, evidence_beads, "tgt_idx"))
     original = judge_provenance(pair, a, b, evidence_beads, config, use_model=with_model)
     return turned(pair) if original == "b" and orient else pair
@@ -208,6 +209,8 @@ def turned(pair: DocPair) -> DocPair:
                    direction=pair.direction, direction_evidence=pair.direction_evidence,
                    beads=[p.turned() for p in pair.beads],
                    src_name=pair.tgt_name, tgt_name=pair.src_name, candidate_score=pair.candidate_score,
+                   src_crawled=pair.tgt_crawled, tgt_crawled=pair.src_crawled, src_published=pair.tgt_published,
+                   tgt_published=pair.src_published,
                    src_spans=pair.tgt_spans, tgt_spans=pair.src_spans, linked=pair.linked,
                    direction_probability=None if pair.direction_probability is None else
                    round(1 - pair.direction_probability, 4), translator=pair.translator,

@@ -64,6 +64,8 @@ class ExtractConfig:
     line_classifier: str = setting("model", flag="--line-classifier", choices=("rules", "model"),
                                    help="line dumps: the rules alone, or the learned classifier over the rules' "
                                         "verdicts and the lines' context (stages/lineclass.py)")
+    publication_dates: bool = setting(True, flag="--no-publication-dates",
+                                      help="skip finding each page's publication date (htmldate: stages/dates.py)")
 
 
 @lru_cache(maxsize=64)

@@ -5,7 +5,10 @@ Without settings the records of the pipelines that crawl-scale users run are rea
 - twinpages' own and most JSONL: ``{"id", "url", "lang", "text" | "html"}``;
 - warc2text (Bitextor, HPLT's extraction): ``{"u": url, "l": lang, "p": text, "f", "o", "s", "ts", ...}``;
 - datatrove: ``{"id", "text", "metadata": {"url", "language", ...}}``;
-- HPLT v1/v2: ``{"id", "url" | "u", "text", "document_lang" | "lang": ["eng_Latn", ...]}``.
+- HPLT v1/v2: ``{"id", "url" | "u", "text", "document_lang" | "lang": ["eng_Latn", ...], "ts"}``.
+
+The ``date`` role is when the document was crawled (warc2text's and HPLT's ``ts``, datatrove's
+``metadata.date``).
 
 Each role is looked for under the names below, in order, the first present wins. ``--text-key`` and its
 siblings name one field instead (a dotted path reaches into nested objects: ``metadata.url``); a record
@@ -17,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...data import Document
+from ..dates import crawl_date
 from ..langid import language_tag
 from .decoding import replace_surrogates
 from .errors import ReadError
@@ -29,6 +33,7 @@ DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
     "id": ("id",),
     "url": ("url", "u", "metadata.url"),
     "lang": ("lang", "l", "language", "metadata.language", "document_lang"),
+    "date": ("date", "ts", "metadata.date"),  # when it was crawled: warc2text's and HPLT's ts, datatrove's date
 }
 
 
@@ -39,6 +44,7 @@ class RecordFields:
     id: str | None
     url: str | None
     lang: str | None  # as language_tag reads it
+    date: str | None  # as the record has it (dates.crawl_date reads it)
     text: str | None
     html: str | None
     warnings: list[tuple[str, str]]
@@ -73,7 +79,7 @@ def record_fields(rec: dict, keys: dict[str, str | None], kind: str = "malformed
         values[role] = value
     if isinstance(values["lang"], list):  # HPLT v2: the languages, likeliest first
         values["lang"] = values["lang"][0] if values["lang"] else None
-    for role in ("url", "lang", "text", "html"):
+    for role in ("url", "lang", "text", "html", "date"):
         if values[role] is not None and not isinstance(values[role], str):
             raise ReadError(kind, f"'{names[role]}' must be a string, not {type(values[role]).__name__}")
     if values["id"] is not None and not isinstance(values["id"], str | int):
@@ -91,8 +97,8 @@ def record_fields(rec: dict, keys: dict[str, str | None], kind: str = "malformed
         raise ReadError(kind, f"no {wanted} string")
     rid = values["id"]
     return RecordFields(None if rid in (None, "") else str(rid), values["url"],
-                        language_tag(values["lang"]) if values["lang"] else None, values["text"], values["html"],
-                        warnings)
+                        language_tag(values["lang"]) if values["lang"] else None, values["date"], values["text"],
+                        values["html"], warnings)
 
 
 def keys_of(config) -> dict[str, str | None]:
@@ -118,4 +124,9 @@ def record_document(rec: dict, keys: dict[str, str | None], default_id: str, sou
     if fields.lang:
         doc.lang = fields.lang
     doc.warnings[:0] = fields.warnings
+    if fields.date is not None:
+        doc.crawled = crawl_date(fields.date)
+        if doc.crawled is None:
+            doc.warnings.append(("bad_date", f"the record's date {fields.date[:40]!r} is not an ISO 8601 date; "
+                                             "read as unknown"))
     return doc

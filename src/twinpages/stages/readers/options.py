@@ -25,6 +25,8 @@ class ReadConfig:
     lang_key: str | None = setting(None, flag="--lang-key",
                                    help="record field of the declared language (default: lang, l, language, "
                                         "metadata.language, document_lang)")
+    date_key: str | None = setting(None, flag="--date-key",
+                                   help="record field of the crawl date (default: date, ts, metadata.date)")
     # --input-format cc-index (readers/ccindex.py): the records to fetch, and where their WARC files are
     cc_languages: tuple[str, ...] = setting((), flag="--cc-languages", parse=comma_list, help=(
         "with --input-format cc-index: fetch the records whose content_languages name one of these (deu,eng or "

@@ -1,10 +1,12 @@
 """WARC archives (plain, gzipped or zstd-compressed), read with FastWARC: each HTML response record is a document, with
 its target URI as URL, and so is each HTML ``resource`` record (a page archived without its HTTP
 exchange: its block is the page); a text/plain resource is a line dump, and so is each ``conversion``
-record (CommonCrawl's WET files: a page's text as lines, with its URL). A record cut short (a truncated
-download) becomes a DocError, and the records before it are kept. An archive that holds no page at all
-is one error record for the file: ``empty`` (no bytes), ``no_documents`` (WARC records, none of them a
-response or resource) or ``not_warc`` (no WARC at all)."""
+record (CommonCrawl's WET files: a page's text as lines, with its URL). A document's source points at its
+record: ``FILE:OFFSET``, the record's offset in the file as stored (a gzip member's start; in a
+``.warc.zst``, the offset in the decompressed stream), and its WARC-Date is when it was crawled. A record
+cut short (a truncated download) becomes a DocError, and the records before it are kept. An archive that
+holds no page at all is one error record for the file: ``empty`` (no bytes), ``no_documents`` (WARC
+records, none of them a response or resource) or ``not_warc`` (no WARC at all)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ...data import DocError, Document
+from ..dates import crawl_date
 from .errors import ReadError
 from .files import DAMAGED, ZSTD_MAGIC, damaged, open_input, shown
 from .html import html_document
@@ -38,8 +41,8 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
                     continue
                 rec_id = f"{doc_id}#{record.record_id}"
                 url = record.headers.get("WARC-Target-URI")
-                try:
-                    yield record_document(record, rec_id, shown(path), url, config)
+                try:  # the source points at the record: the file and the record's offset in it
+                    yield record_document(record, rec_id, f"{shown(path)}:{record.stream_pos}", url, config)
                 except ReadError as e:
                     yield DocError(rec_id, f"{shown(path)} {url}", "read", e.kind, str(e))
         except DAMAGED as e:  # a zstd-compressed archive (FastWARC reads gzip itself)
@@ -102,7 +105,14 @@ class _ForwardSeek(io.RawIOBase):
 
 
 def record_document(record, rec_id: str, source: str, url: str | None, config: ReadConfig) -> Document:
-    """A response, resource or conversion record's document (ccindex.py reads single records with it)."""
+    """A response, resource or conversion record's document (ccindex.py reads single records with it), with
+    the record's date as the date it was crawled."""
+    doc = _record_document(record, rec_id, source, url, config)
+    doc.crawled = crawl_date(record.headers.get("WARC-Date"))
+    return doc
+
+
+def _record_document(record, rec_id: str, source: str, url: str | None, config: ReadConfig) -> Document:
     block = record.reader.read(config.max_bytes + 1)
     if len(block) > config.max_bytes:
         raise ReadError("too_large", f"record over {config.max_bytes:,} bytes (--max-bytes)")
