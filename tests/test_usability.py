@@ -83,7 +83,7 @@ def test_version_json_summary_and_a_summary_for_people(tmp_path):
 def test_help_shows_defaults_and_examples():
     text = " ".join(run("mine", "--help").stdout.split())  # help is wrapped to the terminal
     assert "examples:" in text and "-l en-de,en-fr" in text and "(default: 0.35)" in text
-    assert "line dumps (.txt), HTML pages, WARC archives, JSONL records" in text
+    assert "line dumps (.txt), HTML pages, WARC and WET archives, JSONL records" in text and "--paths-file" in text
     extract_help = run("extract", "--help").stdout
     assert "--workers" in extract_help and "--encoder" not in extract_help and "--min-score" not in extract_help
 
