@@ -176,6 +176,9 @@ class DocPair:
     src_name: str = ""
     tgt_name: str = ""
     candidate_score: float = 0.0
+    # where each document can be fetched again (Document.source: FILE:LINE, FILE:OFFSET, ...)
+    src_pointer: str = ""
+    tgt_pointer: str = ""
     # the documents' dates (Document.crawled, .published): evidence for a person, not for the direction
     src_crawled: str | None = None
     tgt_crawled: str | None = None

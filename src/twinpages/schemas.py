@@ -89,6 +89,10 @@ DOCPAIR = Record("docpair", [
     Column("tgt_coverage", "float64", "the same for the target", digits=4),
     Column("n_aligned", "int32", "beads with both sides (rows of the raw bitext)"),
     Column("candidate_score", "float64", "margin of the document vectors that made it a candidate", digits=4),
+    Column("src_pointer", "string", "where the source document can be fetched again: `FILE:LINE` (JSONL), "
+           "`FILE:ROW` (Parquet), `FILE:OFFSET` (a WARC record's offset in the file as stored), "
+           "`FILE:OFFSET+LENGTH` (a record the CommonCrawl index named), else the file"),
+    Column("tgt_pointer", "string", "the same for the target"),
     Column("src_published", "string", "the source page's publication date (`YYYY-MM-DD`, by htmldate from its "
            "markup, else its URL); null where unknown. Often wrong (a template's year, an update): evidence, "
            "not used for `direction`"),
@@ -126,6 +130,9 @@ BITEXT = Record("bitext", [
     Column("count", "int32", "occurrences of this (normalised) pair in the run; 1 without deduplication"),
     Column("translation_probability", "float64", "the filter's probability that the two sides translate each "
            "other (stages/beadfilter.py: calibrated on held-out WMT beads); null: no filter", digits=4),
+    Column("occurrences", "list<list<string>>", "every place the (normalised) pair was found, in run order, "
+           "this row's among them: `[src_url, tgt_url, src_pointer, tgt_pointer]` (docpairs' pointers); `count` "
+           "of them"),
 ])
 
 # The rows the filter rejected (bitext/rejected/L1-L2.jsonl): a bitext row and why

@@ -4,6 +4,8 @@ import xml.etree.ElementTree as ET
 
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from twinpages.data import DocPair, SentPair
 from twinpages.schemas import BITEXT
@@ -138,3 +140,50 @@ def test_asked_for_language_pairs_get_files_even_when_empty(tmp_path):
 def test_unknown_format_is_refused():
     with pytest.raises(ValueError, match="xlsx"):
         OutputConfig(formats=("tsv", "xlsx"))
+
+
+def test_dedup_keeps_the_best_row_and_every_occurrence(tmp_path):
+    """The best-scored occurrence of a pair is the row (not the first); each place it was found is kept with
+    its URLs and pointers, and the TMX names every document, as ParaCrawl's does."""
+    first = pair([SentPair((0,), (0,), "hello world", "HALLO WELT", 0.4, 0.7)], src="https://a/1", tgt="https://b/1")
+    first.src_pointer, first.tgt_pointer = "crawl.warc.gz:0", "crawl.warc.gz:900"
+    best = pair([SentPair((3,), (5,), "Hello, world!", "Hallo Welt!", 0.6, 0.8)], src="https://a/2", tgt="https://b/2")
+    best.src_pointer, best.tgt_pointer = "docs.jsonl:7", "docs.jsonl:8"
+    (row,) = bitext_rows([first, best])
+    assert (row.src, row.src_url, row.count) == ("Hello, world!", "https://a/2", 2)
+    assert row.occurrences == [["https://a/1", "https://b/1", "crawl.warc.gz:0", "crawl.warc.gz:900"],
+                               ["https://a/2", "https://b/2", "docs.jsonl:7", "docs.jsonl:8"]]
+    write(tmp_path, [first, best])
+    unit = ET.parse(tmp_path / "bitext" / "en-de.tmx").getroot().find("body/tu")
+    assert [p.text for p in unit.findall("prop") if p.get("type") == "source-document"] == ["https://a/1", "https://a/2"]
+    (record,) = pq.read_table(tmp_path / "bitext" / "en-de.parquet").to_pylist()
+    assert record["occurrences"] == row.occurrences and record["count"] == 2
+    (alone,) = bitext_rows([best], dedup=False)
+    assert alone.occurrences == [["https://a/2", "https://b/2", "docs.jsonl:7", "docs.jsonl:8"]]
+
+
+def reference_dedup(pairs):
+    """The plain in-memory dedup the sharded one must equal: per key the best score (first of equals),
+    every occurrence, rows in the order of each winner's place in the stream."""
+    rows = list(BitextRows(pairs, dedup=False).all_rows())
+    groups = {}
+    for seq, row in enumerate(rows):
+        key = BitextRows._key(row)
+        g = groups.setdefault(key, [seq, row.score, []])
+        if row.score > g[1]:
+            g[0], g[1] = seq, row.score
+        g[2].append(row.occurrences[0])
+    return [(rows[seq].src, rows[seq].src_url, len(occ), occ) for seq, _, occ in sorted(groups.values())]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from([0.3, 0.4, 0.5]), st.integers(0, 3)), min_size=1,
+                max_size=40))
+def test_the_sharded_dedup_equals_the_plain_one(spec):
+    """Few buckets, so that keys share them: the result is the reference's, whatever the bucketing."""
+    texts = [("Hello world.", "Hallo Welt."), ("hello, WORLD", "HALLO welt"), ("Good night.", "Gute Nacht."),
+             ("Yes.", "Ja."), ("One more line here.", "Noch eine Zeile."), ("A B C", "A B C")]
+    pairs = [pair([SentPair((0,), (0,), *texts[t], score, score)], src=f"https://a/{d}", tgt=f"https://b/{d}")
+             for t, score, d in spec]
+    got = [(r.src, r.src_url, r.count, r.occurrences) for r in BitextRows(pairs, buckets=3).all_rows()]
+    assert got == reference_dedup(pairs)

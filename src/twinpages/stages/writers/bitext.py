@@ -12,9 +12,10 @@ Every aligned bead gets ``translation_probability`` and, where the filter reject
 (stages/beadfilter.py). Rejected rows are not lost: they go to ``bitext/rejected/{l1}-{l2}.jsonl`` with their
 reason, deduplicated like the kept rows, and their counts by reason go to run.json.
 
-Deduplication keeps the first occurrence of each (l1, l2) text pair under a normalised hash (Unicode
-NFKC, case-folded, letters and digits only, as Bifixer does for its hashes) and counts the occurrences;
-``dedup=False`` keeps every row. Values are rounded as the schema says (schemas.BITEXT), the same in
+Deduplication keeps, of each (l1, l2) text pair under a normalised hash (Unicode NFKC, case-folded,
+letters and digits only, as Bifixer does for its hashes), the best-scored row, with its count and every
+occurrence's URLs and pointers (``occurrences``), in bounded memory (BitextRows); ``dedup=False`` keeps
+every row. Values are rounded as the schema says (schemas.BITEXT), the same in
 every format. TSV quoting: none; tabs and line breaks inside a text become spaces, so a row is always
 one line of tab-separated fields.
 """
@@ -22,9 +23,12 @@ one line of tab-separated fields.
 from __future__ import annotations
 
 import hashlib
+import heapq
+import pickle
+import tempfile
 from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ...data import DocPair
@@ -62,6 +66,9 @@ class BitextRow:
     count: int = 1
     translation_probability: float | None = None  # stages/beadfilter.py; None: no filter was asked
     filter_reason: str = ""  # why the filter rejected it; "" for a kept row
+    src_pointer: str = ""  # where each document can be fetched again (DocPair.src_pointer)
+    tgt_pointer: str = ""
+    occurrences: list = field(default_factory=list)  # every [src_url, tgt_url, src_pointer, tgt_pointer] (dedup)
 
     @property
     def original(self) -> str | None:
@@ -83,56 +90,114 @@ def _rows_of(p: DocPair, preferred: Iterable[tuple[str, str]], verdicts: list[Ve
             continue
         row = BitextRow(p.src_name, p.tgt_name, p.src_lang, p.tgt_lang, one_line(b.src_text),
                         one_line(b.tgt_text), b.score, b.cosine, list(b.src_idx), list(b.tgt_idx), p.score,
-                        p.direction, b.translator, b.translator_probability)
+                        p.direction, b.translator, b.translator_probability, src_pointer=p.src_pointer,
+                        tgt_pointer=p.tgt_pointer)
         if verdict is not None:
             row.translation_probability, row.filter_reason = verdict.translation_probability, verdict.reason
         if turned:
             row = replace(row, src_url=row.tgt_url, tgt_url=row.src_url, src_lang=row.tgt_lang,
-                          tgt_lang=row.src_lang, src=row.tgt, tgt=row.src, src_idx=row.tgt_idx, tgt_idx=row.src_idx)
+                          tgt_lang=row.src_lang, src=row.tgt, tgt=row.src, src_idx=row.tgt_idx, tgt_idx=row.src_idx,
+                          src_pointer=row.tgt_pointer, tgt_pointer=row.src_pointer)
         yield row
 
 
 _REASON_OF = ("", *REASONS)
 _REASON_CODE = {reason: k for k, reason in enumerate(_REASON_OF)}
+# the first pass spills one small record a row into this many bucket files (by the row's key), so that no
+# step holds more than a bucket's distinct pairs in memory; a bucket is then reduced alone
+BUCKETS = 64
 
 
 class BitextRows:
     """The bitext rows of ``pairs`` (iterable more than once), streamed, with each row's language pair.
-    A first pass counts each normalised (l1, l2) text pair per language pair (``dedup``), kept and rejected
-    apart, and notes the language pairs and their directions; iterating yields the first occurrence of each
-    kept pair with its count (``rejected()``: of each rejected one; ``all_rows()``: both, in one pass).
-    Memory holds one small count per distinct pair, not the rows. ``bead_filter``: the filter's verdicts
-    (None: every row kept, no probability)."""
+
+    Deduplication (``dedup``) keeps, of each normalised (l1, l2) text pair, kept and rejected apart, the
+    row with the best score (the first of equals) and records every occurrence: its count, and each
+    occurrence's URLs and pointers (``occurrences``), in stream order. It is sharded: a first pass spills
+    one small record a row into BUCKETS files by key, each bucket is reduced alone (memory: one bucket's
+    rows), and the winners come back in stream order by a merge of the buckets' sorted lists; a second
+    pass over the pairs yields them. Iterating yields the kept rows (``rejected()``: the rejected ones;
+    ``all_rows()``: both, in one pass). ``bead_filter``: the filter's verdicts (None: every row kept, no
+    probability). ``workdir``: where the buckets go (default: the system's temporary folder)."""
 
     def __init__(self, pairs: Iterable[DocPair], dedup: bool = True, preferred: Iterable[tuple[str, str]] = (),
-                 bead_filter: BeadFilter | None = None):
+                 bead_filter: BeadFilter | None = None, workdir: Path | None = None, buckets: int = BUCKETS):
         self.pairs, self.dedup, self.preferred, self.bead_filter = pairs, dedup, tuple(preferred), bead_filter
+        self.buckets = buckets
         # the filter's verdicts, one per both-sided bead in stream order, from the first pass: the later passes
         # (kept rows, rejected rows) read them back instead of judging again (9 bytes a row)
         self._probabilities: array | None = None
         self._reasons = bytearray()
-        self.counts: dict[tuple[str, str, str, str], int] = {}
         self.rows: dict[tuple[str, str], int] = {}  # kept rows per language pair (after dedup)
         self.rejected_rows: dict[tuple[str, str], dict[str, int]] = {}  # per language pair and reason
         self.directions: dict[tuple[str, str], set[str]] = {}
-        for row in self._all():
-            lp = (row.src_lang, row.tgt_lang)
-            self.directions.setdefault(lp, set()).add(row.direction)
-            key = self._key(row)
-            if not dedup or key not in self.counts:
-                if row.filter_reason:
-                    by_reason = self.rejected_rows.setdefault(lp, {})
-                    by_reason[row.filter_reason] = by_reason.get(row.filter_reason, 0) + 1
+        self._tmp = tempfile.TemporaryDirectory(prefix="twinpages-dedup-", dir=workdir)
+        self._winners = Path(self._tmp.name)
+        spills = [open(self._winners / f"{k:02d}.rows", "wb") for k in range(buckets)] if dedup else []
+        try:
+            for seq, row in enumerate(self._all()):
+                lp = (row.src_lang, row.tgt_lang)
+                self.directions.setdefault(lp, set()).add(row.direction)
+                if dedup:
+                    key = self._key(row)
+                    pickle.dump((key, seq, row.score, row.src_lang, row.tgt_lang, row.filter_reason,
+                                 _occurrence(row)), spills[int(key[-1][:4], 16) % buckets], 5)
                 else:
-                    self.rows[lp] = self.rows.get(lp, 0) + 1
-            if dedup:
-                self.counts[key] = self.counts.get(key, 0) + 1
+                    self._count(lp, row.filter_reason)
+        finally:
+            for f in spills:
+                f.close()
+        for k in range(buckets if dedup else 0):
+            self._reduce(self._winners / f"{k:02d}.rows")
 
     @staticmethod
     def _key(row: BitextRow) -> tuple[str, str, str, str]:
         # kept and rejected apart: a pair the filter rejected in one place and kept in another is in both files
         return row.src_lang, row.tgt_lang, "rejected" if row.filter_reason else "kept", \
             normalised_hash(row.src, row.tgt)
+
+    def _count(self, lp: tuple[str, str], reason: str) -> None:
+        if reason:
+            by_reason = self.rejected_rows.setdefault(lp, {})
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+        else:
+            self.rows[lp] = self.rows.get(lp, 0) + 1
+
+    def _reduce(self, bucket: Path) -> None:
+        """One bucket's rows grouped by key: the best row's stream number with its count and occurrences,
+        written sorted by stream number (``.win``) in place of the bucket."""
+        groups: dict[tuple, list] = {}
+        with open(bucket, "rb") as f:
+            while True:
+                try:
+                    key, seq, score, l1, l2, reason, occurrence = pickle.load(f)
+                except EOFError:
+                    break
+                group = groups.get(key)
+                if group is None:
+                    groups[key] = [seq, score, l1, l2, reason, [occurrence]]
+                else:
+                    if score > group[1]:  # the best score; of equals, the first
+                        group[0], group[1] = seq, score
+                    group[5].append(occurrence)
+        bucket.unlink()
+        winners = sorted((g[0], g[5]) for g in groups.values())
+        for g in groups.values():
+            self._count((g[2], g[3]), g[4])
+        with open(bucket.with_suffix(".win"), "wb") as f:
+            for seq, occurrences in winners:
+                pickle.dump((seq, occurrences), f, 5)
+
+    def _winners_in_order(self) -> Iterator[tuple[int, list]]:
+        def read(path: Path) -> Iterator[tuple[int, list]]:
+            with open(path, "rb") as f:
+                while True:
+                    try:
+                        yield pickle.load(f)
+                    except EOFError:
+                        return
+
+        yield from heapq.merge(*(read(self._winners / f"{k:02d}.win") for k in range(self.buckets)))
 
     def _all(self) -> Iterator[BitextRow]:
         first = self._probabilities is None
@@ -159,16 +224,20 @@ class BitextRows:
             yield from _rows_of(p, self.preferred, verdicts)
 
     def all_rows(self) -> Iterator[BitextRow]:
-        """Kept and rejected rows (``filter_reason``) in one pass: the first occurrence of each, with its count."""
+        """Kept and rejected rows (``filter_reason``) in one pass: the best occurrence of each, with its count
+        and every occurrence."""
         if not self.dedup:
-            yield from self._all()
-            return
-        remaining = dict(self.counts)
-        for row in self._all():
-            count = remaining.pop(self._key(row), None)
-            if count is not None:  # later occurrences were popped already
-                row.count = count
+            for row in self._all():
+                row.occurrences = [_occurrence(row)]
                 yield row
+            return
+        winners = self._winners_in_order()
+        next_seq, occurrences = next(winners, (None, None))
+        for seq, row in enumerate(self._all()):
+            if seq == next_seq:
+                row.count, row.occurrences = len(occurrences), occurrences
+                yield row
+                next_seq, occurrences = next(winners, (None, None))
 
     def __iter__(self) -> Iterator[BitextRow]:
         return (row for row in self.all_rows() if not row.filter_reason)
@@ -179,6 +248,10 @@ class BitextRows:
     def __len__(self) -> int:
         return sum(self.rows.values())
 
+    def close(self) -> None:
+        """Remove the buckets (also done when the object is collected)."""
+        self._tmp.cleanup()
+
     def filter_stats(self) -> dict:
         """Rows kept and rejected (after dedup), and the rejected by reason, over every language pair."""
         reasons: dict[str, int] = {}
@@ -187,6 +260,11 @@ class BitextRows:
                 reasons[reason] = reasons.get(reason, 0) + n
         return {"kept": len(self), "rejected": sum(reasons.values()),
                 "rejected_by_reason": dict(sorted(reasons.items()))}
+
+
+def _occurrence(row: BitextRow) -> list[str]:
+    """Where a row was found: its two documents' URLs (else paths) and pointers (schemas.BITEXT)."""
+    return [row.src_url, row.tgt_url, row.src_pointer, row.tgt_pointer]
 
 
 def bitext_rows(pairs: Iterable[DocPair], dedup: bool = True, preferred: Iterable[tuple[str, str]] = (),

@@ -61,8 +61,10 @@ def write_outputs(layout: Layout, pairs: Iterable[DocPair], docs: Callable[[set[
     in_pairs = files.write_pair_tables(layout, pairs, "parquet" in config.formats, metadata)
     files.write_documents(layout.output("documents.jsonl"), (d for d in docs(in_pairs) if d.id in in_pairs))
     files.write_errors(layout.output("errors.jsonl"), errors)
+    # the dedup's buckets beside the run's other shards (the disk the run was given), removed when written
     rows = bitext.BitextRows(pairs, dedup=config.dedup, preferred=language_pairs,
-                             bead_filter=BeadFilter(config.filter))
+                             bead_filter=BeadFilter(config.filter), workdir=layout.shards if layout.shards.is_dir()
+                             else None)
     options = SinkOptions(config.compress, config.tsv_header, config.tsv_extra, config.tsv_bicleaner, metadata)
     written += bitext.write_bitext(layout.bitext, rows, [f for f in SINKS if f in config.formats], language_pairs,
                                    options)
@@ -71,4 +73,5 @@ def write_outputs(layout: Layout, pairs: Iterable[DocPair], docs: Callable[[set[
     files.write_json(layout.output("run.json"), run_record | {
         "bitext_rows": {f"{a}-{b}": n for (a, b), n in sorted(rows.rows.items())},
         "bitext_filter": rows.filter_stats()})
+    rows.close()
     return written + [layout.output("run.json")]

@@ -170,13 +170,20 @@ class TmxSink(TextSink):
                    if r.translator_probability is not None else "")
                 + (f'<prop type="translation-probability">{r.translation_probability:.4f}</prop>'
                    if r.translation_probability is not None else "")
-                + f"<prop type=\"source-document\">{_xml_text(r.src_url)}</prop>"
-                f"<prop type=\"target-document\">{_xml_text(r.tgt_url)}</prop>\n"
+                + "".join(f"<prop type=\"source-document\">{_xml_text(src)}</prop>"
+                          f"<prop type=\"target-document\">{_xml_text(tgt)}</prop>" for src, tgt in _documents(r))
+                + "\n"
                 f"<tuv xml:lang={quoteattr(r.src_lang)}><seg>{_xml_text(r.src)}</seg></tuv>\n"
                 f"<tuv xml:lang={quoteattr(r.tgt_lang)}><seg>{_xml_text(r.tgt)}</seg></tuv>\n</tu>\n")
 
     def tail(self) -> str:
         return "</body>\n</tmx>\n"
+
+
+def _documents(r) -> list[tuple[str, str]]:
+    """The row's document pairs, each once, in run order (ParaCrawl's TMX lists every URL of a unit)."""
+    pairs = [(o[0], o[1]) for o in r.occurrences] or [(r.src_url, r.tgt_url)]
+    return list(dict.fromkeys(pairs))
 
 
 class JsonlSink(TextSink):
