@@ -30,8 +30,8 @@ def test_a_run_folder_has_a_marker_and_a_manifest(seeds, tmp_path):
     mine([seeds], out)
     assert json.loads((out / MARKER).read_text())["signature"] == PipelineConfig().signature()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert set(manifest["phases"]) == {"repeats", "read", "ids", "embed", "index", "candidates", "decide", "select",
-                                          "state"}
+    assert set(manifest["phases"]) == {"repeats", "read", "ids", "copies", "embed", "index", "candidates", "decide",
+                                       "select", "state"}
     listed = {e["path"] for files in manifest["phases"].values() for e in files}
     on_disk = {p.relative_to(out).as_posix() for p in (out / "shards").rglob("*") if p.is_file()}
     assert listed == on_disk  # every shard file is accounted for, and nothing else is left

@@ -25,7 +25,7 @@ EXIT_OK, EXIT_DOC_ERRORS, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 3,
 
 # which configuration sections' flags each command takes (the flags themselves come from config.py)
 DOCUMENT_SECTIONS = ("read", "extract", "langid", "segment")
-MINE_SECTIONS = DOCUMENT_SECTIONS + ("embed", "candidates", "docalign", "select", "output")
+MINE_SECTIONS = DOCUMENT_SECTIONS + ("copies", "embed", "candidates", "docalign", "select", "output")
 INPUTS_HELP = ("files, folders or URLs (s3://, https://, ... through fsspec): line dumps (.txt), HTML pages, "
                "WARC and WET archives, JSONL records {id, text|html, url?, lang?} (or warc2text's, datatrove's, "
                "HPLT's), Parquet, each optionally gzipped or zstd; pages with other names are recognised by "

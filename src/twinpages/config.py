@@ -24,6 +24,7 @@ from pathlib import Path
 from . import __version__
 from .settings import check_ranges, comma_list, out_of_range, setting  # noqa: F401  (re-exported)
 from .stages.candidates import CandidatesConfig
+from .stages.copies import CopiesConfig
 from .stages.docalign import DocAlignConfig
 from .stages.embed import EmbedConfig
 from .stages.extract import ExtractConfig
@@ -42,6 +43,7 @@ class PipelineConfig:
     extract: ExtractConfig = field(default_factory=ExtractConfig)
     langid: LangIdConfig = field(default_factory=LangIdConfig)
     segment: SegmentConfig = field(default_factory=SegmentConfig)
+    copies: CopiesConfig = field(default_factory=CopiesConfig)
     embed: EmbedConfig = field(default_factory=EmbedConfig)
     candidates: CandidatesConfig = field(default_factory=CandidatesConfig)
     docalign: DocAlignConfig = field(default_factory=DocAlignConfig)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .phases.base import STAGES, Run
 from .phases.candidates import FindCandidates, MergeCandidates
+from .phases.copies import ClusterCopies, SignCopies
 from .phases.count import CountLines, MergeLines
 from .phases.decide import CarryDecisions, Decide
 from .phases.embed import Embed
@@ -31,6 +32,7 @@ from .stages.readers import spool_streams
 
 # The phases of a run, in order: a new phase is one class (phases/) and one line here.
 PHASES = (CountLines, MergeLines, Analyse, UniqueIds, Extracted,
+          SignCopies, ClusterCopies,
           Embed,
           FindCandidates, TrainIndex, BuildIndex, SearchIndex, PairLanguages, MergeCandidates,
           CarryDecisions, Decide,

@@ -6,6 +6,8 @@ once, in order, in corpus.PHASES. Stages (base.STAGES) group them for `--until`:
                                                read, extract, identify languages, split sentences
                 ids.UniqueIds                  documents -> the renames that make every id unique (ids/)
                 write.Extracted                (--extract) the extracted text, written at once
+                copies.SignCopies, ClusterCopies
+                                               documents -> MinHash band keys -> clusters of near-copies
     embed       embed.Embed                    documents -> sentence and document vectors per encoder
     candidates  candidates.FindCandidates      same-site pairs by address
                 search.TrainIndex, BuildIndex, SearchIndex, PairLanguages

@@ -108,6 +108,8 @@ class Run:
     pairs: Path | None = None
     select_stats: dict | None = None
     bitext_filter: dict | None = None  # rows the bitext filter kept and rejected (write.py)
+    copies: Path | None = None  # the clusters of near-copies (copies.py)
+    copies_stats: dict | None = None
     outputs: list[Path] = field(default_factory=list)
     # bookkeeping
     written: dict[str, list[Path]] = field(default_factory=dict)

@@ -18,6 +18,22 @@ from .base import Phase, Run, add_stats
 from .select import SelectedPairs
 
 
+def write_copies(run: Run) -> Path:
+    """OUT/copies.jsonl: each cluster of near-copies with its documents' ids and URLs (else paths)."""
+    clusters = [json.loads(line) for line in run.copies.read_text(encoding="utf-8").splitlines()]
+    wanted = {m for c in clusters for m, _ in c["members"]}
+    named = lookup.names_of(run.layout, run.index, wanted)
+    lines = []
+    for c in clusters:
+        rep = named[c["representative"]]
+        members = [{"id": named[m][0], "url": named[m][1], "similarity": sim} for m, sim in c["members"]]
+        lines.append(json.dumps({"cluster": c["cluster"], "lang": c["lang"], "representative": rep[0],
+                                 "members": members}, ensure_ascii=False) + "\n")
+    path = run.layout.output("copies.jsonl")
+    atomic_lines(path, lines)
+    return path
+
+
 def summary(run: Run) -> dict:
     """The run's counts, as run.json and `--json` give them (what the phases so far found)."""
     read: dict = {}
@@ -37,6 +53,7 @@ def summary(run: Run) -> dict:
         "candidate_search": run.search_stats,
         **(run.select_stats or {"document_pairs": 0, "sentence_pairs": 0}),
         **({"bitext_filter": run.bitext_filter} if run.bitext_filter is not None else {}),
+        **({"copies": run.copies_stats} if run.copies_stats is not None else {}),
     }
 
 
@@ -80,6 +97,8 @@ class Write(Phase):
         written = write_outputs(run.layout, SelectedPairs(run.pairs),
                                 lambda ids: lookup.documents(run.layout, run.index, ids), run.errors, record,
                                 run.config.output, run.config.candidates.langs)
+        if run.copies is not None:
+            written.append(write_copies(run))
         for p in set(before) - set(written):  # files of formats or language pairs this run did not write
             p.unlink(missing_ok=True)
         if run.layout.bitext.is_dir() and not any(run.layout.bitext.iterdir()):

@@ -32,6 +32,10 @@ LAYOUT: tuple[tuple[str, str], ...] = (
     ("shards/errors/NAME.jsonl", "per input shard: documents that could not be used, and warnings"),
     ("shards/stats/PHASE/NAME.json", "per task: its counts, written last: the task's completion mark"),
     ("shards/ids-DIGEST.json", "repeated document ids and their new names (phases/ids.py)"),
+    ("shards/copies/NAME.npz", "per documents shard: each document's MinHash signature, language and text length"),
+    ("shards/copies/NAME.bNN.npy", "per documents shard and bucket of band keys: (key, document number) rows"),
+    ("shards/copies-DIGEST.jsonl", "the clusters of near-copies (run-wide numbers, similarities)"),
+    ("shards/copies-DIGEST.json", "their counts: the step's completion mark"),
     ("shards/stats/embed-cache.json", "the embedding cache's watermark when the run began (--cache)"),
     ("shards/vectors/ENCODER/NAME.npy",
      "sentence vectors of a shard's documents (float16, or float32 with `--vectors float32`; one row a sentence)"),
@@ -61,6 +65,7 @@ LAYOUT: tuple[tuple[str, str], ...] = (
     ("alignments.jsonl", "every bead of every pair"),
     ("documents.jsonl", "the paired documents: lines, verdicts, sentences"),
     ("errors.jsonl", "documents dropped or repaired"),
+    ("copies.jsonl", "clusters of near-copies in one language: representative and members"),
     ("bitext/L1-L2.FORMAT", "sentence pairs per language pair: tsv (or tsv.gz), tmx, jsonl, parquet"),
     ("bitext/rejected/L1-L2.jsonl", "the sentence pairs the filter rejected, with the reason"),
     ("run.json", "settings, signature and counts (`--config` loads it back)"),
@@ -131,6 +136,15 @@ class Layout:
 
     def ids(self, tag: str) -> Path:
         return self.shards / f"ids-{tag}.json"
+
+    def copies_signatures(self, name: str) -> Path:
+        return self.shards / "copies" / f"{name}.npz"
+
+    def copies_keys(self, name: str, bucket: int) -> Path:
+        return self.shards / "copies" / f"{name}.b{bucket:02d}.npy"
+
+    def copies(self, tag: str) -> Path:
+        return self.shards / f"copies-{tag}.jsonl"
 
     @property
     def embed_cache(self) -> Path:

@@ -36,6 +36,26 @@ def numbers(layout: Layout, index: ShardIndex, ids: Iterable[str]) -> dict[str, 
     return out
 
 
+def names_of(layout: Layout, index: ShardIndex, wanted: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """(id, URL else source) of the documents with these run-wide numbers, reading only the shards that
+    hold one."""
+    wanted = set(wanted)
+    renames = index.renames()
+    out: dict[int, tuple[str, str]] = {}
+    for k, name in enumerate(index.names):
+        lo, hi = index.bases[k], index.bases[k + 1]
+        if not any(lo <= n < hi for n in wanted):
+            continue
+        path = layout.documents(name)
+        table = read_table(path, ["url", "source"])
+        ids = shard_ids(path, renames.get(k))
+        urls, sources = table.column("url").to_pylist(), table.column("source").to_pylist()
+        for n in wanted:
+            if lo <= n < hi:
+                out[n] = (ids[n - lo], urls[n - lo] or sources[n - lo])
+    return out
+
+
 def addresses(layout: Layout, index: ShardIndex) -> dict[str, int]:
     """Every document's number by id and by the address a pair shows for it (its URL, else the path it was
     read from: Document.name); an id wins over an address."""
