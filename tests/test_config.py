@@ -91,7 +91,8 @@ def test_every_flag_declared_in_a_config_reaches_the_parser():
         value = {"--input-format": "txt", "--html-extractor": "resiliparse", "--extract": "none", "--lid": "cld2",
                  "--encoder": "usem3", "--formats": "tsv", "--cache": "c.sqlite", "--min-score": "0.5",
                  "-l": "en-de", "--langs": "en-de", "--index": "approx", "--translator": "machine",
-                 "--line-classifier": "rules", "--copy-threshold": "0.7"}.get(flag) or (field.metadata["choices"] or ("3",))[-1]
+                 "--line-classifier": "rules", "--copy-threshold": "0.7"}.get(flag) or \
+            (field.metadata["choices"] or ("3",))[-1]
         argv = ["mine", "x", "-o", "y", flag] + ([] if isinstance(field.default, bool) else [value])
         parse(argv)
 
