@@ -101,9 +101,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("source", type=Path, help="the ScrapingHub folder (html/, ground-truth.json)")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--seed", type=int, default=0, help="which copies are made, and how")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    labels = build(args.source, args.out)
+    labels = build(args.source, args.out, args.seed)
     run = args.out / "run"
     cmd = [sys.executable, "-m", "twinpages", "mine", str(args.out / "pages"), "-o", str(run), "--until", "read",
            "--clean", "-q"]

@@ -69,3 +69,18 @@ def test_a_run_writes_its_clusters(tmp_path: Path):
     run = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
     assert run["stats"]["copies"] == {"clusters": 1, "documents": 2}
     assert result is not None
+
+
+def test_a_copy_that_drops_a_paragraph_is_contained_in_its_original():
+    """Jaccard falls with every sentence one side has and the other not; containment (the share of the
+    shorter text found in the longer) stays near 1 for a copy cut short, and near 0 for another article."""
+    from twinpages.stages.copies import containment, shingle_count
+
+    config = CopiesConfig()
+    full = "\n".join(article(3, sentences=12))
+    cut = "\n".join(article(3, sentences=12)[:7])
+    a, b = signature(full, config), signature(cut, config)
+    assert similarity(a, b) < config.threshold <= containment(a, b, shingle_count(full, config),
+                                                               shingle_count(cut, config))
+    other = "\n".join(article(4, sentences=7))
+    assert containment(a, signature(other, config), shingle_count(full, config), shingle_count(other, config)) < 0.3

@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..io import atomic_lines, write_json
-from ..stages.copies import band_keys, candidate_edges, clusters, signature, similarity
+from ..stages.copies import band_keys, candidate_edges, clusters, containment, shingle_count, signature
 from ..store import Layout, digest
 from ..store.layout import with_stats
 from ..store.shards import read_table
@@ -55,7 +55,7 @@ class SignCopies(Phase):
 
     def outputs(self, name: str) -> list[Path]:
         layout = Layout(self.root)
-        return [layout.copies_signatures(name)] + [layout.copies_keys(name, j) for j in range(BUCKETS)] + \
+        return [*layout.copies_signatures(name)] + [layout.copies_keys(name, j) for j in range(BUCKETS)] + \
             [self.stats_path(name)]
 
     def __call__(self, name: str) -> dict:
@@ -66,6 +66,7 @@ class SignCopies(Phase):
         base = dict(self.bases)[name]
         sigs = np.zeros((len(texts), config.permutations), np.uint32)
         signed = np.zeros(len(texts), bool)
+        sizes = np.array([shingle_count(t, config) for t in texts], np.int64)
         keys: list[list[tuple[int, int]]] = [[] for _ in range(BUCKETS)]
         for row, (lang, text) in enumerate(zip(langs, texts, strict=True)):
             sig = signature(text, config)
@@ -74,10 +75,12 @@ class SignCopies(Phase):
             sigs[row], signed[row] = sig, True
             for key in band_keys(sig, lang or "und", config):
                 keys[int(key) % BUCKETS].append((int(key), base + row))
-        path = layout.copies_signatures(name)
+        sig_path, path = layout.copies_signatures(name)
         path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(sig_path.with_suffix(".tmp.npy"), sigs)  # memory-mapped by the clustering step
+        sig_path.with_suffix(".tmp.npy").replace(sig_path)
         lengths = np.array([len(t) for t in texts], np.int64)
-        np.savez(path.with_suffix(".tmp.npz"), signatures=sigs, signed=signed, lengths=lengths,
+        np.savez(path.with_suffix(".tmp.npz"), signed=signed, lengths=lengths, shingles=sizes,
                  langs=np.array([lang or "und" for lang in langs], dtype=object).astype(str))
         path.with_suffix(".tmp.npz").replace(path)
         for j, rows in enumerate(keys):
@@ -132,21 +135,36 @@ class ClusterCopies(Phase):
             parts = [np.load(layout.copies_keys(name, j)) for name in self.names]
             rows = np.concatenate(parts) if parts else np.zeros((0, 2), np.uint64)
             edges |= candidate_edges(rows[:, 0], rows[:, 1].astype(np.int64))
-        shards = [np.load(layout.copies_signatures(name)) for name in self.names]
+        # signatures memory-mapped, read row by row for the documents an edge names; the small facts of a
+        # shard loaded once it is needed (an NpzFile reads its whole array at every access)
+        signatures = [np.load(layout.copies_signatures(name)[0], mmap_mode="r") for name in self.names]
+        facts: dict[int, dict] = {}
+
+        def fact(number: int, what: str):
+            k, row = self._shard(number)
+            if k not in facts:
+                with np.load(layout.copies_signatures(self.names[k])[1]) as f:
+                    facts[k] = {key: f[key] for key in f.files}
+            return facts[k][what][row]
 
         def sig(number: int) -> np.ndarray:
             k, row = self._shard(number)
-            return shards[k]["signatures"][row]
+            return np.asarray(signatures[k][row])
 
-        linked = [(a, b) for a, b in sorted(edges) if similarity(sig(a), sig(b)) >= config.threshold]
+        def size(number: int) -> int:
+            return int(fact(number, "shingles"))
+
+        def contained(a: int, b: int) -> float:
+            return containment(sig(a), sig(b), size(a), size(b))
+
+        linked = [(a, b) for a, b in sorted(edges) if contained(a, b) >= config.threshold]
         lines = []
         for k, members in enumerate(clusters(linked)):
-            lengths = [int(shards[self._shard(m)[0]]["lengths"][self._shard(m)[1]]) for m in members]
+            lengths = [int(fact(m, "lengths")) for m in members]
             representative = members[max(range(len(members)), key=lambda i: (lengths[i], -members[i]))]
-            rep_sig = sig(representative)
-            lang = str(shards[self._shard(representative)[0]]["langs"][self._shard(representative)[1]])
+            lang = str(fact(representative, "langs"))
             lines.append(json.dumps({"cluster": k, "lang": lang, "representative": representative,
-                                     "members": [[m, round(similarity(rep_sig, sig(m)), 4)] for m in members]})
+                                     "members": [[m, round(contained(representative, m), 4)] for m in members]})
                          + "\n")
         atomic_lines(Path(self.output), lines)
         stats = {"clusters": len(lines), "documents": sum(len(json.loads(x)["members"]) for x in lines)}

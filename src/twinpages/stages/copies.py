@@ -6,9 +6,14 @@ Each document's main text becomes a MinHash signature (rensa: Rust, MIT, no depe
 for a seed whatever the process; datasketch does the same in Python at about 50x the time a page) over its
 word shingles (``shingle`` tokens, case-folded; a CJK character is a token). Its ``bands`` x ``rows`` values
 are cut into bands; two documents of one language that share a band's values are candidates, and those
-whose estimated Jaccard similarity (the share of equal signature values) reaches ``threshold`` are linked;
-clusters are the connected groups. The representative of a cluster is its member with the longest main
-text (it holds the most that can be paired), the first in run order of equals.
+whose **containment** reaches ``threshold`` are linked; clusters are the connected groups. Containment is
+the share of the shorter text's shingles found in the other, estimated from the signatures' Jaccard
+similarity J and the two shingle counts: J (a + b) / ((1 + J) min(a, b)). It, not J, is what makes a copy:
+a repost keeps another site's menus and related links around the article, and a copy that drops a
+paragraph is all inside its original; both lower J far more than containment (BENCHMARKS.md, issue 29).
+With 28 bands of 4 values, two texts of Jaccard 0.5 share a band 83 % of the time, of 0.3 20 %. The
+representative of a cluster is its member with the longest main text (it holds the most that can be
+paired), the first in run order of equals.
 
 Texts under ``min_words`` words get no signature: a short page (a menu, a one-line notice) matches too
 many others to mean a copy.
@@ -34,11 +39,11 @@ class CopiesConfig:
     enabled: bool = setting(True, flag="--no-copies", help="do not look for near-copies in one language "
                                                            "(OUT/copies.jsonl)")
     threshold: float = setting(0.8, low=0.0, high=1.0, flag="--copy-threshold",
-                               help="estimated Jaccard similarity of two pages' word shingles from which they are "
-                                    "copies")
+                               help="share of the shorter page's word shingles found in the other from which two "
+                                    "pages are copies")
     shingle: int = setting(5, low=1, flag="--copy-shingle", help="tokens per shingle")
-    bands: int = setting(14, low=1)
-    rows: int = setting(8, low=1)  # bands x rows values a signature; (1/bands)^(1/rows) ~ 0.72: LSH's knee
+    bands: int = setting(28, low=1)
+    rows: int = setting(4, low=1)  # bands x rows values a signature; (1/bands)^(1/rows) ~ 0.43: LSH's knee
     min_words: int = setting(30, low=1)
 
     @property
@@ -48,6 +53,10 @@ class CopiesConfig:
 
 def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.casefold())
+
+
+def shingle_count(text: str, config: CopiesConfig) -> int:
+    return max(len(tokens(text)) - config.shingle + 1, 0)
 
 
 def signature(text: str, config: CopiesConfig) -> np.ndarray | None:
@@ -75,6 +84,12 @@ def band_keys(sig: np.ndarray, lang: str, config: CopiesConfig) -> np.ndarray:
 def similarity(a: np.ndarray, b: np.ndarray) -> float:
     """Estimated Jaccard similarity of two signatures."""
     return float(np.mean(a == b))
+
+
+def containment(a: np.ndarray, b: np.ndarray, size_a: int, size_b: int) -> float:
+    """Estimated share of the smaller shingle set found in the other (see the module's docstring)."""
+    j = similarity(a, b)
+    return min(1.0, j * (size_a + size_b) / ((1 + j) * max(min(size_a, size_b), 1)))
 
 
 def candidate_edges(keys: np.ndarray, numbers: np.ndarray) -> set[tuple[int, int]]:

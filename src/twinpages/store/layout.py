@@ -32,7 +32,8 @@ LAYOUT: tuple[tuple[str, str], ...] = (
     ("shards/errors/NAME.jsonl", "per input shard: documents that could not be used, and warnings"),
     ("shards/stats/PHASE/NAME.json", "per task: its counts, written last: the task's completion mark"),
     ("shards/ids-DIGEST.json", "repeated document ids and their new names (phases/ids.py)"),
-    ("shards/copies/NAME.npz", "per documents shard: each document's MinHash signature, language and text length"),
+    ("shards/copies/NAME.sig.npy", "per documents shard: each document's MinHash signature (uint32 rows)"),
+    ("shards/copies/NAME.npz", "per documents shard: each document's language, text length and shingle count"),
     ("shards/copies/NAME.bNN.npy", "per documents shard and bucket of band keys: (key, document number) rows"),
     ("shards/copies-DIGEST.jsonl", "the clusters of near-copies (run-wide numbers, similarities)"),
     ("shards/copies-DIGEST.json", "their counts: the step's completion mark"),
@@ -137,8 +138,9 @@ class Layout:
     def ids(self, tag: str) -> Path:
         return self.shards / f"ids-{tag}.json"
 
-    def copies_signatures(self, name: str) -> Path:
-        return self.shards / "copies" / f"{name}.npz"
+    def copies_signatures(self, name: str) -> tuple[Path, Path]:
+        """(signatures, the documents' other facts): the second is written last."""
+        return self.shards / "copies" / f"{name}.sig.npy", self.shards / "copies" / f"{name}.npz"
 
     def copies_keys(self, name: str, bucket: int) -> Path:
         return self.shards / "copies" / f"{name}.b{bucket:02d}.npy"
