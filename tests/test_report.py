@@ -219,3 +219,29 @@ def test_a_folder_that_is_not_a_report_is_never_overwritten(tmp_path):
     from twinpages.cli import main
 
     assert main(["report", str(out), "-o", str(mine)]) == 2
+
+
+def test_the_seed_story_with_a_copy_of_the_english_page(tmp_path, seed_dir):
+    """A second English page holding the seed article in other boilerplate, with a paragraph of it dropped:
+    one cluster of the two English pages in OUT/copies.jsonl, the German translation paired with the
+    English pages, and the report's page shows all three."""
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(seed_dir / DE_SEED, inp / DE_SEED)
+    shutil.copy(seed_dir / EN_SEED, inp / EN_SEED)
+    en = (seed_dir / EN_SEED).read_text(encoding="utf-8").splitlines()
+    body = [line for line in en if len(line.split()) > 12]  # the article's long lines, not its menus
+    copy = ["Daily Reposts", "Home", "World", "Politics", "Sign in"] + body[:3] + body[4:] + [
+        "Share on Facebook", "Related: more from our partners", "© Reposts Ltd"]
+    (inp / "copy_en.txt").write_text("\n".join(copy) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    mine([inp], out)
+    (cluster,) = [json.loads(x) for x in (out / "copies.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert cluster["lang"] == "en" and sorted(m["id"] for m in cluster["members"]) == sorted([EN_SEED, "copy_en.txt"])
+    pairs = [json.loads(x) for x in (out / "docpairs.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert any(DE_SEED in (p["src_id"], p["tgt_id"]) for p in pairs)
+    rep = tmp_path / "report"
+    write_report(out, rep)
+    pages = [p.read_text(encoding="utf-8") for p in sorted(rep.glob("pair-*.html"))]
+    shown = [p for p in pages if "near-copy of this page in English" in p]
+    assert shown and all(EN_SEED in p and "copy_en.txt" in p and DE_SEED in p for p in shown)

@@ -247,15 +247,35 @@ def _boilerplate_html(doc: dict) -> str:
     return f"<details><summary>Removed boilerplate ({len(removed)} lines)</summary><ul>{items}</ul></details>"
 
 
-def _side_heading(pair: dict, doc: dict, side: str) -> str:
+def _side_heading(pair: dict, doc: dict, side: str, copies: list[dict] | None = None) -> str:
     lang = language_name(pair[f"{side}_lang"])
     role = {None: "", side: " — the original"}.get(original_of(pair), " — the translation")
+    copied = ""
+    if copies:
+        items = "".join(f"<li>{_link(c['url'], c['url'])} <span class=\"meta\">({c['similarity']:.0%} of the "
+                        "shorter page in the other)</span></li>" for c in copies)
+        many = _n(len(copies), "near-copy", "near-copies")
+        copied = f'<p class="copies">{many} of this page in {escape(lang)}:</p><ul>{items}</ul>'
     return (f"<h2>{escape(lang)} page{role}</h2><p><b>{escape(headline(doc))}</b><br>"
-            f'<span class="meta">{_link(pair[f"{side}_url"], "open the page: " + pair[f"{side}_url"])}</span></p>')
+            f'<span class="meta">{_link(pair[f"{side}_url"], "open the page: " + pair[f"{side}_url"])}</span></p>'
+            + copied)
 
 
-def render_pair(pair: dict, beads: list, src: dict, tgt: dict, back: str = "index.html") -> str:
-    """A pair's page; ``back``: where its "all stories" link goes."""
+def copies_by_document(path: Path) -> dict[str, list[dict]]:
+    """From OUT/copies.jsonl: each clustered document's id -> the other members of its cluster (an empty
+    dict where the run wrote no copies)."""
+    out: dict[str, list[dict]] = {}
+    for cluster in _read_jsonl(path) if path.exists() else []:
+        for member in cluster["members"]:
+            out[member["id"]] = [m for m in cluster["members"] if m["id"] != member["id"]]
+    return out
+
+
+def render_pair(pair: dict, beads: list, src: dict, tgt: dict, back: str = "index.html",
+                copies: dict[str, list[dict]] | None = None) -> str:
+    """A pair's page; ``back``: where its "all stories" link goes; ``copies``: the near-copies of each
+    document by id (copies_by_document), listed under its heading."""
+    copies = copies or {}
     numbered_src: dict[int, int] = {}
     numbered_tgt: dict[int, int] = {}
     found = passages(beads)
@@ -294,8 +314,8 @@ def render_pair(pair: dict, beads: list, src: dict, tgt: dict, back: str = "inde
         f"translate each other, times the share of the page they cover; pairs from 0.35 up are reported). "
         f"{_n(len(found), 'matched passage')}, numbered alike on both sides: click a number to see its "
         "counterpart.</p>"
-        f'<div class="cols"><div>{_side_heading(pair, src, "src")}</div>'
-        f'<div>{_side_heading(pair, tgt, "tgt")}</div></div>'
+        f'<div class="cols"><div>{_side_heading(pair, src, "src", copies.get(pair["src_id"]))}</div>'
+        f'<div>{_side_heading(pair, tgt, "tgt", copies.get(pair["tgt_id"]))}</div></div>'
         f'<div class="cols"><div class="doc" id="src-text">{_text_html(src, "src", "tgt", numbered_src)}'
         f"{_boilerplate_html(src)}</div>"
         f'<div class="doc" id="tgt-text">{_text_html(tgt, "tgt", "src", numbered_tgt)}'
@@ -404,6 +424,7 @@ def write_report(out_dir: str | Path, report_dir: str | Path) -> Path:
     pairs = _read_jsonl(run.output("docpairs.jsonl"))
     alignments = {(a["src_id"], a["tgt_id"]): a["beads"] for a in _read_jsonl(run.output("alignments.jsonl"))}
     docs = {d["id"]: d for d in _read_jsonl(run.output("documents.jsonl"))}
+    copies = copies_by_document(run.output("copies.jsonl"))
     marker = report / REPORT_MARKER
     if report.exists() and not marker.is_file() and (not report.is_dir() or any(report.iterdir())):
         raise ValueError(f"{report} exists and is not a twinpages report folder (no {REPORT_MARKER}): its files "
@@ -413,7 +434,8 @@ def write_report(out_dir: str | Path, report_dir: str | Path) -> Path:
     pairs = sorted(pairs, key=lambda p: (-p["score"], p["src_id"], p["tgt_id"]))
     written = []
     for k, p in enumerate(pairs, 1):
-        html = render_pair(p, alignments[(p["src_id"], p["tgt_id"])], docs[p["src_id"]], docs[p["tgt_id"]])
+        html = render_pair(p, alignments[(p["src_id"], p["tgt_id"])], docs[p["src_id"]], docs[p["tgt_id"]],
+                           copies=copies)
         (report / pair_filename(k)).write_text(html, encoding="utf-8")
         written.append(pair_filename(k))
     index = report / "index.html"
