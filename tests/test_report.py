@@ -245,3 +245,13 @@ def test_the_seed_story_with_a_copy_of_the_english_page(tmp_path, seed_dir):
     pages = [p.read_text(encoding="utf-8") for p in sorted(rep.glob("pair-*.html"))]
     shown = [p for p in pages if "near-copy of this page in English" in p]
     assert shown and all(EN_SEED in p and "copy_en.txt" in p and DE_SEED in p for p in shown)
+    # `serve` shows the same pages
+    from test_server import Server, request
+    from twinpages.server import ServeConfig, create_app, pair_id
+
+    server = Server(create_app(out, ServeConfig()))
+    try:
+        served = [request(f"{server.url}/ui/pairs/{pair_id(p['src_id'], p['tgt_id'])}")[1] for p in pairs]
+    finally:
+        server.stop()
+    assert any("near-copy of this page in English" in page and "copy_en.txt" in page for page in served)

@@ -34,7 +34,16 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from . import __version__
 from .query import MAX_QUERY_SENTENCES, Answer, QueryError, QueryTimeout, RunIndex
-from .report import headline, language_name, page, render_index, render_pair, reuse_shares, stories
+from .report import (
+    copies_by_document,
+    headline,
+    language_name,
+    page,
+    render_index,
+    render_pair,
+    reuse_shares,
+    stories,
+)
 from .schemas import DOCPAIR, bead_dict, bead_row, document_row
 from .store import Layout
 
@@ -97,6 +106,8 @@ class RunData:
         self._documents = _offsets(self._files["documents.jsonl"], lambda d: d["id"])
         self._stories: list[list[int]] | None = None
         self._texts: dict[int, str] = {}
+        # each clustered document's near-copies (OUT/copies.jsonl: small, one line a cluster)
+        self.copies = copies_by_document(run.layout.output("copies.jsonl"))
         self._lock = threading.Lock()
 
     def beads(self, p: dict) -> list:
@@ -409,7 +420,8 @@ def _pages(app: FastAPI, served: Served, answer_of) -> None:
     def pair_page(pair: str) -> str:
         _, data = served.get()
         p = _pair(data, pair)
-        return render_pair(p, data.beads(p), data.document(p["src_id"]), data.document(p["tgt_id"]), back="/")
+        return render_pair(p, data.beads(p), data.document(p["src_id"]), data.document(p["tgt_id"]), back="/",
+                           copies=data.copies)
 
     @app.post("/ui/query", response_class=HTMLResponse, include_in_schema=False)
     async def query_page(request: Request):
