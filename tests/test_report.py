@@ -255,3 +255,13 @@ def test_the_seed_story_with_a_copy_of_the_english_page(tmp_path, seed_dir):
     finally:
         server.stop()
     assert any("near-copy of this page in English" in page and "copy_en.txt" in page for page in served)
+    # `query` answers with the copies beside the twins: for a run document, and for a page new to the run
+    from twinpages.query import RunIndex
+
+    run = RunIndex(out)
+    by_id = run.query_id("copy_en.txt")
+    assert [c.document for c in by_id.copies] == [EN_SEED] and by_id.copies[0].similarity >= 0.8
+    new_page = run.query_bytes((seed_dir / EN_SEED).read_bytes(), "again.txt", "txt")
+    assert sorted(c.document for c in new_page.copies) == sorted([EN_SEED, "copy_en.txt"])
+    assert any(t.other == DE_SEED for t in new_page.twins)
+    assert new_page.record()["copies"][0]["url"]

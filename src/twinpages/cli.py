@@ -445,6 +445,9 @@ def answer_lines(answer, passages: int) -> list[str]:
             lines.append(f"   {_short(mine_text)}  <->  {_short(other_text)}")
         if len(beads) > passages:
             lines.append(f"   ... {len(beads) - passages} more aligned passages (--passages N, --json)")
+    if answer.copies:
+        lines.append(f"near-copies in the run ({q.lang}): " + ", ".join(
+            f"{c.url} ({c.similarity:.2f})" for c in answer.copies))
     return lines
 
 

@@ -39,10 +39,12 @@ from .config import load_config
 from .data import DocError, DocPair, Document, warnings_of
 from .limits import DocumentTimeout, check, time_budget
 from .phases.base import Models
+from .phases.copies import BUCKETS as COPY_BUCKETS
 from .phases.search import LanguagePair, PairLanguages, embedded, language_codes, language_vectors, plan_search
 from .schemas import DOCPAIR
 from .stages import readers
 from .stages.candidates import pairs_from_neighbours
+from .stages.copies import band_keys, containment, shingle_count, signature
 from .stages.embed import document_vector, pair_encoder, stored
 from .stages.languages import LanguagePlan, wanted
 from .stages.vindex import Neighbours, VectorIndex, search_shards
@@ -83,10 +85,23 @@ class Twin:
         return DOCPAIR.row(self.pair) | {"document": self.other, "beads": beads}
 
 
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """A document of the run that is a near-copy of the query, in the query's language (stages/copies.py)."""
+
+    document: str  # its id
+    url: str  # its URL, else where it was read from
+    similarity: float  # containment: the shorter text's share of shingles found in the other
+
+    def record(self) -> dict:
+        return {"document": self.document, "url": self.url, "similarity": self.similarity}
+
+
 @dataclass(slots=True)
 class Answer:
     query: Document
     twins: list[Twin] = field(default_factory=list)
+    copies: list[Copy] = field(default_factory=list)  # the run's near-copies of the query
     candidates: int = 0  # candidates decided
     seconds: float = 0.0
     warnings: list[DocError] = field(default_factory=list)
@@ -94,7 +109,8 @@ class Answer:
     def record(self) -> dict:
         q = self.query
         return {"query": {"id": q.id, "url": q.url, "lang": q.lang, "sentences": len(q.sentences)},
-                "twins": [t.record() for t in self.twins], "candidates": self.candidates,
+                "twins": [t.record() for t in self.twins], "copies": [c.record() for c in self.copies],
+                "candidates": self.candidates,
                 "seconds": round(self.seconds, 3),
                 "warnings": [{"error": w.error, "message": w.message} for w in self.warnings]}
 
@@ -146,6 +162,8 @@ class RunIndex:
         self._embedded: dict[str, np.ndarray] = {}
         self._cands = None  # the run's candidates (queries by id)
         self._numbers: dict[str, int] | None = None
+        self._copy_buckets: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # band keys, sorted, per bucket
+        self._copy_shards: dict[int, tuple[np.ndarray, dict]] = {}  # signatures (mapped) and facts, per shard
 
     # --- the query document --------------------------------------------------------------------------
 
@@ -214,14 +232,15 @@ class RunIndex:
     def _answer(self, doc: Document, number: int | None) -> Answer:
         t0 = time.monotonic()
         targets = self.targets(doc.lang)
+        copies = self._copies(doc, number)
         if not targets:  # no twin can be found, and that is the answer
-            return Answer(doc, warnings=[DocError(doc.id, doc.source, "query", "unsupported_language",
-                                                  f"its language ({doc.lang}) pairs with none of the run's "
-                                                  f"({', '.join(self.languages()) or 'none'}): no encoder of the "
-                                                  "run embeds both", "warning")])
+            return Answer(doc, copies=copies, warnings=[DocError(
+                doc.id, doc.source, "query", "unsupported_language", f"its language ({doc.lang}) pairs with "
+                f"none of the run's ({', '.join(self.languages()) or 'none'}): no encoder of the run embeds both",
+                "warning")])
         if number is None:  # a new document: embedded with each encoder of its language pairs
             doc = next(iter(self.models.embedder.run([doc], {doc.lang: {t.encoder for t in targets}})))
-        answer = Answer(doc)
+        answer = Answer(doc, copies=copies)
         for target in targets:
             found = self._candidates(doc, target) if number is None else self._run_candidates(number, target)
             for other, margin in found:
@@ -237,6 +256,59 @@ class RunIndex:
 
     def languages(self) -> list[str]:
         return sorted(lang for c, lang in enumerate(self.names) if np.any(self.codes == c))
+
+    # --- near-copies --------------------------------------------------------------------------------
+
+    def _copies(self, doc: Document, number: int | None) -> list[Copy]:
+        """The run's documents that are near-copies of ``doc`` (for a run document, ``number``: its own
+        signature; it is left out), as `mine` links copies: a shared band, then containment."""
+        config = self.config.copies
+        if not config.enabled:
+            return []
+        if number is None:
+            sig, size = signature(doc.main_text, config), shingle_count(doc.main_text, config)
+        else:
+            sig, size = self._copy_signature(number)
+        if sig is None:
+            return []
+        found: set[int] = set()
+        for key in band_keys(sig, doc.lang or "und", config):
+            keys, numbers = self._copy_bucket(int(key) % COPY_BUCKETS)
+            lo, hi = np.searchsorted(keys, key, "left"), np.searchsorted(keys, key, "right")
+            found.update(int(n) for n in numbers[lo:hi])
+        found.discard(number)
+        kept = {}
+        for n in sorted(found):
+            other, other_size = self._copy_signature(n)
+            share = containment(sig, other, size, other_size)
+            if share >= config.threshold:
+                kept[n] = round(share, 4)
+        named = lookup.names_of(self.layout, self.state.index, kept)
+        return sorted((Copy(named[n][0], named[n][1], share) for n, share in kept.items()),
+                      key=lambda c: (-c.similarity, c.document))
+
+    def _copy_bucket(self, bucket: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every shard's band keys of one bucket, sorted (loaded once; a run `mine`d without copies: none)."""
+        if bucket not in self._copy_buckets:
+            parts = [np.load(p) for name in self.state.index.names
+                     if (p := self.layout.copies_keys(name, bucket)).exists()]
+            rows = np.concatenate(parts) if parts else np.zeros((0, 2), np.uint64)
+            order = np.argsort(rows[:, 0], kind="stable")
+            self._copy_buckets[bucket] = (rows[order, 0], rows[order, 1].astype(np.int64))
+        return self._copy_buckets[bucket]
+
+    def _copy_signature(self, number: int) -> tuple[np.ndarray | None, int]:
+        k, row = self.state.index.locate(number)
+        if k not in self._copy_shards:
+            sig_path, facts_path = self.layout.copies_signatures(self.state.index.names[k])
+            if not facts_path.exists():
+                return None, 0
+            with np.load(facts_path) as f:
+                self._copy_shards[k] = (np.load(sig_path, mmap_mode="r"), {key: f[key] for key in f.files})
+        sigs, facts = self._copy_shards[k]
+        if not facts["signed"][row]:
+            return None, 0
+        return np.asarray(sigs[row]), int(facts["shingles"][row])
 
     def _has(self, encoder: str) -> np.ndarray:
         """Which of the run's documents ``encoder`` embedded."""
