@@ -119,14 +119,18 @@ class ZstdDamaged(EOFError):
     """zstd data cut short or damaged."""
 
 
-class Gunzip(io.RawIOBase):
-    """The bytes of a gzip file as `gzip -d` gives them: every member in turn, and bytes after the last
-    member that are not another member (trailing garbage, padding) ignored, counted in ``trailing``, not
-    an error. A member cut short or damaged raises EOFError or zlib.error as Python's gzip does."""
+class _Members(io.RawIOBase):
+    """Compressed members (gzip) or frames (zstd) one after another, read as the format's own tool reads
+    them: every one in turn, and bytes after the last that do not start another (trailing garbage,
+    padding) ignored and counted in ``trailing``, not an error. Each call's output is bounded by the
+    caller's buffer: a small input can expand to gigabytes. A subclass says how a member starts and how
+    its decompressor is fed."""
+
+    starts: tuple[bytes, ...] = ()
 
     def __init__(self, raw, chunk: int = 1 << 16):
         self.raw, self.chunk = raw, chunk
-        self._inflate = zlib.decompressobj(wbits=31)  # 31: a gzip header and trailer
+        self._inflate = self._decompressor()
         self._pending = b""  # compressed bytes read and not yet given to the decompressor
         self._started = False  # the current member has begun (some of it was given)
         self._done = False
@@ -137,87 +141,87 @@ class Gunzip(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         while not self._done:
-            if self._inflate.eof:
-                rest = self._inflate.unused_data + self._pending
-                self._pending = b""
-                if len(rest) < 2:
-                    rest += self.raw.read(self.chunk)
-                if not rest:
-                    self._done = True
-                    break
-                if not rest.startswith(GZIP_MAGIC):  # not another member: trailing garbage
-                    self.trailing = len(rest) + _drain(self.raw, self.chunk)
-                    self._done = True
-                    break
-                self._inflate, self._pending, self._started = zlib.decompressobj(wbits=31), rest, False
-            data = self._pending or self.raw.read(self.chunk)
-            self._pending = b""
-            if not data:
-                if self._started or self._inflate.unconsumed_tail:
-                    raise EOFError("compressed file ended before the end-of-stream marker was reached")
-                self._done = True  # an empty file
+            if self._inflate.eof and not self._next_member():
                 break
-            self._started = True
-            out = self._inflate.decompress(data, len(buffer))  # bounded: a bomb expands a buffer at a time
-            self._pending = self._inflate.unconsumed_tail
+            out = self._inflate_some(len(buffer))
+            if out is None:  # the input ended where a member may end
+                break
             if out:
                 buffer[:len(out)] = out
                 return len(out)
         return 0
 
-
-class Unzstd(io.RawIOBase):
-    """The bytes of a zstd file as `zstd -d` gives them: every frame in turn (skippable frames passed over),
-    bytes after the last frame that are not another frame ignored and counted in ``trailing``. A frame cut
-    short or damaged raises ZstdDamaged. Each call's output is bounded (a small input can expand to
-    gigabytes)."""
-
-    def __init__(self, raw, chunk: int = 1 << 16):
-        self.raw, self.chunk = raw, chunk
-        self._zstd = _zstd()
-        self._inflate = self._zstd.ZstdDecompressor()
+    def _next_member(self) -> bool:
+        rest = self._inflate.unused_data + self._pending
         self._pending = b""
-        self._started = False
-        self._done = False
-        self.trailing = 0
-
-    def readable(self) -> bool:
+        if len(rest) < 4:
+            rest += self.raw.read(self.chunk)
+        if not rest or not rest.startswith(self.starts):  # the end, or trailing garbage
+            self.trailing = len(rest) + _drain(self.raw, self.chunk) if rest else 0
+            self._done = True
+            return False
+        self._inflate, self._pending, self._started = self._decompressor(), rest, False
         return True
 
-    def readinto(self, buffer) -> int:
-        while not self._done:
-            if self._inflate.eof:
-                rest = self._inflate.unused_data + self._pending
-                self._pending = b""
-                if len(rest) < 4:
-                    rest += self.raw.read(self.chunk)
-                if not rest:
-                    self._done = True
-                    break
-                if not rest.startswith((ZSTD_MAGIC, *_SKIPPABLE)):  # not another frame: trailing garbage
-                    self.trailing = len(rest) + _drain(self.raw, self.chunk)
-                    self._done = True
-                    break
-                self._inflate, self._pending, self._started = self._zstd.ZstdDecompressor(), rest, False
-            if self._inflate.needs_input:
-                data = self._pending or self.raw.read(self.chunk)
-                self._pending = b""
-                if not data:
-                    if self._started:
-                        raise ZstdDamaged("compressed file ended before the end of a zstd frame")
-                    self._done = True  # an empty file
-                    break
-            else:  # output held back by the last call's bound: no new input until it is out
-                data = b""
-            self._started = True
-            try:
-                out = self._inflate.decompress(data, len(buffer))
-            except self._zstd.ZstdError as e:
-                raise ZstdDamaged(str(e)) from None
-            if out:
-                buffer[:len(out)] = out
-                return len(out)
-        return 0
+    def _next_input(self) -> bytes:
+        data = self._pending or self.raw.read(self.chunk)
+        self._pending = b""
+        return data
+
+    def _decompressor(self):
+        raise NotImplementedError
+
+    def _inflate_some(self, limit: int) -> bytes | None:
+        """Up to ``limit`` bytes of output (b"": none yet); None at the end of the input between members."""
+        raise NotImplementedError
+
+
+class Gunzip(_Members):
+    """The bytes of a gzip file as `gzip -d` gives them (_Members). A member cut short or damaged raises
+    EOFError or zlib.error as Python's gzip does."""
+
+    starts = (GZIP_MAGIC,)
+
+    def _decompressor(self):
+        return zlib.decompressobj(wbits=31)  # 31: a gzip header and trailer
+
+    def _inflate_some(self, limit: int) -> bytes | None:
+        data = self._next_input()
+        if not data:
+            if self._started or self._inflate.unconsumed_tail:
+                raise EOFError("compressed file ended before the end-of-stream marker was reached")
+            self._done = True  # an empty file
+            return None
+        self._started = True
+        out = self._inflate.decompress(data, limit)
+        self._pending = self._inflate.unconsumed_tail
+        return out
+
+
+class Unzstd(_Members):
+    """The bytes of a zstd file as `zstd -d` gives them (_Members), skippable frames passed over. A frame
+    cut short or damaged raises ZstdDamaged."""
+
+    starts = (ZSTD_MAGIC, *_SKIPPABLE)
+
+    def _decompressor(self):
+        return _zstd().ZstdDecompressor()
+
+    def _inflate_some(self, limit: int) -> bytes | None:
+        if self._inflate.needs_input:
+            data = self._next_input()
+            if not data:
+                if self._started:
+                    raise ZstdDamaged("compressed file ended before the end of a zstd frame")
+                self._done = True  # an empty file
+                return None
+        else:  # output held back by the last call's bound: no new input until it is out
+            data = b""
+        self._started = True
+        try:
+            return self._inflate.decompress(data, limit)
+        except _zstd().ZstdError as e:
+            raise ZstdDamaged(str(e)) from None
 
 
 def _zstd():
