@@ -94,17 +94,17 @@ def containment(a: np.ndarray, b: np.ndarray, size_a: int, size_b: int) -> float
 
 def candidate_edges(keys: np.ndarray, numbers: np.ndarray) -> set[tuple[int, int]]:
     """Pairs of documents that share a band key: each document linked to the first (lowest number) with
-    the same key, so a group of n sharing a key gives n - 1 edges, not n^2."""
+    the same key, so a group of n sharing a key gives n - 1 edges, not n^2 (vectorised: a bucket of a
+    large run holds millions of keys)."""
+    if len(keys) == 0:
+        return set()
     order = np.lexsort((numbers, keys))
     keys, numbers = keys[order], numbers[order]
-    edges = set()
-    start = 0
-    for i in range(1, len(keys) + 1):
-        if i == len(keys) or keys[i] != keys[start]:
-            first = int(numbers[start])
-            edges.update((first, int(n)) for n in numbers[start + 1:i] if int(n) != first)
-            start = i
-    return edges
+    starts = np.r_[True, keys[1:] != keys[:-1]]
+    first = numbers[np.maximum.accumulate(np.where(starts, np.arange(len(keys)), 0))]
+    linked = numbers != first
+    pairs = np.unique(np.stack([first[linked], numbers[linked]], axis=1), axis=0)
+    return {(int(a), int(b)) for a, b in pairs}
 
 
 def clusters(edges: list[tuple[int, int]]) -> list[list[int]]:
