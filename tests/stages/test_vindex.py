@@ -137,3 +137,21 @@ def test_fewer_documents_than_k_leave_missing_neighbours():
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     cands = find_candidates(v[:3], ["en", "fr", "fr"], replace(CandidatesConfig(), k=4, min_cosine=-1))
     assert {(c.src, c.tgt) for c in cands} <= {(0, 1), (0, 2)}
+
+
+def test_an_exact_shard_of_half_precision_vectors_is_stored_in_half(tmp_path):
+    """The run's document vectors are float16 numbers (--vectors float16): an exact shard of them is
+    stored in half the bytes and searched as the same float32 numbers; other vectors stay float32."""
+    rng = np.random.default_rng(0)
+    half = rng.normal(size=(50, 16)).astype(np.float16).astype(np.float32)
+    half /= np.linalg.norm(half, axis=1, keepdims=True)
+    half = half.astype(np.float16).astype(np.float32)  # normalised, then float16 numbers again
+    full = rng.normal(size=(50, 16)).astype(np.float32)
+    for vectors, stored in ((half, np.float16), (full, np.float32)):
+        VectorIndex.build(vectors, np.arange(50)).save(tmp_path / "shard")
+        assert np.load(tmp_path / "shard.vec.npy").dtype == stored
+        loaded = VectorIndex.load(tmp_path / "shard")
+        assert loaded.vectors.dtype == np.float32 and np.array_equal(loaded.vectors, vectors)
+        found = loaded.search(vectors[:5], 3)
+        direct = VectorIndex.build(vectors, np.arange(50)).search(vectors[:5], 3)
+        assert np.array_equal(found.ids, direct.ids) and np.array_equal(found.sims, direct.sims)

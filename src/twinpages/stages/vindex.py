@@ -141,8 +141,10 @@ def training_sample(n: int, lists: int, seed: int = 0) -> np.ndarray:
 
 class VectorIndex:
     """One shard: documents ``ids`` (run-wide numbers, ascending) and their vectors; with ``trained``
-    (from ``train``) also their IVF-PQ codes. Saved as ``PATH.ids.npy``, ``PATH.vec.npy`` (float32 when
-    exact, float16 when approximate) and ``PATH.ivf`` (approximate only)."""
+    (from ``train``) also their IVF-PQ codes. Saved as ``PATH.ids.npy``, ``PATH.vec.npy`` (float16 when
+    approximate; when exact, float16 where every value is one already, as the run's float16 document
+    vectors are, else float32: the search reads them back as float32, the same numbers either way) and
+    ``PATH.ivf`` (approximate only)."""
 
     def __init__(self, ids: np.ndarray, vectors: np.ndarray, ivf=None):
         self.ids, self.vectors, self.ivf = ids, vectors, ivf
@@ -168,7 +170,10 @@ class VectorIndex:
     def save(self, path: Path) -> list[Path]:
         """Write the shard's files (each complete before it gets its name); returns them."""
         written = []
-        for suffix, array in ((".vec.npy", self.vectors), (".ids.npy", self.ids)):
+        vectors = self.vectors
+        if vectors.dtype == np.float32 and np.array_equal(half := vectors.astype(np.float16), vectors):
+            vectors = half  # exactly the same numbers in half the bytes
+        for suffix, array in ((".vec.npy", vectors), (".ids.npy", self.ids)):
             tmp = path.with_name(path.name + suffix + ".tmp.npy")
             np.save(tmp, array)
             os.replace(tmp, path.with_name(path.name + suffix))
@@ -186,8 +191,10 @@ class VectorIndex:
         only the shortlisted rows (a small query batch pages in a small part of them)."""
         ivf_path = path.with_name(path.name + ".ivf")
         ivf = _faiss().read_index(str(ivf_path)) if ivf_path.exists() else None
-        return cls(cls.load_ids(path),
-                   np.load(path.with_name(path.name + ".vec.npy"), mmap_mode="r" if ivf is not None else None), ivf)
+        vectors = np.load(path.with_name(path.name + ".vec.npy"), mmap_mode="r" if ivf is not None else None)
+        if ivf is None and vectors.dtype != np.float32:  # an exact shard stored in half: searched in float32
+            vectors = vectors.astype(np.float32)
+        return cls(cls.load_ids(path), vectors, ivf)
 
     @staticmethod
     def load_ids(path: Path) -> np.ndarray:

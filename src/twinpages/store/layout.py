@@ -45,7 +45,8 @@ LAYOUT: tuple[tuple[str, str], ...] = (
      "one vector per document (its sentences' mean, normalised; stored as the sentence vectors are)"),
     ("shards/index/ENCODER/LANG.trained", "an approximate index's cells and codebooks"),
     ("shards/index/ENCODER/LANG.trained.json", "their counts: the training's completion mark"),
-    ("shards/index/ENCODER/KEY.vec.npy", "an index shard's vectors (float16 when approximate)"),
+    ("shards/index/ENCODER/KEY.vec.npy", "an index shard's vectors (float16 when approximate, and when exact over the "
+                                         "run's float16 vectors: the same numbers)"),
     ("shards/index/ENCODER/KEY.ids.npy", "its documents' run-wide numbers"),
     ("shards/index/ENCODER/KEY.ivf", "its IVF-PQ codes (approximate only)"),
     ("shards/index/ENCODER/KEY.json", "its counts: the shard's completion mark"),
