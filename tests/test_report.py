@@ -249,12 +249,18 @@ def test_the_seed_story_with_a_copy_of_the_english_page(tmp_path, seed_dir):
     from test_server import Server, request
     from twinpages.server import ServeConfig, create_app, pair_id
 
+    # one story: the two English pages (copies) and the German page
+    assert (rep / "index.html").read_text(encoding="utf-8").count('<section class="story">') == 1
     server = Server(create_app(out, ServeConfig()))
     try:
         served = [request(f"{server.url}/ui/pairs/{pair_id(p['src_id'], p['tgt_id'])}")[1] for p in pairs]
+        _, story, _ = request(f"{server.url}/pairs?story=copy_en.txt")
+        _, none, _ = request(f"{server.url}/pairs?story=no-such-page")
     finally:
         server.stop()
     assert any("near-copy of this page in English" in page and "copy_en.txt" in page for page in served)
+    assert story["total"] == len(pairs) and any(DE_SEED in (p["src_id"], p["tgt_id"]) for p in story["pairs"])
+    assert none["total"] == 0
     # `query` answers with the copies beside the twins: for a run document, and for a page new to the run
     from twinpages.query import RunIndex
 

@@ -327,10 +327,10 @@ def render_pair(pair: dict, beads: list, src: dict, tgt: dict, back: str = "inde
     return page(f"{headline(src)} — {src_name} {arrow} {tgt_name}", body)
 
 
-def stories(pairs: list[dict]) -> list[list[int]]:
+def stories(pairs: list[dict], copies: dict[str, list[dict]] | None = None) -> list[list[int]]:
     """The pairs grouped into stories: the connected parts of the graph whose edges are the pairs
-    (an original and its translations, and translations paired with each other), in order of their
-    best pair."""
+    (an original and its translations, and translations paired with each other) and, with ``copies``
+    (copies_by_document), a page and its near-copies, in order of their best pair."""
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
@@ -341,6 +341,10 @@ def stories(pairs: list[dict]) -> list[list[int]]:
 
     for p in pairs:
         parent[root(p["src_id"])] = root(p["tgt_id"])
+    for doc_id, others in (copies or {}).items():
+        for other in others:
+            if root(doc_id) != root(other["id"]):
+                parent[root(doc_id)] = root(other["id"])
     groups: dict[str, list[int]] = {}
     for k, p in enumerate(pairs):
         groups.setdefault(root(p["src_id"]), []).append(k)
@@ -364,12 +368,13 @@ def reuse_shares(pairs: list[dict], alignments: dict, docs: dict) -> dict[str, f
 
 
 def render_index(pairs: list[dict], docs: dict, shares: dict[str, float], link=None, before: str = "",
-                 after: str = "", heading: str | None = None) -> str:
+                 after: str = "", heading: str | None = None, copies: dict[str, list[dict]] | None = None) -> str:
     """The stories page. ``link(k)``: the address of the k-th pair's page (0-based; default the static
-    report's files); ``before``, ``after``: HTML put above and below the stories (the server's forms, pager)."""
+    report's files); ``before``, ``after``: HTML put above and below the stories (the server's forms, pager);
+    ``copies``: near-copies join their pages' stories (stories)."""
     link = link or (lambda k: pair_filename(k + 1))
     sections = []
-    for n, members in enumerate(stories(pairs), 1):
+    for n, members in enumerate(stories(pairs, copies), 1):
         story = [pairs[k] for k in members]
         ids = list(dict.fromkeys(i for p in story for i in (p["src_id"], p["tgt_id"])))
         originals = {p["src_id"] if original_of(p) == "src" else p["tgt_id"] for p in story if original_of(p)}
@@ -439,7 +444,8 @@ def write_report(out_dir: str | Path, report_dir: str | Path) -> Path:
         (report / pair_filename(k)).write_text(html, encoding="utf-8")
         written.append(pair_filename(k))
     index = report / "index.html"
-    index.write_text(render_index(pairs, docs, reuse_shares(pairs, alignments, docs)), encoding="utf-8")
+    index.write_text(render_index(pairs, docs, reuse_shares(pairs, alignments, docs), copies=copies),
+                     encoding="utf-8")
     written.append(index.name)
     for stale in sorted(before - set(written)):  # only names an earlier report wrote
         (report / stale).unlink(missing_ok=True)

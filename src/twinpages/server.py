@@ -127,7 +127,7 @@ class RunData:
         them all, the service pages them."""
         with self._lock:
             if self._stories is None:
-                self._stories = stories(self.pairs)
+                self._stories = stories(self.pairs, self.copies)
                 self._texts = {}
             found = self._stories if not q else [s for s in self._stories if q.casefold() in self._text(s)]
         shown = found[page_number * per_page:(page_number + 1) * per_page]
@@ -138,6 +138,17 @@ class RunData:
         return render_index(pairs, docs, reuse_shares(pairs, beads, docs),
                             link=lambda k: f"/ui/pairs/{pairs[k]['id']}", before=QUERY_FORM + _search_form(q) + pager,
                             after=pager, heading=f"Translated pages: {len(self._stories):,} stories")
+
+    def story_of(self, doc_id: str) -> set[int]:
+        """The pairs (positions in ``pairs``) of the story that holds this document or one of its near-copies;
+        empty where it is in none."""
+        with self._lock:
+            if self._stories is None:
+                self._stories = stories(self.pairs, self.copies)
+                self._texts = {}
+        ids = {doc_id} | {c["id"] for c in self.copies.get(doc_id, [])}
+        return next((set(members) for members in self._stories
+                     if ids & {i for k in members for i in (self.pairs[k]["src_id"], self.pairs[k]["tgt_id"])}), set())
 
     def _text(self, members: list[int]) -> str:
         """What the search box matches in a story (computed once per story, on first search)."""
@@ -367,6 +378,9 @@ def _api(app: FastAPI, served: Served, config: ServeConfig, answer_of) -> None:
                                                          description="`en->de`, `unknown`, or `known`")] = None,
                   translator: Annotated[Literal["human", "machine", "unknown"] | None,
                                         Query(description="where the run records a translator verdict")] = None,
+                  story: Annotated[str | None, Query(max_length=2000, description="a document's id: only the pairs "
+                                                     "of its story (its translations, their pairs, and its and their "
+                                                     "near-copies')")] = None,
                   offset: Annotated[int, Query(ge=0)] = 0,
                   limit: Annotated[int, Query(ge=1, description="pairs per page, at most ServeConfig.max_page "
                                                                 "(1000 by default)")] = config.page_size) -> dict:
@@ -374,7 +388,9 @@ def _api(app: FastAPI, served: Served, config: ServeConfig, answer_of) -> None:
             raise ApiError(422, "invalid_parameter", f"limit: at most {config.max_page} pairs a page, not {limit}; "
                                                      "page with offset")
         _, data = served.get()
-        found = [p for p in data.pairs if (lang is None or lang in (p["src_lang"], p["tgt_lang"]))
+        in_story = data.story_of(story) if story is not None else None
+        found = [p for k, p in enumerate(data.pairs) if (in_story is None or k in in_story)
+                 and (lang is None or lang in (p["src_lang"], p["tgt_lang"]))
                  and p["score"] >= min_score
                  and (direction is None or p["direction"] == direction
                       or (direction == "known" and p["direction"] != "unknown"))
