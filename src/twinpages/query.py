@@ -40,6 +40,7 @@ from .data import DocError, DocPair, Document, warnings_of
 from .limits import DocumentTimeout, check, time_budget
 from .phases.base import Models
 from .phases.copies import BUCKETS as COPY_BUCKETS
+from .phases.copies import CopiesShards
 from .phases.search import LanguagePair, PairLanguages, embedded, language_codes, language_vectors, plan_search
 from .schemas import DOCPAIR
 from .stages import readers
@@ -162,8 +163,8 @@ class RunIndex:
         self._embedded: dict[str, np.ndarray] = {}
         self._cands = None  # the run's candidates (queries by id)
         self._numbers: dict[str, int] | None = None
-        self._copy_buckets: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # band keys, sorted, per bucket
-        self._copy_shards: dict[int, tuple[np.ndarray, dict]] = {}  # signatures (mapped) and facts, per shard
+        self._copies_shards = CopiesShards(layout, state.index)
+        self._copy_buckets: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # band keys, sorted, loaded once
 
     # --- the query document --------------------------------------------------------------------------
 
@@ -259,6 +260,11 @@ class RunIndex:
 
     # --- near-copies --------------------------------------------------------------------------------
 
+    def _copy_bucket(self, bucket: int) -> tuple[np.ndarray, np.ndarray]:
+        if bucket not in self._copy_buckets:
+            self._copy_buckets[bucket] = self._copies_shards.bucket(bucket)
+        return self._copy_buckets[bucket]
+
     def _copies(self, doc: Document, number: int | None) -> list[Copy]:
         """The run's documents that are near-copies of ``doc`` (for a run document, ``number``: its own
         signature; it is left out), as `mine` links copies: a shared band, then containment."""
@@ -268,7 +274,7 @@ class RunIndex:
         if number is None:
             sig, size = signature(doc.main_text, config), shingle_count(doc.main_text, config)
         else:
-            sig, size = self._copy_signature(number)
+            sig, size = self._copies_shards.signature(number)
         if sig is None:
             return []
         found: set[int] = set()
@@ -279,7 +285,7 @@ class RunIndex:
         found.discard(number)
         kept = {}
         for n in sorted(found):
-            other, other_size = self._copy_signature(n)
+            other, other_size = self._copies_shards.signature(n)
             share = containment(sig, other, size, other_size)
             if share >= config.threshold:
                 kept[n] = round(share, 4)
@@ -287,28 +293,6 @@ class RunIndex:
         return sorted((Copy(named[n][0], named[n][1], share) for n, share in kept.items()),
                       key=lambda c: (-c.similarity, c.document))
 
-    def _copy_bucket(self, bucket: int) -> tuple[np.ndarray, np.ndarray]:
-        """Every shard's band keys of one bucket, sorted (loaded once; a run `mine`d without copies: none)."""
-        if bucket not in self._copy_buckets:
-            parts = [np.load(p) for name in self.state.index.names
-                     if (p := self.layout.copies_keys(name, bucket)).exists()]
-            rows = np.concatenate(parts) if parts else np.zeros((0, 2), np.uint64)
-            order = np.argsort(rows[:, 0], kind="stable")
-            self._copy_buckets[bucket] = (rows[order, 0], rows[order, 1].astype(np.int64))
-        return self._copy_buckets[bucket]
-
-    def _copy_signature(self, number: int) -> tuple[np.ndarray | None, int]:
-        k, row = self.state.index.locate(number)
-        if k not in self._copy_shards:
-            sig_path, facts_path = self.layout.copies_signatures(self.state.index.names[k])
-            if not facts_path.exists():
-                return None, 0
-            with np.load(facts_path) as f:
-                self._copy_shards[k] = (np.load(sig_path, mmap_mode="r"), {key: f[key] for key in f.files})
-        sigs, facts = self._copy_shards[k]
-        if not facts["signed"][row]:
-            return None, 0
-        return np.asarray(sigs[row]), int(facts["shingles"][row])
 
     def _has(self, encoder: str) -> np.ndarray:
         """Which of the run's documents ``encoder`` embedded."""

@@ -17,7 +17,7 @@ from ..io import atomic_lines, write_json
 from ..stages.copies import band_keys, candidate_edges, clusters, containment, shingle_count, signature
 from ..store import Layout, digest
 from ..store.layout import with_stats
-from ..store.shards import read_table
+from ..store.shards import ShardIndex, read_table
 from .base import Phase, Run, load_stats, save_stats
 
 BUCKETS = 16
@@ -124,53 +124,70 @@ class ClusterCopies(Phase):
     def outputs(self, task: str) -> list[Path]:
         return [Path(self.output), with_stats(self.output)]
 
-    def _shard(self, number: int) -> tuple[int, int]:
-        k = int(np.searchsorted(self.bases, number, side="right")) - 1
-        return k, number - self.bases[k]
-
     def __call__(self, task: str) -> dict:
-        layout, config = Layout(self.root), self.config.copies
+        store = CopiesShards(Layout(self.root), ShardIndex(self.names, self.bases))
         edges: set[tuple[int, int]] = set()
         for j in range(BUCKETS):
-            parts = [np.load(layout.copies_keys(name, j)) for name in self.names]
-            rows = np.concatenate(parts) if parts else np.zeros((0, 2), np.uint64)
-            edges |= candidate_edges(rows[:, 0], rows[:, 1].astype(np.int64))
-        # signatures memory-mapped, read row by row for the documents an edge names; the small facts of a
-        # shard loaded once it is needed (an NpzFile reads its whole array at every access)
-        signatures = [np.load(layout.copies_signatures(name)[0], mmap_mode="r") for name in self.names]
-        facts: dict[int, dict] = {}
-
-        def fact(number: int, what: str):
-            k, row = self._shard(number)
-            if k not in facts:
-                with np.load(layout.copies_signatures(self.names[k])[1]) as f:
-                    facts[k] = {key: f[key] for key in f.files}
-            return facts[k][what][row]
-
-        def sig(number: int) -> np.ndarray:
-            k, row = self._shard(number)
-            return np.asarray(signatures[k][row])
-
-        def size(number: int) -> int:
-            return int(fact(number, "shingles"))
-
-        def contained(a: int, b: int) -> float:
-            return containment(sig(a), sig(b), size(a), size(b))
-
-        linked = [(a, b) for a, b in sorted(edges) if contained(a, b) >= config.threshold]
-        lines = []
+            keys, numbers = store.bucket(j)
+            edges |= candidate_edges(keys, numbers)
+        linked = [(a, b) for a, b in sorted(edges) if store.containment(a, b) >= self.config.copies.threshold]
+        lines, documents = [], 0
         for k, members in enumerate(clusters(linked)):
-            lengths = [int(fact(m, "lengths")) for m in members]
-            representative = members[max(range(len(members)), key=lambda i: (lengths[i], -members[i]))]
-            lang = str(fact(representative, "langs"))
-            lines.append(json.dumps({"cluster": k, "lang": lang, "representative": representative,
-                                     "members": [[m, round(contained(representative, m), 4)] for m in members]})
-                         + "\n")
+            representative = max(members, key=lambda m: (store.fact(m, "lengths"), -m))
+            lines.append(json.dumps({"cluster": k, "lang": str(store.fact(representative, "langs")),
+                                     "representative": representative,
+                                     "members": [[m, round(store.containment(representative, m), 4)]
+                                                 for m in members]}) + "\n")
+            documents += len(members)
         atomic_lines(Path(self.output), lines)
-        stats = {"clusters": len(lines), "documents": sum(len(json.loads(x)["members"]) for x in lines)}
+        stats = {"clusters": len(lines), "documents": documents}
         write_json(with_stats(self.output), stats)
         return stats
 
     def finish(self, run: Run, tasks: list, results: list) -> None:
         run.copies = Path(self.output)
         run.copies_stats = load_stats(with_stats(self.output)) or {}
+
+
+class CopiesShards:
+    """What SignCopies wrote, read by run-wide document number (the clustering step, `query`): band keys a
+    bucket at a time, signatures memory-mapped row by row, a shard's small facts loaded once it is needed
+    (an NpzFile reads its whole array at every access). A shard without them (a run mined with
+    --no-copies) has no keys and no signatures."""
+
+    def __init__(self, layout: Layout, index: ShardIndex):
+        self.layout, self.index = layout, index
+        self._shards: dict[int, tuple[np.ndarray, dict] | None] = {}
+
+    def bucket(self, j: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every shard's (band key, document number) rows of bucket ``j``, sorted by key."""
+        parts = [np.load(p) for name in self.index.names if (p := self.layout.copies_keys(name, j)).exists()]
+        rows = np.concatenate(parts) if parts else np.zeros((0, 2), np.uint64)
+        order = np.argsort(rows[:, 0], kind="stable")
+        return rows[order, 0], rows[order, 1].astype(np.int64)
+
+    def _shard(self, number: int) -> tuple[tuple[np.ndarray, dict] | None, int]:
+        k, row = self.index.locate(number)
+        if k not in self._shards:
+            sig_path, facts_path = self.layout.copies_signatures(self.index.names[k])
+            self._shards[k] = None
+            if facts_path.exists():
+                with np.load(facts_path) as f:
+                    self._shards[k] = (np.load(sig_path, mmap_mode="r"), {key: f[key] for key in f.files})
+        return self._shards[k], row
+
+    def fact(self, number: int, what: str):
+        """A document's ``lengths``, ``shingles``, ``langs`` or ``signed``."""
+        shard, row = self._shard(number)
+        return shard[1][what][row].item()
+
+    def signature(self, number: int) -> tuple[np.ndarray | None, int]:
+        """(signature, shingle count) of a document; (None, 0) where it has none (too short, or no copies)."""
+        shard, row = self._shard(number)
+        if shard is None or not shard[1]["signed"][row]:
+            return None, 0
+        return np.asarray(shard[0][row]), int(shard[1]["shingles"][row])
+
+    def containment(self, a: int, b: int) -> float:
+        (sig_a, size_a), (sig_b, size_b) = self.signature(a), self.signature(b)
+        return containment(sig_a, sig_b, size_a, size_b)
