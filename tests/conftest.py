@@ -6,6 +6,7 @@ Tests that read ../shared skip with a reason where it is absent (a user's fresh 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 from pathlib import Path
@@ -130,3 +131,33 @@ def sync_chromium():
 
 
 CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def s3(monkeypatch):
+    """A moto S3 server on 127.0.0.1 with a bucket `crawl`, and fsspec configured to use it (as
+    ~/.config/fsspec/s3.json would; and by FSSPEC_S3_ENDPOINT_URL for the processes a test starts)."""
+    fsspec = pytest.importorskip("fsspec")
+    moto_server = pytest.importorskip("moto.server")
+    import boto3
+    import s3fs
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # not a line per request in a failing test's log
+    try:
+        server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+    except Exception as e:  # noqa: BLE001 (any failure to start is a reason to skip, said)
+        pytest.skip(f"the S3-compatible test server could not start: {e}")
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                        ("AWS_DEFAULT_REGION", "us-east-1")):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setitem(fsspec.config.conf, "s3", {"endpoint_url": endpoint})
+    monkeypatch.setenv("FSSPEC_S3_ENDPOINT_URL", endpoint)
+    s3fs.S3FileSystem.clear_instance_cache()
+    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    client.create_bucket(Bucket="crawl")
+    yield client
+    s3fs.S3FileSystem.clear_instance_cache()
+    server.stop()

@@ -25,7 +25,7 @@ from .phases.decide import DECIDE_BATCH
 from .phases.select import SelectedPairs
 from .runners import Runner, RunnerConfig, make_runner
 from .stages.readers.remote import is_url
-from .store import RunFolder
+from .store import RunFolder, open_folder
 from .store.state import RunState
 
 
@@ -73,7 +73,8 @@ def add(run_dir: str | Path, inputs: Iterable[str | Path], progress: bool = Fals
     read, embedded, indexed and paired with the old ones and with each other; the old documents' work
     (extraction, vectors, index shards, decisions on pairs between old documents) is kept, not redone.
     The run's output files are written again over all its pairs."""
-    folder = RunFolder(run_dir)
+    folder = open_folder(run_dir)
+    folder.refresh()
     state = RunState.load(folder.layout)
     if state is None or not folder.layout.output("run.json").exists():
         raise ValueError(f"{run_dir}: not a finished twinpages run (no shards/state.json or run.json); "
@@ -117,6 +118,8 @@ def _outside(inputs: list, out_dir) -> None:
         return
     if not str(out_dir).strip():
         raise ValueError("the output folder (-o) is an empty name: give a folder")
+    if is_url(out_dir):
+        return  # a store's prefix: a local input cannot lie in it (an input URL under it is read as given)
     root = Path(out_dir).resolve()
     for p in inputs:
         if str(p) == "-" or is_url(p):
@@ -133,7 +136,7 @@ def _run(inputs, out_dir, config, progress, workers, checkpoint_every, runner, c
 
     _outside(inputs, out_dir)
     tmp = tempfile.TemporaryDirectory() if out_dir is None else None
-    folder = RunFolder(Path(tmp.name) / "run" if tmp else out_dir)
+    folder = RunFolder(Path(tmp.name) / "run") if tmp else open_folder(out_dir)
     owned = not isinstance(runner, Runner)
     if owned:
         runner = make_runner(runner if isinstance(runner, RunnerConfig) else RunnerConfig(workers=workers))

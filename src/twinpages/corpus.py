@@ -47,6 +47,7 @@ def drive(run: Run, runner: Runner, inputs: list, clean: bool, until: str | None
     run.folder.open(run.signature, clean, growing=run.grow is not None)
     run.previous = _state(run)
     start(run, inputs)
+    run.folder.sync()
     last = STAGES.index(until) if until else len(STAGES) - 1
     for phase_class in PHASES:
         if STAGES.index(phase_class.stage) > last:
@@ -75,18 +76,21 @@ def _run_phase(run: Run, runner: Runner, phase, progress: bool) -> None:
     bar = Progress(phase.name, sum(phase.size(t) for t in todo), enabled=progress and bool(todo) and not phase.local,
                    unit=phase.unit, items_unit=phase.items_unit)
     results = []
-    for task, result in zip(todo, map(phase, todo) if phase.local else runner.map(phase, todo), strict=True):
+    work = map(phase, todo) if phase.local else runner.map(run.folder.worker(phase), todo)
+    for task, result in zip(todo, work, strict=True):
         bar.update(phase.size(task), phase.items(result) if phase.items_unit else 0)
         results.append(result)
     bar.close()
     run.seconds[phase.name] = round(run.seconds.get(phase.name, 0) + time.monotonic() - t0, 1)
     if not phase.local:
         run.cpu[phase.name] = round(run.cpu.get(phase.name, 0) + runner.cpu_seconds - cpu0, 1)
+    run.folder.sync()  # in object storage: the workers' files come, the driver's go (store/remote.py)
     files = sorted({p for t in tasks for p in phase.outputs(t)})
     if files:
         key = phase.record or phase.name
         run.written[key] = sorted(set(run.written.get(key, [])) | set(files))
     phase.finish(run, tasks, results)
+    run.folder.sync()
 
 
 def start(run: Run, inputs: list) -> None:

@@ -9,6 +9,8 @@ A phase is one step of `mine` over the run folder. Its class says, for the drive
 - ``done(task)``: whether a task's work is on disk (by default: its stats file, written last, exists);
 - ``__call__(task)``: one task's work, in a worker: its files, atomically, then its stats;
 - ``outputs(task)``: the files a task leaves (the manifest lists them; a finished run removes the rest);
+- ``reads(task)``: the parts of the run folder a task reads (folders or file-name prefixes, relative to it): what
+  a worker fetches first when the run folder is in object storage (store/remote.py); by default all shards;
 - ``finish(run, tasks, results)``: in the driver, what the run learns from the phase (counts, paths).
 
 ``local = True`` phases are one global step that the driver runs itself (merging, writing outputs).
@@ -60,6 +62,9 @@ class Phase:
     def outputs(self, task) -> list[Path]:
         path = self.stats_path(task)
         return [path] if path is not None else []
+
+    def reads(self, task) -> tuple[str, ...]:
+        return ("shards/",)
 
     def size(self, task) -> int:
         return 1

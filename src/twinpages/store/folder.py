@@ -12,7 +12,8 @@
 - ``OUT/manifest.json`` lists what the run wrote (shards per phase, output files, with sizes); files
   under ``OUT/shards/`` that the finished run did not write (left by an edited input) are removed.
 
-Where each file lives: layout.py (every file is written atomically: a file that exists is finished).
+Where each file lives: layout.py (every file is written atomically: a file that exists is finished). A run
+folder in object storage keeps this contract through a local mirror (remote.py; ``open_folder``).
 """
 
 from __future__ import annotations
@@ -34,10 +35,25 @@ def is_run_folder(path: Path) -> bool:
 
 
 class RunFolder:
+    remote = False  # True for a run in object storage (remote.py): ``root`` is then this machine's mirror
+
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.layout = Layout(root)
         self.shards = self.layout.shards
+
+    def __str__(self) -> str:
+        return str(self.root)
+
+    def sync(self) -> None:
+        """After each phase: nothing to do on a disk every worker sees (remote.py publishes there)."""
+
+    def refresh(self) -> None:
+        """Before reading a finished run (`add`, `query`...): a folder on disk is always up to date."""
+
+    def worker(self, phase):
+        """The phase as the runner's workers call it (remote.py wraps it to fetch and publish files)."""
+        return phase
 
     def open(self, signature: str, clean: bool = False, growing: bool = False) -> bool:
         """Claim the folder for a run with this signature; True when it resumes an earlier one. The
@@ -152,3 +168,14 @@ class RunFolder:
             return json.loads((self.root / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+
+
+def open_folder(where: str | Path) -> RunFolder:
+    """The run folder at a path, or in object storage at a URL (``s3://bucket/run``: remote.py)."""
+    from ..stages.readers.remote import is_url
+
+    if is_url(where) and not str(where).startswith("file://"):
+        from .remote import RemoteRunFolder
+
+        return RemoteRunFolder(str(where))
+    return RunFolder(str(where).removeprefix("file://"))

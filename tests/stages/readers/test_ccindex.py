@@ -7,7 +7,6 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 from test_readers import PAGE, warc_record  # this folder is on the path (pytest prepends it)
-from test_remote import s3  # noqa: F401 (the fixture)
 
 from twinpages.config import PipelineConfig
 from twinpages.data import DocError, Document
@@ -74,7 +73,7 @@ def test_bad_rows_and_files_are_named_errors(tmp_path: Path):
     assert isinstance(err, DocError) and err.error == "malformed_cc_index" and "warc_filename" in err.message
 
 
-def test_records_are_fetched_by_range_from_s3(s3, tmp_path: Path):  # noqa: F811 (the fixture)
+def test_records_are_fetched_by_range_from_s3(s3, tmp_path: Path):
     warc, rows = crawl(tmp_path / "cc")
     s3.put_object(Bucket="crawl", Key=rows[0]["warc_filename"], Body=warc.read_bytes())
     warc.unlink()  # only the store has it

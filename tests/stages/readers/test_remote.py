@@ -64,33 +64,6 @@ def test_a_path_list_joined_to_a_base_url(web, tmp_path):
         paths_file(tmp_path / "empty.paths")
 
 
-@pytest.fixture
-def s3(monkeypatch):
-    """A moto S3 server on 127.0.0.1, and fsspec configured to use it (as ~/.config/fsspec/s3.json would)."""
-    fsspec = pytest.importorskip("fsspec")
-    moto_server = pytest.importorskip("moto.server")
-    import boto3
-    import s3fs
-
-    try:
-        server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-    except Exception as e:  # noqa: BLE001 (any failure to start is a reason to skip, said)
-        pytest.skip(f"the S3-compatible test server could not start: {e}")
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                        ("AWS_DEFAULT_REGION", "us-east-1")):
-        monkeypatch.setenv(name, value)
-    monkeypatch.setitem(fsspec.config.conf, "s3", {"endpoint_url": endpoint})
-    s3fs.S3FileSystem.clear_instance_cache()
-    client = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-    client.create_bucket(Bucket="crawl")
-    yield client
-    s3fs.S3FileSystem.clear_instance_cache()
-    server.stop()
-
-
 def test_inputs_in_s3(s3):
     s3.put_object(Bucket="crawl", Key="2024/docs.jsonl.gz", Body=gzip.compress(JSONL))
     s3.put_object(Bucket="crawl", Key="2024/readme.md", Body=b"not an input")

