@@ -148,3 +148,17 @@ def test_a_phase_is_rebased_onto_a_workers_mirror_or_refused():
 
     with pytest.raises(RuntimeError, match="cannot be rebased"):
         rebase([Opaque()], "/cache/a/run-1", "/node2/run-1")  # refused, not left naming the driver's disk
+
+
+@pytest.mark.skipif(not EXAMPLES.exists(), reason="the bundled example is missing")
+def test_the_cli_mines_into_s3_and_a_finished_run_there_is_reported_and_queried(runs, tmp_path, monkeypatch, capsys):
+    from twinpages.cli import main
+    from twinpages.query import RunIndex
+
+    assert main(["mine", str(EXAMPLES / "000_58abd7e94c42ac02.txt"), "-o", "s3://runs/cli", "-q"]) == 0
+    assert "-> s3://runs/cli" in capsys.readouterr().err
+    monkeypatch.setenv("TWINPAGES_CACHE_DIR", str(tmp_path / "another-machine"))  # no mirror of the run yet
+    (answer,) = RunIndex("s3://runs/cli").query_file(EXAMPLES / "004_e9dbbdd4118222ca.txt")
+    assert answer.twins[0].other == "000_58abd7e94c42ac02.txt"
+    assert main(["report", "s3://runs/cli", "-o", str(tmp_path / "report")]) == 0
+    assert (tmp_path / "report" / "index.html").is_file()

@@ -49,7 +49,7 @@ from .stages.copies import band_keys, containment, shingle_count, signature
 from .stages.embed import document_vector, pair_encoder, stored
 from .stages.languages import LanguagePlan, wanted
 from .stages.vindex import Neighbours, VectorIndex, search_shards
-from .store import Layout, is_run_folder, lookup
+from .store import Layout, is_run_folder, lookup, readable
 from .store.shards import DocReader, read_candidates
 from .store.state import RunState
 
@@ -135,7 +135,7 @@ class RunIndex:
     use and keeps them; queries are answered one at a time (the encoder has the machine's cores)."""
 
     def __init__(self, run_dir: str | Path, threads: int | None = None, max_sentences: int = MAX_QUERY_SENTENCES):
-        root = Path(run_dir)
+        root = readable(run_dir)
         layout = Layout(root)
         state = RunState.load(layout)
         if not is_run_folder(root) or state is None or not layout.output("run.json").exists():

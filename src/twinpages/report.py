@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .stages.dates import days_between
+from .store import readable
 from .store.layout import REPORT_MARKER, Layout
 
 LANGUAGES = {
@@ -424,7 +425,7 @@ def write_report(out_dir: str | Path, report_dir: str | Path) -> Path:
     or one that an earlier report made (it has REPORT_MARKER, which lists the report's files). There the
     earlier report's files that this one does not write are removed, and nothing else is touched; a
     folder with other files and no marker is refused. Returns the index's path."""
-    out, report = Path(out_dir), Path(report_dir)
+    out, report = readable(out_dir), Path(report_dir)
     run = Layout(out)
     pairs = _read_jsonl(run.output("docpairs.jsonl"))
     alignments = {(a["src_id"], a["tgt_id"]): a["beads"] for a in _read_jsonl(run.output("alignments.jsonl"))}

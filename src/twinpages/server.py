@@ -45,7 +45,7 @@ from .report import (
     stories,
 )
 from .schemas import DOCPAIR, bead_dict, bead_row, document_row
-from .store import Layout
+from .store import Layout, readable
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 STORIES_PER_PAGE = 100
@@ -235,7 +235,7 @@ class Served:
     request already under way, the old snapshot answers, from the files it holds open."""
 
     def __init__(self, run_dir: str | Path, config: ServeConfig, run: RunIndex | None = None):
-        self.root, self.config = Path(run_dir), config
+        self.root, self.config = readable(run_dir), config
         run = run or RunIndex(run_dir, max_sentences=config.query_sentences)
         self.current: tuple[RunIndex, RunData] = (run, RunData(run))
         self.stamp = _stamp(self.root)

@@ -8,9 +8,10 @@ A phase is one step of `mine` over the run folder. Its class says, for the drive
 - ``tasks(run)``: its tasks (input shards, batches of candidates...), in order;
 - ``done(task)``: whether a task's work is on disk (by default: its stats file, written last, exists);
 - ``__call__(task)``: one task's work, in a worker: its files, atomically, then its stats;
-- ``outputs(task)``: the files a task leaves (the manifest lists them; a finished run removes the rest);
-- ``reads(task)``: the parts of the run folder a task reads (folders or file-name prefixes, relative to it): what
-  a worker fetches first when the run folder is in object storage (store/remote.py); by default all shards;
+- ``outputs(task)``: the files a task leaves (the manifest lists them; a finished run removes the rest), in the
+  order they are published to object storage: the file that marks the task done last (store/remote.py);
+- ``reads(task)``: the folders (ending in ``/``) and files of the run folder a task reads, relative to it: what a
+  worker fetches first when the run folder is in object storage; by default all of ``shards/``;
 - ``finish(run, tasks, results)``: in the driver, what the run learns from the phase (counts, paths).
 
 ``local = True`` phases are one global step that the driver runs itself (merging, writing outputs).

@@ -58,6 +58,10 @@ class SignCopies(Phase):
         return [*layout.copies_signatures(name)] + [layout.copies_keys(name, j) for j in range(BUCKETS)] + \
             [self.stats_path(name)]
 
+    def reads(self, name: str) -> tuple[str, ...]:
+        layout = Layout(self.root)
+        return (layout.in_run(layout.documents(name)),)
+
     def __call__(self, name: str) -> dict:
         config = self.config.copies
         layout = Layout(self.root)

@@ -54,6 +54,9 @@ class CountLines(Phase):
     def outputs(self, shard: InputShard) -> list[Path]:
         return [Layout(self.root).repeats(shard.name, j) for j in range(BUCKETS)] + [self.stats_path(shard)]
 
+    def reads(self, shard: InputShard) -> tuple[str, ...]:
+        return ("shards/spool/",)  # its inputs: outside the run folder, or copies of streams
+
     def __call__(self, shard: InputShard) -> dict:
         counts = LineCounts()
         n = 0

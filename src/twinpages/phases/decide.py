@@ -176,7 +176,7 @@ class CarryDecisions(Phase):
         return all(Path(out).exists() for _, out in self.batches)
 
     def outputs(self, task) -> list[Path]:
-        return [p for _, out in self.batches for p in (Path(out), decided_errors(out))]
+        return [p for _, out in self.batches for p in (decided_errors(out), Path(out))]
 
     def __call__(self, task) -> None:
         missing = [(Path(src), Path(out)) for src, out in self.batches if not Path(out).exists()]
@@ -243,7 +243,10 @@ class Decide(Phase):
         return Path(task.output).exists()
 
     def outputs(self, task: DecideTask) -> list[Path]:
-        return [Path(task.output), decided_errors(task.output)]
+        return [decided_errors(task.output), Path(task.output)]  # the pairs file marks the task as done
+
+    def reads(self, task: DecideTask) -> tuple[str, ...]:
+        return ("shards/documents/", "shards/vectors/")  # any document of the run may be in a batch
 
     def __call__(self, task: DecideTask) -> dict:
         decider = models(self.config).decider

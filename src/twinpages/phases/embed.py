@@ -49,7 +49,11 @@ class Embed(Phase):
     def outputs(self, name: str) -> list[Path]:
         layout = Layout(self.root)
         encoders = {e for _, names in self.needed for e in names}
-        return [self.stats_path(name)] + [p for e in sorted(encoders) for p in layout.vectors(e, name) if p.exists()]
+        return [p for e in sorted(encoders) for p in layout.vectors(e, name) if p.exists()] + [self.stats_path(name)]
+
+    def reads(self, name: str) -> tuple[str, ...]:
+        layout = Layout(self.root)
+        return (layout.in_run(layout.documents(name)),)
 
     def __call__(self, name: str) -> dict:
         """Documents stream through the encoders in batches and their vectors straight to the files:

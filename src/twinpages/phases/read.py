@@ -58,6 +58,10 @@ class Analyse(Phase):
         layout = Layout(self.root)
         return [layout.documents(shard.name), layout.errors(shard.name), self.stats_path(shard)]
 
+    def reads(self, shard: InputShard) -> tuple[str, ...]:
+        layout = Layout(self.root)  # its inputs (outside the run, or copies of streams) and the repeated lines
+        return ("shards/spool/", *(layout.in_run(p) for p in self.repeats or ()))
+
     def __call__(self, shard: InputShard) -> dict:
         analyser = models(self.config).analyser
         repeats = _repeats(self.repeats, self.config.extract.repeated_min_docs)

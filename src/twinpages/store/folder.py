@@ -170,6 +170,14 @@ class RunFolder:
             return None
 
 
+def readable(where: str | Path) -> Path:
+    """The folder to read a finished run from (`query`, `serve`, `report`): a path as given; a run in object
+    storage: this machine's mirror of it, brought up to date first."""
+    folder = open_folder(where)
+    folder.refresh()
+    return folder.root
+
+
 def open_folder(where: str | Path) -> RunFolder:
     """The run folder at a path, or in object storage at a URL (``s3://bucket/run``: remote.py)."""
     from ..stages.readers.remote import is_url

@@ -187,6 +187,10 @@ class Layout:
     def state(self) -> Path:
         return self.shards / "state.json"
 
+    def in_run(self, path: str | Path) -> str:
+        """A path of the run folder relative to it (what a phase says it reads: phases/base.py)."""
+        return Path(path).relative_to(self.root).as_posix()
+
     def relative(self, path: str | Path) -> str:
         """A shard file's path as the run state keeps it: relative to ``shards/``."""
         return Path(path).relative_to(self.shards).as_posix()

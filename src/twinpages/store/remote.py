@@ -6,9 +6,10 @@ the run keeps a **mirror**: a local folder at ``$TWINPAGES_CACHE_DIR/NAME-HASH``
 folder) that holds the part of the run it needs. The store, not the mirror, is the truth:
 
 - **Publishing** is an upload. An object store has no rename, but a PUT (or a completed multipart upload) is
-  atomic: an object that exists is whole. A task uploads its files when it has finished them, its ``.json``
-  completion marks after its data and its stats file last, so a stats file in the store still means "done"
-  (``publish_order``). A process killed mid-upload leaves data without its mark: redone on resume.
+  atomic: an object that exists is whole. A task uploads its files when it has finished them, in the order
+  its phase lists them (``Phase.outputs``: the file that marks it done last), and the driver its own files
+  data first, ``.json`` marks after, the manifest last (``publish_order``), so a mark in the store still
+  means "done". A process killed mid-upload leaves data without its mark: redone on resume.
 - **Resume**: opening the run makes the driver's mirror equal to the store (local files the store does not
   hold were never published: removed; the rest downloaded), then the phases skip what is done, as on disk.
 - **Workers** (``Mirrored``): before a task, download what the task reads (``Phase.reads``) and the mirror
@@ -104,6 +105,8 @@ class Store:
         out = {}
         for path, info in found.items():
             rel = PurePosixPath(path).relative_to(PurePosixPath(self.path)).as_posix()
+            if prefix and not rel.startswith(prefix):
+                continue  # a sibling of a file asked for
             if info.get("type", "file") == "file" and not _local_only(rel):
                 out[rel] = int(info.get("size") or 0)
         return out
@@ -170,9 +173,10 @@ def pull(store: Store, root: Path, prefixes: tuple[str, ...] = ("",)) -> int:
 
 
 def push(store: Store, root: Path, files) -> None:
-    """Upload a task's files that exist, marks last (``publish_order``)."""
-    for p in publish_order(f for f in files if Path(f).is_file()):
-        store.put(p, Path(p).relative_to(root).as_posix())
+    """Upload the files that exist, in the order given."""
+    for p in map(Path, files):
+        if p.is_file():
+            store.put(p, p.relative_to(root).as_posix())
 
 
 class RemoteRunFolder(RunFolder):
@@ -236,7 +240,7 @@ class RemoteRunFolder(RunFolder):
             self._known[rel] = _stamp(self.root / rel)
         for rel in set(remote) & set(local) - set(self._known):  # a worker on this node wrote it here too
             self._known[rel] = _stamp(local[rel])
-        changed = [p for rel, p in local.items() if self._known.get(rel) != _stamp(p)]
+        changed = publish_order(p for rel, p in local.items() if self._known.get(rel) != _stamp(p))
         push(self.store, self.root, changed)
         for p in changed:
             self._known[p.relative_to(self.root).as_posix()] = _stamp(p)
