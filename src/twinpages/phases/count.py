@@ -106,6 +106,10 @@ class MergeLines(Phase):
     def outputs(self, bucket: int) -> list[Path]:
         return [Path(self.merged[bucket])]
 
+    def reads(self, bucket: int) -> tuple[str, ...]:
+        root = Path(self.merged[bucket]).parents[1]  # the run folder (merged tables lie in shards/)
+        return tuple(Path(p).relative_to(root).as_posix() for p in self.inputs[bucket])
+
     def __call__(self, bucket: int) -> int:
         merged = LineCounts.merge([LineCounts.load(Path(p)) for p in self.inputs[bucket]])
         table = merged.repeated(self.min_docs)

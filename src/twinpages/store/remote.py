@@ -161,9 +161,20 @@ def _local_files(root: Path) -> dict[str, Path]:
 
 
 def pull(store: Store, root: Path, prefixes: tuple[str, ...] = ("",)) -> int:
-    """Download the objects under ``prefixes`` that the mirror lacks (or holds at another size); bytes fetched."""
+    """Download what the mirror lacks of ``prefixes``: a folder (ending in ``/``) is listed, and its objects
+    that the mirror lacks or holds at another size are fetched; a file is fetched if the mirror lacks it (a
+    request, not a listing: shard files never change once published). Returns the bytes fetched."""
     fetched = 0
     for prefix in prefixes:
+        if prefix and not prefix.endswith("/"):
+            local = root / prefix
+            if not local.is_file():
+                try:
+                    store.get(prefix, local)
+                except FileNotFoundError:
+                    continue  # not made (yet): the task says what it lacks
+                fetched += local.stat().st_size
+            continue
         for rel, size in store.listing(prefix).items():
             local = root / rel
             if not local.is_file() or local.stat().st_size != size:
