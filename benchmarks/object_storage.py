@@ -189,14 +189,23 @@ def run_folder(shared: Path, pairs: int, distractors: int, scratch: Path) -> dic
         os.environ[remote.CACHE_ENV] = str(scratch / "worker")
 
     remote.RemoteRunFolder.__init__ = elsewhere
-    seconds = {}
+    seconds = {"disk": [], "s3": []}
     try:
-        for where, out in (("disk", scratch / "disk-run"), ("s3", "s3://runs/ddtp")):
-            PART[0] = f"{where}:open"
-            t0 = time.perf_counter()
-            result = mine([corpus], out)
-            seconds[where] = time.perf_counter() - t0
-            pairs_found = result.stats["document_pairs"]
+        mine([corpus], scratch / "warm-up", until="read")  # the models load once, before any timing
+        # alternately, twice each, into new folders; the store's calls and bytes are counted on its first run
+        for k in range(2):
+            for where, out in (("disk", scratch / f"disk-run-{k}"), ("s3", f"s3://runs/ddtp-{k}")):
+                PART[0] = f"{where}:open" if k == 0 else "again"
+                t0 = time.perf_counter()
+                result = mine([corpus], out)
+                seconds[where].append(time.perf_counter() - t0)
+                pairs_found = result.stats["document_pairs"]
+                if where == "s3":  # the mirrors as the run left them, then none for the next run
+                    if k == 0:
+                        shutil.copytree(scratch / "worker", scratch / "worker-first")
+                        shutil.copytree(scratch / "driver", scratch / "driver-first")
+                    shutil.rmtree(scratch / "worker")
+                    shutil.rmtree(scratch / "driver")
     finally:
         corpus_module._run_phase = run_phase
         remote.RemoteRunFolder.__init__ = driver_init
@@ -211,12 +220,14 @@ def run_folder(shared: Path, pairs: int, distractors: int, scratch: Path) -> dic
         if part.startswith("s3:"):
             per_phase[part[3:]].update({f"bytes_{k}": v for k, v in c.items()})
             total.update({f"bytes_{k}": v for k, v in c.items()})
-    return {"documents": documents, "document_pairs": pairs_found, "disk_seconds": round(seconds["disk"], 1),
-            "s3_seconds": round(seconds["s3"], 1), "s3_over_disk_seconds": round(seconds["s3"] / seconds["disk"], 2),
+    best = {where: min(s) for where, s in seconds.items()}
+    return {"documents": documents, "document_pairs": pairs_found,
+            "disk_seconds": [round(s, 1) for s in seconds["disk"]], "s3_seconds": [round(s, 1) for s in seconds["s3"]],
+            "s3_over_disk_seconds": round(best["s3"] / best["disk"], 2),
             "per_phase": dict(per_phase),
             "per_document": {k: round(v / documents, 2) for k, v in sorted(total.items())},
-            "worker_mirror_bytes": sum(p.stat().st_size for p in (scratch / "worker").rglob("*") if p.is_file()),
-            "driver_mirror_bytes": sum(p.stat().st_size for p in (scratch / "driver").rglob("*") if p.is_file())}
+            "worker_mirror_bytes": sum(p.stat().st_size for p in (scratch / "worker-first").rglob("*") if p.is_file()),
+            "driver_mirror_bytes": sum(p.stat().st_size for p in (scratch / "driver-first").rglob("*") if p.is_file())}
 
 
 def main() -> None:

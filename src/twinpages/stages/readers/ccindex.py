@@ -11,7 +11,9 @@ Documents are named as reading the WARC files under the base folder names them
 (``crawl-data/…/FILE.warc.gz#<urn:uuid:…>``), with the record's file, offset and length as their source.
 A row whose record cannot be fetched or read is an error record naming it; a file without the index's
 columns is one error for the file.
-Splittable like an archive: a task reads every ``parts``-th block of the selected rows.
+Splittable like an archive: a task reads every ``parts``-th block of the selected rows. Records are fetched
+FETCH_AHEAD at a time, concurrently where the store allows (fsspec's ``cat_ranges``): a store's latency
+is paid once a group, not once a record.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .remote import filesystem, is_url
 
 COLUMNS = ("url", "warc_filename", "warc_record_offset", "warc_record_length", "content_languages")
 BATCH_ROWS = 4096
+FETCH_AHEAD = 64  # records fetched at once
 
 
 def read_file(path: Path, doc_id: str, config: ReadConfig,
@@ -39,6 +42,7 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
 
     wanted = {language_tag(x) for x in config.cc_languages}
     selected = 0
+    rows: list[dict] = []
     try:
         with pq.ParquetFile(path) as f:
             missing = [c for c in COLUMNS if c not in f.schema_arrow.names]
@@ -51,17 +55,36 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
                         continue
                     selected += 1
                     if keep is None or keep(selected - 1):
-                        yield record(row, config)
+                        rows.append(row)
+                    if len(rows) == FETCH_AHEAD:
+                        yield from records(rows, config)
+                        rows = []
     except (pa.ArrowException, OSError) as e:
         raise ReadError("malformed_cc_index", f"not a readable Parquet file ({e})") from None
+    yield from records(rows, config)
+
+
+def records(rows: list[dict], config: ReadConfig) -> Iterator[Document | DocError]:
+    """The rows' documents, their records fetched together (those over --max-bytes not at all)."""
+    wanted = [(location(row, config), int(row["warc_record_offset"]), int(row["warc_record_length"]))
+              for row in rows if int(row["warc_record_length"]) <= config.max_bytes]
+    fetched = iter(fetch_ranges(wanted))
+    for row in rows:
+        data = next(fetched) if int(row["warc_record_length"]) <= config.max_bytes else None
+        yield record(row, config, data)
+
+
+def location(row: dict, config: ReadConfig) -> str:
+    return config.cc_warc_base.rstrip("/") + "/" + row["warc_filename"].lstrip("/")
 
 
 def languages(content_languages: str | None) -> set[str]:
     return {language_tag(x) for x in (content_languages or "").split(",") if x.strip()}
 
 
-def record(row: dict, config: ReadConfig) -> Document | DocError:
-    """The document of one index row's WARC record, fetched by its byte range."""
+def record(row: dict, config: ReadConfig, data: bytes | Exception | None = None) -> Document | DocError:
+    """The document of one index row's WARC record: ``data`` as fetched (or the error fetching it), else
+    fetched here by its byte range."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
     from .warc import record_document
@@ -73,7 +96,10 @@ def record(row: dict, config: ReadConfig) -> Document | DocError:
     try:
         if length > config.max_bytes:
             raise ReadError("too_large", f"record over {config.max_bytes:,} bytes (--max-bytes)")
-        data = fetch_range(config.cc_warc_base.rstrip("/") + "/" + row["warc_filename"].lstrip("/"), offset, length)
+        if data is None:
+            data = fetch_range(location(row, config), offset, length)
+        if isinstance(data, Exception):
+            raise data
         if len(data) < length:
             raise ReadError("truncated_warc", f"fetched {len(data):,} of the record's {length:,} bytes")
         try:
@@ -90,6 +116,22 @@ def record(row: dict, config: ReadConfig) -> Document | DocError:
         return DocError(where, source, "read", "not_found", "the index names a WARC file its store does not have")
     except (OSError, ValueError) as e:
         return DocError(where, source, "read", "unreadable", f"could not fetch the record: {e}")
+
+
+def fetch_ranges(wanted: list[tuple[str, int, int]]) -> list[bytes | Exception]:
+    """(location, offset, length) ranges, fetched concurrently from a store (in order; a range that cannot
+    be fetched is its exception), one by one from local files."""
+    if not wanted or not is_url(wanted[0][0]):
+        out: list[bytes | Exception] = []
+        for loc, offset, length in wanted:
+            try:
+                out.append(fetch_range(loc, offset, length))
+            except OSError as e:
+                out.append(e)
+        return out
+    fs, _ = filesystem(wanted[0][0])
+    paths = [fs._strip_protocol(loc) for loc, _, _ in wanted]
+    return fs.cat_ranges(paths, [o for _, o, _ in wanted], [o + n for _, o, n in wanted], on_error="return")
 
 
 def fetch_range(location: str, offset: int, length: int) -> bytes:
