@@ -145,6 +145,29 @@ def preselection(fs, texts: list[str], records: int) -> dict:
         out[name] = {"seconds": round(seconds, 2), "documents": n, "requests": calls_of(name), "bytes_asked": asked}
     out["index_over_everything_seconds"] = round(out["index"]["seconds"] / out["everything"]["seconds"], 3)
     out["index_over_everything_bytes"] = round(out["index"]["bytes_asked"] / out["everything"]["bytes_asked"], 3)
+    # the read phase itself (extraction, language ID, splitting: what a snapshot's read costs), from the store
+    from twinpages import mine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        examples = Path(__file__).resolve().parents[1] / "examples" / "seeds"
+        mine([examples], Path(tmp) / "warm-up", until="read")  # the models load before any timing
+        for name, inputs, extra in (("everything", ["s3://snap/crawl-data/"], {}),
+                                    ("index", ["s3://snap/cc-index/"], {"input_format": "cc-index",
+                                                                         "cc_languages": ("deu", "eng"),
+                                                                         "cc_warc_base": "s3://snap/"})):
+            from dataclasses import replace
+
+            from twinpages import PipelineConfig
+
+            config = PipelineConfig()
+            config = replace(config, read=replace(config.read, **extra))
+            PART[0] = f"mine-{name}"
+            t0 = time.perf_counter()
+            result = mine(inputs, Path(tmp) / name, config, until="read")
+            out[name]["read_phase_seconds"] = round(time.perf_counter() - t0, 1)
+            out[name]["read_phase_documents"] = result.stats["documents_read"]
+    out["index_over_everything_read_phase"] = round(out["index"]["read_phase_seconds"]
+                                                    / out["everything"]["read_phase_seconds"], 3)
     return out
 
 
@@ -177,7 +200,7 @@ def run_folder(shared: Path, pairs: int, distractors: int, scratch: Path) -> dic
     run_phase = corpus_module._run_phase
 
     def named(run, runner, ph, progress):
-        PART[0] = f"s3:{ph.name}"
+        PART[0] = f"s3:{ph.name}" if PART[0].startswith(("s3:", "disk:")) else "again"
         return run_phase(run, runner, ph, progress)
 
     corpus_module._run_phase = named
