@@ -12,6 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import EXAMPLES
 from twinpages import PipelineConfig, mine
@@ -162,3 +164,45 @@ def test_the_cli_mines_into_s3_and_a_finished_run_there_is_reported_and_queried(
     assert answer.twins[0].other == "000_58abd7e94c42ac02.txt"
     assert main(["report", "s3://runs/cli", "-o", str(tmp_path / "report")]) == 0
     assert (tmp_path / "report" / "index.html").is_file()
+
+
+SEED_LINES = {name: [x for x in (EXAMPLES / name).read_text(encoding="utf-8").splitlines() if x.strip()]
+              for name in ("000_58abd7e94c42ac02.txt", "004_e9dbbdd4118222ca.txt")} if EXAMPLES.exists() else {}
+
+
+@pytest.mark.skipif(not EXAMPLES.exists(), reason="the bundled example is missing")
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_corpus_gives_the_same_outputs_from_disk_and_from_s3(runs, tmp_path_factory, data):
+    """Pages cut from the two seeds (random lines of either, kept in order), as JSONL: read from S3 into a run
+    folder in S3, and from disk into a folder on disk, the outputs are the same but for where pages were read."""
+    records = []
+    for k in range(data.draw(st.integers(2, 5), label="pages")):
+        seed = data.draw(st.sampled_from(sorted(SEED_LINES)), label="seed")
+        lines = SEED_LINES[seed]
+        keep = data.draw(st.lists(st.booleans(), min_size=len(lines), max_size=len(lines)), label="lines")
+        text = "\n".join(x for x, kept in zip(lines, keep, strict=True) if kept) or lines[0]
+        records.append({"id": f"page-{k}", "url": f"https://site{k % 2}.example/{k}", "text": text})
+    body = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
+    tmp = tmp_path_factory.mktemp("corpus")
+    (tmp / "in").mkdir()
+    (tmp / "in" / "docs.jsonl").write_bytes(body)
+    key = f"prop-{tmp.name}"
+    runs.put_object(Bucket="crawl", Key=f"{key}/docs.jsonl", Body=body)
+    mine([f"s3://crawl/{key}/"], f"s3://runs/{key}")
+    mine([tmp / "in"], tmp / "disk")
+    stored = store_files(runs, "runs", key)
+    outputs = [e["path"] for e in json.loads(stored["manifest.json"])["outputs"]]
+    assert outputs == [e["path"] for e in json.loads((tmp / "disk" / "manifest.json").read_text())["outputs"]]
+    def rows(data: bytes) -> bytes:  # a Parquet file's rows (its bytes hold the lengths of its strings)
+        import io
+
+        import pyarrow.parquet as pq
+
+        return json.dumps(pq.read_table(io.BytesIO(data)).to_pylist(), ensure_ascii=False, default=str).encode()
+
+    for name in outputs:
+        there, here = stored[name], (tmp / "disk" / name).read_bytes()
+        if name.endswith(".parquet"):
+            there, here = rows(there), rows(here)
+        assert there == here.replace(str(tmp / "in").encode(), f"s3://crawl/{key}".encode()), name

@@ -160,12 +160,16 @@ def _local_files(root: Path) -> dict[str, Path]:
     return out
 
 
-def pull(store: Store, root: Path, prefixes: tuple[str, ...] = ("",)) -> int:
+def pull(store: Store, root: Path, prefixes: tuple[str, ...] = ("",), listed: set | None = None) -> int:
     """Download what the mirror lacks of ``prefixes``: a folder (ending in ``/``) is listed, and its objects
     that the mirror lacks or holds at another size are fetched; a file is fetched if the mirror lacks it (a
-    request, not a listing: shard files never change once published). Returns the bytes fetched."""
+    request, not a listing: shard files never change once published). A folder in ``listed`` was fetched
+    whole already and is not listed again (the caller knows it has not changed since). Returns the bytes
+    fetched."""
     fetched = 0
     for prefix in prefixes:
+        if listed is not None and prefix in listed:
+            continue
         if prefix and not prefix.endswith("/"):
             local = root / prefix
             if not local.is_file():
@@ -180,6 +184,8 @@ def pull(store: Store, root: Path, prefixes: tuple[str, ...] = ("",)) -> int:
             if not local.is_file() or local.stat().st_size != size:
                 store.get(rel, local)
                 fetched += size
+        if listed is not None:
+            listed.add(prefix)
     return fetched
 
 
@@ -261,7 +267,7 @@ class RemoteRunFolder(RunFolder):
             del self._known[rel]
 
     def worker(self, phase):
-        return Mirrored(phase, self.url, str(self.root))
+        return Mirrored(phase, self.url, str(self.root), self._lock_id or "")
 
     # --- the lock object ---------------------------------------------------------------------------------
 
@@ -335,6 +341,9 @@ class RemoteRunFolder(RunFolder):
             self._lock_id = None
 
 
+_LISTED: dict[tuple[str, str, str], set[str]] = {}  # (run, URL, phase) -> folders this process fetched whole
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Mirrored:
     """A phase as a worker runs it on a run in object storage: what the task reads is downloaded into this
@@ -344,13 +353,17 @@ class Mirrored:
     phase: object
     url: str
     root: str  # the driver's mirror, which the phase's paths name
+    run: str  # this opening of the run (its lock's id)
 
     def __call__(self, task):
         local = str(mirror_root(self.url))
         phase, task = (self.phase, task) if local == self.root else (rebase(self.phase, self.root, local),
                                                                     rebase(task, self.root, local))
         store = Store(self.url)
-        pull(store, Path(local), phase.reads(task))
+        # what a phase reads was finished before it began: a folder fetched for one of its tasks is
+        # not listed again for the next ones this process runs (at crawl scale a listing is 1,000s of requests)
+        listed = _LISTED.setdefault((self.run, self.url, type(self.phase).__name__), set())
+        pull(store, Path(local), phase.reads(task), listed)
         result = phase(task)
         push(store, Path(local), phase.outputs(task))
         return result if local == self.root else rebase(result, local, self.root)

@@ -83,3 +83,17 @@ def test_records_are_fetched_by_range_from_s3(s3, tmp_path: Path):
     config = ReadConfig(input_format="cc-index", cc_languages=("fr",), cc_warc_base="s3://crawl/")
     (doc,) = read(["s3://crawl/cc-index/"], config)
     assert isinstance(doc, Document) and doc.url == "https://a.example/fr/1" and "Un article" in doc.html
+
+
+def test_records_fetched_in_groups_come_in_index_order_with_their_errors(s3, tmp_path: Path, monkeypatch):
+    from twinpages.stages.readers import ccindex
+
+    warc, rows = crawl(tmp_path / "cc")
+    s3.put_object(Bucket="crawl", Key=rows[0]["warc_filename"], Body=warc.read_bytes())
+    rows = rows + [dict(rows[0], warc_filename="crawl-data/gone.warc.gz")] + rows[::-1]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "index.parquet")
+    config = ReadConfig(input_format="cc-index", cc_warc_base="s3://crawl/")
+    monkeypatch.setattr(ccindex, "FETCH_AHEAD", 3)  # groups of 3, 3 and 3 rows: concurrent fetches within each
+    out = list(read([tmp_path / "index.parquet"], config))
+    assert [getattr(o, "url", None) or o.error for o in out] == [r["url"] for r in rows[:4]] + ["not_found"] + \
+        [r["url"] for r in rows[5:]]

@@ -100,3 +100,45 @@ def test_the_cli_reads_a_path_list(web, tmp_path, capsys):
     assert [r.split('"id": "')[1].split('"')[0] for r in rows] == ["a", "b"]
     assert main(["extract", "-o", str(tmp_path / "none"), "-q"]) != 0
     assert "no input" in capsys.readouterr().err
+
+
+def input_forms(folder: Path) -> dict[str, bytes]:
+    """One file of each input form a crawl user keeps in object storage."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from test_readers import wet_record  # this folder is on the path (pytest prepends it)
+
+    from twinpages.stages.readers.files import _zstd
+
+    text = "Der Ausschuss hat am Dienstag den Haushalt gebilligt.\nDie Opposition stimmte dagegen."
+    pq.write_table(pa.table({"id": ["p1", "p2"], "text": [text, "A second page."], "url": ["https://p/1", "https://p/2"]}),
+                   folder / "pages.parquet")
+    return {
+        "CC-MAIN-x.warc.wet.gz": gzip.compress(wet_record("https://a.example/de/1", text)),
+        "docs.jsonl.zst": _zstd().compress(JSONL),
+        "pages.parquet": (folder / "pages.parquet").read_bytes(),
+        "warc2text.jsonl": json.dumps({"u": "https://w.example/x", "l": "de", "p": text}).encode() + b"\n",
+        "datatrove.jsonl": json.dumps({"id": "d1", "text": text, "metadata": {"url": "https://d.example/y",
+                                                                              "language": "de"}}).encode() + b"\n",
+    }
+
+
+def test_every_input_form_reads_the_same_from_s3_as_from_disk(s3, tmp_path):
+    forms = input_forms(tmp_path)
+    local = tmp_path / "local"
+    local.mkdir()
+    for name, data in forms.items():
+        (local / name).write_bytes(data)
+        s3.put_object(Bucket="crawl", Key=f"forms/{name}", Body=data)
+    (tmp_path / "paths.txt").write_text("".join(f"forms/{n}\n" for n in sorted(forms)), encoding="utf-8")
+
+    def seen(docs, base: str) -> list[tuple]:
+        return [(d.id, d.url, d.lang, d.raw, d.source.replace(base, "BASE")) for d in docs]
+
+    on_disk = seen(read([local]), str(local))
+    assert len(on_disk) == 7 and all(isinstance(d, Document) for d in read([local]))
+    assert seen(read(["s3://crawl/forms/"]), "s3://crawl/forms") == on_disk  # a prefix
+    listed = paths_file(tmp_path / "paths.txt", "s3://crawl/")  # a path list joined to a base URL
+    assert seen(read(listed), "s3://crawl/forms") == on_disk
