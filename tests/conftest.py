@@ -161,3 +161,24 @@ def s3(monkeypatch):
     yield client
     s3fs.S3FileSystem.clear_instance_cache()
     server.stop()
+
+
+def store_files(s3, bucket: str, prefix: str) -> dict[str, bytes]:
+    """Every object of a run folder in the test's S3 server but its lock, by path relative to the run."""
+    from twinpages.store import LOCK
+
+    out = {}
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
+        for obj in page.get("Contents", []):
+            rel = obj["Key"][len(prefix) + 1:]
+            if rel != LOCK:
+                out[rel] = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
+    return out
+
+
+def disk_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a run folder on disk but its lock, by path relative to it."""
+    from twinpages.store import LOCK
+
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.name != LOCK}

@@ -15,26 +15,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, disk_files, store_files
 from twinpages import PipelineConfig, mine
 from twinpages.store import LOCK, RunFolderError
 from twinpages.store.remote import RemoteRunFolder, publish_order, rebase
-
-
-def store_files(s3, bucket: str, prefix: str) -> dict[str, bytes]:
-    """Every object under the prefix but the lock, by path relative to it."""
-    out = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
-        for obj in page.get("Contents", []):
-            rel = obj["Key"][len(prefix) + 1:]
-            if rel != LOCK:
-                out[rel] = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
-    return out
-
-
-def disk_files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != LOCK}
 
 
 def stamps(s3, bucket: str, prefix: str) -> dict[str, str]:

@@ -9,28 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from test_runners import config, corpus  # noqa: F401 (the fixture)
 
+from conftest import disk_files, store_files
 from twinpages import mine
 from twinpages.store import LOCK
-
-
-def store_files(s3, bucket: str, prefix: str) -> dict[str, bytes]:
-    out = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix + "/"):
-        for obj in page.get("Contents", []):
-            rel = obj["Key"][len(prefix) + 1:]
-            if rel != LOCK:
-                out[rel] = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
-    return out
-
-
-def disk_files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and p.name != LOCK}
 
 
 @pytest.fixture
