@@ -17,14 +17,14 @@ import re
 from pathlib import Path
 
 MARKER = ".twinpages-run"
-LOCK = ".twinpages-lock"  # flock'ed by the run that has the folder open
+LOCK = ".twinpages-lock"  # held by the run that has the folder open (folder.py; remote.py in object storage)
 MANIFEST = "manifest.json"
 REPORT_MARKER = ".twinpages-report"
 
 # (pattern relative to the run folder, what it holds); the order is the order of the work
 LAYOUT: tuple[tuple[str, str], ...] = (
     (MARKER, "marks a run folder and names its signature"),
-    (LOCK, "held (flock) by the run that has the folder open"),
+    (LOCK, "held by the run that has the folder open (flock on disk; in object storage an object with a heartbeat)"),
     ("shards/spool/K/NAME", "copies of the inputs that were streams (stdin, pipes); `spool/after-N/` for `add`"),
     ("shards/repeats/NAME.bNN.npz", "per input shard and bucket of sites: line-hash counts (stages/repeats.py)"),
     ("shards/repeats-DIGEST.bNN.npz", "per bucket of sites: the lines repeated across a site's pages"),
