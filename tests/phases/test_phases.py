@@ -107,3 +107,17 @@ def test_models_load_once_per_process_not_per_task(seed_dir, tmp_path):
     lid = pipe.analyser.lid.lid
     Analyse(config, str(tmp_path))(shards[1])  # a new phase object, as a worker unpickles for each task
     assert models(config) is pipe and pipe.analyser.lid.lid is lid
+
+
+def test_a_decide_task_reads_the_shards_of_its_pages_only():
+    """What a worker fetches first when the run folder is in object storage (store/remote.py)."""
+    from twinpages.phases.decide import Decide, DecideTask
+    from twinpages.store.shards import ShardIndex
+
+    index = ShardIndex.from_counts(["a", "b", "c"], [10, 5, 10])  # documents 0-9, 10-14, 15-24
+    phase = Decide(PipelineConfig(), "/run", index, ("usem3",))
+    task = DecideTask(0, np.array([0, 9, 24]), np.array([15, 16, 3]), np.zeros(3), "/run/shards/decided/0.jsonl")
+    assert phase.reads(task) == ("shards/documents/a.parquet", "shards/vectors/usem3/a.npy",
+                                 "shards/vectors/usem3/a.offsets.npy", "shards/documents/c.parquet",
+                                 "shards/vectors/usem3/c.npy", "shards/vectors/usem3/c.offsets.npy")
+    assert phase.outputs(task)[-1] == Path(task.output)  # the pairs file, the task's done mark, published last

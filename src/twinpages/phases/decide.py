@@ -246,7 +246,17 @@ class Decide(Phase):
         return [decided_errors(task.output), Path(task.output)]  # the pairs file marks the task as done
 
     def reads(self, task: DecideTask) -> tuple[str, ...]:
-        return ("shards/documents/", "shards/vectors/")  # any document of the run may be in a batch
+        """The documents and sentence-vector shards of the batch's pages (a batch holds a few pages' pairs)."""
+        layout = Layout(self.root)
+        numbers = np.concatenate([task.src, task.tgt])
+        touched = np.unique(np.searchsorted(np.asarray(self.index.bases), numbers, side="right") - 1)
+        files = []
+        for k in touched.tolist():
+            name = self.index.names[k]
+            files.append(layout.documents(name))
+            for encoder in self.encoders:  # a shard without vectors of an encoder has none in the store either
+                files.extend(layout.vectors(encoder, name)[:2])
+        return tuple(layout.in_run(p) for p in files)
 
     def __call__(self, task: DecideTask) -> dict:
         decider = models(self.config).decider
