@@ -180,6 +180,21 @@ def _eval_command(sub, formatter) -> None:
     e.add_argument("--workers", type=int, default=2, help="processes (default: 2, the cores of our machines)")
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
 
+    e = ev.add_parser("copies", help="near-copy clusters P/R against a labelled set built from real pages",
+                      description=_wrap("Build a labelled near-copy set from the ScrapingHub pages (each page, and "
+                                        "for every other page a copy of its article in another site's "
+                                        "boilerplate, with a paragraph dropped or a byline added), run the read "
+                                        "stage over it and score its copy clusters pair by pair, beside an "
+                                        "exact-hash dedup of the same main texts."),
+                      epilog="example:\n  twinpages eval copies --data ../shared/data/extraction/scrapinghub --seed 1 "
+                             "--json",
+                      formatter_class=formatter)
+    e.add_argument("--data", required=True, help="folder with html/<id>.html.gz and ground-truth.json")
+    e.add_argument("--seed", type=int, default=0, help="which copies are made, and how")
+    e.add_argument("--out", help="keep the set and its run here (default: a temporary folder)")
+    e.add_argument("--workers", type=int, default=1, help="processes for the read stage")
+    e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
+
     e = ev.add_parser("docalign", help="document-pair P/R/F1 against gold pairs, docs/s and peak memory")
     _add_gold_run_flags(e)
 
@@ -514,6 +529,10 @@ def cmd_eval(args) -> int:
         from .eval.provenance import evaluate as evaluate_provenance
 
         metrics = evaluate_provenance(args.pairs, args.model, args.fold, args.sets)
+    elif args.what == "copies":
+        from .eval.copies import evaluate as evaluate_copies
+
+        metrics = evaluate_copies(args.data, args.seed, args.out, workers=args.workers)
     elif args.what == "bitext":
         from .eval.bitext_filter import evaluate as evaluate_bitext
 

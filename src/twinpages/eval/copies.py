@@ -1,11 +1,8 @@
-"""Near-copy clusters against labels (issue 29): a labelled set built from real pages, then `twinpages mine
---until read` over it, its clusters scored pair by pair, beside a plain exact-hash dedup of the same main
-texts.
+"""Near-copy clusters against labels (`twinpages eval copies`): a labelled set built from real pages, the
+run's clusters scored pair by pair, beside a plain exact-hash dedup of the same main texts.
 
-    python benchmarks/copies_eval.py ../shared/data/extraction/scrapinghub --out /tmp/copies-set [--json]
-
-The set (seeded, rebuilt by this script): the ScrapingHub pages (real news and blog pages of many sites,
-each with its article's text as gold), each as it is; and for every other page, one **copy**: its article's
+The set (seeded, rebuilt every time): the ScrapingHub pages (real news and blog pages of many sites, each
+with its article's text as gold), each as it is; and for every other page, one **copy**: its article's
 paragraphs re-wrapped in another site's boilerplate (the navigation, footer and link lines twinpages'
 extraction drops from that site's page), with one paragraph dropped, or a byline added, or both (a third
 each). Labels: a page and its copy are one cluster; every other page is alone. The originals of different
@@ -18,15 +15,13 @@ case-folding and keeping letters and digits (what the bitext dedup's hash does f
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import html
 import json
 import random
 import shutil
-import subprocess
-import sys
+import tempfile
 import unicodedata
 from itertools import combinations
 from pathlib import Path
@@ -36,9 +31,10 @@ BYLINE = "By Jane Doe, Staff Writer | Updated 3 hours ago"
 
 def build(source: Path, out: Path, seed: int = 0) -> dict[str, str]:
     """Write the set into ``out/pages/`` and return its labels: document id -> cluster name."""
-    from twinpages.stages.extract import ExtractConfig, extract_html
-    from twinpages.stages.readers import read
+    from ..stages.extract import ExtractConfig, extract_html
+    from ..stages.readers import read
 
+    source, out = Path(source), Path(out)
     truth = json.loads((source / "ground-truth.json").read_text(encoding="utf-8"))
     pages = sorted(source.glob("html/*.html.gz"))
     rng = random.Random(seed)
@@ -82,14 +78,14 @@ def build(source: Path, out: Path, seed: int = 0) -> dict[str, str]:
     return labels
 
 
-def pairs_of(clusters: list[list[str]]) -> set[tuple[str, str]]:
+def pairs_of(clusters) -> set[tuple[str, str]]:
     return {tuple(sorted(p)) for c in clusters for p in combinations(c, 2)}
 
 
 def score(predicted: set, gold: set) -> dict:
     hit = len(predicted & gold)
-    return {"pairs": len(predicted), "precision": round(hit / len(predicted), 4) if predicted else 1.0,
-            "recall": round(hit / len(gold), 4) if gold else 1.0}
+    return {"pairs": len(predicted), "precision": hit / len(predicted) if predicted else 1.0,
+            "recall": hit / len(gold) if gold else 1.0}
 
 
 def normalised_hash(text: str) -> str:
@@ -97,43 +93,39 @@ def normalised_hash(text: str) -> str:
     return hashlib.blake2b(kept.encode(), digest_size=8).hexdigest()
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("source", type=Path, help="the ScrapingHub folder (html/, ground-truth.json)")
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--seed", type=int, default=0, help="which copies are made, and how")
-    ap.add_argument("--json", action="store_true")
-    args = ap.parse_args()
-    labels = build(args.source, args.out, args.seed)
-    run = args.out / "run"
-    cmd = [sys.executable, "-m", "twinpages", "mine", str(args.out / "pages"), "-o", str(run), "--until", "read",
-           "--clean", "-q"]
-    subprocess.run(cmd, check=True)
-    clusters = [json.loads(x) for x in sorted((run / "shards").glob("copies-*.jsonl"))[0].read_text().splitlines()]
-    from twinpages.store.layout import Layout
-    from twinpages.store.lookup import documents
-    from twinpages.store.shards import ShardIndex, read_table
+def evaluate(source: str | Path, seed: int = 0, out: str | Path | None = None, config=None,
+             workers: int = 1) -> dict:
+    """Build the set (in ``out``, else a temporary folder), run the read stage over it (where the copies are
+    found) and score its clusters and an exact-hash dedup against the labels."""
+    from .. import PipelineConfig, mine
+    from ..store import Layout
+    from ..store.lookup import documents
+    from ..store.shards import ShardIndex, read_table
 
-    layout = Layout(run)
-    names = sorted(p.stem for p in (run / "shards" / "documents").glob("*.parquet"))
-    counts = [read_table(layout.documents(n), ["id"]).num_rows for n in names]
-    index = ShardIndex.from_counts(names, counts)
-    docs = list(documents(layout, index, None))
+    with tempfile.TemporaryDirectory() as tmp:
+        where = Path(out) if out is not None else Path(tmp)
+        labels = build(source, where, seed)
+        run = where / "run"
+        result = mine([where / "pages"], run, config or PipelineConfig(), workers=workers, clean=True, until="read")
+        layout = Layout(run)
+        clusters = [json.loads(x) for x in next(iter(sorted((run / "shards").glob("copies-*.jsonl")))).read_text(
+            encoding="utf-8").splitlines()]
+        names = sorted(p.stem for p in layout.shards.joinpath("documents").glob("*.parquet"))  # run order
+        index = ShardIndex.from_counts(names, [read_table(layout.documents(n), ["id"]).num_rows for n in names])
+        docs = list(documents(layout, index, None))
     by_number = [d.id for d in docs]
     predicted = [[by_number[m] for m, _ in c["members"]] for c in clusters]
     gold_groups: dict[str, list[str]] = {}
     for doc_id, cluster in labels.items():
         gold_groups.setdefault(cluster, []).append(doc_id)
-    gold = pairs_of(list(gold_groups.values()))
+    gold = pairs_of(gold_groups.values())
     exact: dict[str, list[str]] = {}
     for d in docs:
         exact.setdefault(normalised_hash(d.main_text), []).append(d.id)
-    result = {"documents": len(labels), "read": len(docs),
-              "gold_clusters": sum(len(g) > 1 for g in gold_groups.values()), "gold_pairs": len(gold),
-              "minhash": score(pairs_of(predicted), gold) | {"clusters": len(predicted)},
-              "exact_hash": score(pairs_of([g for g in exact.values() if len(g) > 1]), gold)}
-    print(json.dumps(result) if args.json else json.dumps(result, indent=1))
-
-
-if __name__ == "__main__":
-    main()
+    minhash = score(pairs_of(predicted), gold)
+    baseline = score(pairs_of(g for g in exact.values() if len(g) > 1), gold)
+    return {"documents": len(labels), "read": len(docs), "failed": result.stats.get("documents_failed", 0),
+            "gold_clusters": sum(len(g) > 1 for g in gold_groups.values()), "gold_pairs": len(gold),
+            "clusters": len(predicted), "pairs": minhash["pairs"], "precision": minhash["precision"],
+            "recall": minhash["recall"], "exact_hash_pairs": baseline["pairs"],
+            "exact_hash_precision": baseline["precision"], "exact_hash_recall": baseline["recall"]}
