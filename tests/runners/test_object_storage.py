@@ -63,6 +63,10 @@ def test_two_ray_nodes_without_a_shared_disk(s3, in_store, tmp_path, monkeypatch
     assert len(pids) == 2 and os.getpid() not in pids
     for node in nodes:  # both nodes worked, each from its own mirror (the phases' paths rebased onto it)
         assert list(node.rglob("*.parquet")), f"{node.name} fetched or wrote no shard"
+    # the driver never fetched the sentence vectors (no step of its own reads them), yet listed them all
+    driver = tmp_path / "driver"
+    assert list(driver.rglob("*.offsets.npy"))
+    assert not [p for p in driver.rglob("vectors/*/*.npy") if not p.name.endswith((".offsets.npy", ".docs.npy"))]
 
 
 def test_a_run_killed_with_sigkill_resumes_from_the_store(s3, in_store, tmp_path):

@@ -49,7 +49,14 @@ class Embed(Phase):
     def outputs(self, name: str) -> list[Path]:
         layout = Layout(self.root)
         encoders = {e for _, names in self.needed for e in names}
-        return [p for e in sorted(encoders) for p in layout.vectors(e, name) if p.exists()] + [self.stats_path(name)]
+        files = []
+        for encoder in sorted(encoders):
+            vectors = layout.vectors(encoder, name)
+            # a shard with sentences for the encoder: its offsets say so (the driver of a run in object
+            # storage holds the offsets, not the sentence vectors: store/remote.py)
+            if vectors[1].exists():
+                files += vectors
+        return files + [self.stats_path(name)]
 
     def reads(self, name: str) -> tuple[str, ...]:
         layout = Layout(self.root)

@@ -150,7 +150,7 @@ class RunFolder:
         from ..io import write_json
 
         def entry(p: Path) -> dict:
-            return {"path": p.relative_to(self.root).as_posix(), "bytes": p.stat().st_size}
+            return {"path": p.relative_to(self.root).as_posix(), "bytes": self.size(p)}
 
         written = {p.resolve() for files in phases.values() for p in files}
         write_json(self.root / MANIFEST, {
@@ -162,6 +162,10 @@ class RunFolder:
                 p.unlink()
             elif p.is_dir() and not any(p.iterdir()):
                 p.rmdir()
+
+    def size(self, path: Path) -> int:
+        """A file's size (remote.py: also of a file the run holds in the store but not on this machine)."""
+        return path.stat().st_size
 
     def manifest(self) -> dict | None:
         try:

@@ -76,6 +76,13 @@ def publish_order(files) -> list[Path]:
     return sorted(map(Path, files), key=lambda p: (rank(p), str(p)))
 
 
+def worker_only(rel: str) -> bool:
+    """Files no step of the driver reads: the sentence vectors (the run's largest files, read by decide
+    tasks and `query`). The driver of a run in object storage leaves them in the store."""
+    return rel.startswith("shards/vectors/") and rel.endswith(".npy") and not rel.endswith((".offsets.npy",
+                                                                                           ".docs.npy"))
+
+
 def _local_only(rel: str) -> bool:
     """Files of a mirror that are never synced: the local lock, and atomic writes in progress."""
     return rel == LOCK or rel.endswith(".tmp") or ".part-" in rel
@@ -206,6 +213,7 @@ class RemoteRunFolder(RunFolder):
         self.store = Store(self.url)
         super().__init__(mirror_root(self.url))
         self._known: dict[str, tuple[int, int]] = {}  # rel -> local (size, mtime) when last equal to the store
+        self._elsewhere: dict[str, int] = {}  # rel -> size: the run's files in the store the driver did not fetch
         self._lock_id: str | None = None
         self._beat: threading.Event | None = None
 
@@ -216,7 +224,7 @@ class RemoteRunFolder(RunFolder):
         self._take_lock()
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            self._mirror()
+            self._mirror(lazy=True)
             try:
                 resumed = super().open(signature, clean, growing)
             except RunFolderError as e:  # its message names the mirror: the user gave the URL
@@ -230,11 +238,17 @@ class RemoteRunFolder(RunFolder):
     def refresh(self) -> None:
         """Bring the mirror up to date with the store, to read the run (no lock: a reader's view)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        self._mirror()
+        self._mirror(lazy=False)
 
-    def _mirror(self) -> None:
-        """Make the mirror what the store holds: what the store lacks was never published."""
+    def _mirror(self, lazy: bool) -> None:
+        """Make the mirror what the store holds (``lazy``: but the files no driver step reads): what the store
+        lacks was never published."""
         remote = self.store.listing()
+        if lazy:
+            for rel, size in list(remote.items()):
+                local = self.root / rel
+                if worker_only(rel) and not (local.is_file() and local.stat().st_size == size):
+                    self._elsewhere[rel] = remote.pop(rel)
         for rel, path in _local_files(self.root).items():
             if rel not in remote:
                 path.unlink()
@@ -253,10 +267,14 @@ class RemoteRunFolder(RunFolder):
         remote = self.store.listing()
         local = _local_files(self.root)
         for rel in sorted(set(remote) - set(self._known) - set(local)):
+            if worker_only(rel):
+                self._elsewhere[rel] = remote[rel]
+                continue
             self.store.get(rel, self.root / rel)
             self._known[rel] = _stamp(self.root / rel)
-        for rel in set(remote) & set(local) - set(self._known):  # a worker on this node wrote it here too
+        for rel in set(remote) & set(local) - set(self._known):  # a worker on this node wrote or fetched it
             self._known[rel] = _stamp(local[rel])
+            self._elsewhere.pop(rel, None)
         changed = publish_order(p for rel, p in local.items() if self._known.get(rel) != _stamp(p))
         push(self.store, self.root, changed)
         for p in changed:
@@ -265,6 +283,26 @@ class RemoteRunFolder(RunFolder):
         self.store.delete([rel for rel in gone if rel in remote])
         for rel in gone:
             del self._known[rel]
+
+    def size(self, path: Path) -> int:
+        if path.exists():
+            return path.stat().st_size
+        return self._elsewhere[Path(path).relative_to(self.root).as_posix()]
+
+    def remove_run(self) -> list[Path]:
+        removed = super().remove_run()
+        self.store.delete(sorted(self._elsewhere))  # all under shards/, which a removed run loses whole
+        self._elsewhere.clear()
+        return removed
+
+    def write_manifest(self, signature: str, phases: dict[str, list[Path]], outputs: list[Path],
+                       output_settings: dict) -> None:
+        super().write_manifest(signature, phases, outputs, output_settings)
+        written = {Path(p).relative_to(self.root).as_posix() for files in phases.values() for p in files}
+        stale = sorted(rel for rel in self._elsewhere if rel not in written)  # as on disk: not written, removed
+        self.store.delete(stale)
+        for rel in stale:
+            del self._elsewhere[rel]
 
     def worker(self, phase):
         return Mirrored(phase, self.url, str(self.root), self._lock_id or "")
