@@ -190,3 +190,16 @@ def test_any_corpus_gives_the_same_outputs_from_disk_and_from_s3(runs, tmp_path_
         if name.endswith(".parquet"):
             there, here = rows(there), rows(here)
         assert there == here.replace(str(tmp / "in").encode(), f"s3://crawl/{key}".encode()), name
+
+
+@pytest.mark.skipif(not EXAMPLES.exists(), reason="the bundled example is missing")
+def test_add_grows_a_run_in_s3_from_another_machine_as_on_disk(runs, tmp_path, monkeypatch):
+    from twinpages import add
+
+    en, de = EXAMPLES / "000_58abd7e94c42ac02.txt", EXAMPLES / "004_e9dbbdd4118222ca.txt"
+    mine([en], "s3://runs/grown")
+    monkeypatch.setenv("TWINPAGES_CACHE_DIR", str(tmp_path / "another-machine"))  # no mirror of the run
+    assert add("s3://runs/grown", [de]).stats["document_pairs"] == 1
+    mine([en], tmp_path / "disk")
+    add(tmp_path / "disk", [de])
+    assert store_files(runs, "runs", "grown") == disk_files(tmp_path / "disk")
