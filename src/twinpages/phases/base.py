@@ -132,6 +132,12 @@ class Run:
         return str(self.folder.root)
 
 
+def documents_shard(root: str, name: str) -> tuple[str, ...]:
+    """``Phase.reads`` of a task that is one documents shard."""
+    layout = Layout(root)
+    return (layout.in_run(layout.documents(name)),)
+
+
 # --- task stats: counts that add up; written last, they mark a task as done --------------------------------
 
 def add_stats(total: dict, part: dict) -> dict:

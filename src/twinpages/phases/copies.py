@@ -18,7 +18,7 @@ from ..stages.copies import band_keys, candidate_edges, clusters, containment, s
 from ..store import Layout, digest
 from ..store.layout import with_stats
 from ..store.shards import ShardIndex, read_table
-from .base import Phase, Run, load_stats, save_stats
+from .base import Phase, Run, documents_shard, load_stats, save_stats
 
 BUCKETS = 16
 
@@ -59,8 +59,7 @@ class SignCopies(Phase):
             [self.stats_path(name)]
 
     def reads(self, name: str) -> tuple[str, ...]:
-        layout = Layout(self.root)
-        return (layout.in_run(layout.documents(name)),)
+        return documents_shard(self.root, name)
 
     def __call__(self, name: str) -> dict:
         config = self.config.copies

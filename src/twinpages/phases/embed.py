@@ -12,7 +12,7 @@ import numpy as np
 from ..stages.languages import LanguagePlan
 from ..store import Layout
 from ..store.shards import VectorsWriter, read_documents, read_table
-from .base import Phase, Run, add_stats, load_stats, loaded_models, models, save_stats
+from .base import Phase, Run, add_stats, documents_shard, load_stats, loaded_models, models, save_stats
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +59,7 @@ class Embed(Phase):
         return files + [self.stats_path(name)]
 
     def reads(self, name: str) -> tuple[str, ...]:
-        layout = Layout(self.root)
-        return (layout.in_run(layout.documents(name)),)
+        return documents_shard(self.root, name)
 
     def __call__(self, name: str) -> dict:
         """Documents stream through the encoders in batches and their vectors straight to the files:

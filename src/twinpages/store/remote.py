@@ -186,13 +186,20 @@ def pull(store: Store, root: Path, prefixes: tuple[str, ...] = ("",), listed: se
                     continue  # not made (yet): the task says what it lacks
                 fetched += local.stat().st_size
             continue
-        for rel, size in store.listing(prefix).items():
-            local = root / rel
-            if not local.is_file() or local.stat().st_size != size:
-                store.get(rel, local)
-                fetched += size
+        fetched += fetch_missing(store, root, store.listing(prefix))
         if listed is not None:
             listed.add(prefix)
+    return fetched
+
+
+def fetch_missing(store: Store, root: Path, objects: dict[str, int]) -> int:
+    """Download the objects (relative path -> size) the mirror lacks or holds at another size; bytes fetched."""
+    fetched = 0
+    for rel, size in objects.items():
+        local = root / rel
+        if not local.is_file() or local.stat().st_size != size:
+            store.get(rel, local)
+            fetched += size
     return fetched
 
 
@@ -255,10 +262,7 @@ class RemoteRunFolder(RunFolder):
         for folder in sorted((p for p in self.root.rglob("*") if p.is_dir()), reverse=True):
             if not any(folder.iterdir()):
                 folder.rmdir()
-        for rel, size in remote.items():
-            local = self.root / rel
-            if not local.is_file() or local.stat().st_size != size:
-                self.store.get(rel, local)
+        fetch_missing(self.store, self.root, remote)
         self._known = {rel: _stamp(self.root / rel) for rel in remote}
 
     def sync(self) -> None:
@@ -379,7 +383,8 @@ class RemoteRunFolder(RunFolder):
             self._lock_id = None
 
 
-_LISTED: dict[tuple[str, str, str], set[str]] = {}  # (run, URL, phase) -> folders this process fetched whole
+# (run, URL, phase) -> the phase as this process runs it (rebased onto its mirror), and the folders it fetched whole
+_PHASES: dict[tuple[str, str, str], tuple[object, set[str]]] = {}
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -395,12 +400,15 @@ class Mirrored:
 
     def __call__(self, task):
         local = str(mirror_root(self.url))
-        phase, task = (self.phase, task) if local == self.root else (rebase(self.phase, self.root, local),
-                                                                    rebase(task, self.root, local))
-        store = Store(self.url)
+        key = (self.run, self.url, type(self.phase).__name__)
+        if key not in _PHASES:  # once per phase and process: a phase holds the run's shard index
+            _PHASES[key] = (self.phase if local == self.root else rebase(self.phase, self.root, local), set())
         # what a phase reads was finished before it began: a folder fetched for one of its tasks is
         # not listed again for the next ones this process runs (at crawl scale a listing is 1,000s of requests)
-        listed = _LISTED.setdefault((self.run, self.url, type(self.phase).__name__), set())
+        phase, listed = _PHASES[key]
+        if local != self.root:
+            task = rebase(task, self.root, local)
+        store = Store(self.url)
         pull(store, Path(local), phase.reads(task), listed)
         result = phase(task)
         push(store, Path(local), phase.outputs(task))

@@ -66,12 +66,12 @@ def read_file(path: Path, doc_id: str, config: ReadConfig,
 
 def records(rows: list[dict], config: ReadConfig) -> Iterator[Document | DocError]:
     """The rows' documents, their records fetched together (those over --max-bytes not at all)."""
+    fits = [int(row["warc_record_length"]) <= config.max_bytes for row in rows]
     wanted = [(location(row, config), int(row["warc_record_offset"]), int(row["warc_record_length"]))
-              for row in rows if int(row["warc_record_length"]) <= config.max_bytes]
+              for row, ok in zip(rows, fits, strict=True) if ok]
     fetched = iter(fetch_ranges(wanted))
-    for row in rows:
-        data = next(fetched) if int(row["warc_record_length"]) <= config.max_bytes else None
-        yield record(row, config, data)
+    for row, ok in zip(rows, fits, strict=True):
+        yield record(row, config, next(fetched) if ok else None)
 
 
 def location(row: dict, config: ReadConfig) -> str:
