@@ -101,6 +101,16 @@ def _rows_of(p: DocPair, preferred: Iterable[tuple[str, str]], verdicts: list[Ve
         yield row
 
 
+def _records(path: Path) -> Iterator:
+    """The records pickled one after another into a spill file."""
+    with open(path, "rb") as f:
+        while True:
+            try:
+                yield pickle.load(f)
+            except EOFError:
+                return
+
+
 _REASON_OF = ("", *REASONS)
 _REASON_CODE = {reason: k for k, reason in enumerate(_REASON_OF)}
 # the first pass spills one small record a row into this many bucket files (by the row's key), so that no
@@ -167,19 +177,14 @@ class BitextRows:
         """One bucket's rows grouped by key: the best row's stream number with its count and occurrences,
         written sorted by stream number (``.win``) in place of the bucket."""
         groups: dict[tuple, list] = {}
-        with open(bucket, "rb") as f:
-            while True:
-                try:
-                    key, seq, score, l1, l2, reason, occurrence = pickle.load(f)
-                except EOFError:
-                    break
-                group = groups.get(key)
-                if group is None:
-                    groups[key] = [seq, score, l1, l2, reason, [occurrence]]
-                else:
-                    if score > group[1]:  # the best score; of equals, the first
-                        group[0], group[1] = seq, score
-                    group[5].append(occurrence)
+        for key, seq, score, l1, l2, reason, occurrence in _records(bucket):
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [seq, score, l1, l2, reason, [occurrence]]
+            else:
+                if score > group[1]:  # the best score; of equals, the first
+                    group[0], group[1] = seq, score
+                group[5].append(occurrence)
         bucket.unlink()
         winners = sorted((g[0], g[5]) for g in groups.values())
         for g in groups.values():
@@ -189,15 +194,7 @@ class BitextRows:
                 pickle.dump((seq, occurrences), f, 5)
 
     def _winners_in_order(self) -> Iterator[tuple[int, list]]:
-        def read(path: Path) -> Iterator[tuple[int, list]]:
-            with open(path, "rb") as f:
-                while True:
-                    try:
-                        yield pickle.load(f)
-                    except EOFError:
-                        return
-
-        yield from heapq.merge(*(read(self._winners / f"{k:02d}.win") for k in range(self.buckets)))
+        yield from heapq.merge(*(_records(self._winners / f"{k:02d}.win") for k in range(self.buckets)))
 
     def _all(self) -> Iterator[BitextRow]:
         first = self._probabilities is None
