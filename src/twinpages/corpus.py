@@ -18,7 +18,7 @@ from .phases.candidates import FindCandidates, MergeCandidates
 from .phases.copies import ClusterCopies, SignCopies
 from .phases.count import CountLines, MergeLines
 from .phases.decide import CarryDecisions, Decide
-from .phases.embed import Embed
+from .phases.embed import Embed, EncodeSentences, HashSentences, OwnSentences
 from .phases.ids import UniqueIds
 from .phases.plan import InputShard, plan_shards
 from .phases.read import Analyse
@@ -33,7 +33,7 @@ from .stages.readers import spool_streams
 # The phases of a run, in order: a new phase is one class (phases/) and one line here.
 PHASES = (CountLines, MergeLines, Analyse, UniqueIds, Extracted,
           SignCopies, ClusterCopies,
-          Embed,
+          HashSentences, OwnSentences, EncodeSentences, Embed,
           FindCandidates, TrainIndex, BuildIndex, SearchIndex, PairLanguages, MergeCandidates,
           CarryDecisions, Decide,
           Select, SaveState,

@@ -1,5 +1,12 @@
-"""The embed phase, per documents shard: sentence vectors with each encoder the shard's languages need
-(the run's language plan: stages/languages.py), and one vector per document."""
+"""The embed stage: sentence vectors with each encoder the documents' languages need (the run's language
+plan: stages/languages.py), each distinct sentence encoded once in the run (stages/owners.py), and one
+vector per document. Four phases:
+
+- HashSentences, per documents shard: its distinct sentences' hashes, in buckets;
+- OwnSentences, per encoder and bucket: each hash's owner, the first shard that holds it;
+- EncodeSentences, per shard: the encoder runs over the sentences the shard owns, in the shard's order;
+- Embed, per shard: each document's sentence vectors, gathered from their owners, and its document vector.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +16,182 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..io import atomic_npy, write_json
 from ..stages.languages import LanguagePlan
-from ..store import Layout
+from ..stages.owners import BUCKETS, OwnedVectors, hash_buckets, hashes_of, owners
+from ..store import Layout, digest
 from ..store.shards import VectorsWriter, read_documents, read_table
 from .base import Phase, Run, add_stats, documents_shard, load_stats, loaded_models, models, save_stats
 
 
+def shard_sentences(path: Path) -> tuple[list[str | None], np.ndarray, list[str]]:
+    """(each document's language, its number of sentences, every sentence's text in order) of a shard."""
+    import pyarrow.compute as pc
+
+    table = read_table(path, ["lang", "sentences"])
+    column = table.column("sentences")
+    texts = pc.struct_field(pc.list_flatten(column), "text").to_pylist()
+    return table.column("lang").to_pylist(), pc.list_value_length(column).to_numpy().astype(np.int64), texts
+
+
+def prefixes(names: tuple[str, ...]) -> tuple[str, ...]:
+    """For each shard, a digest of the shards up to it: what its owners (and so its vectors) depend on."""
+    out, last = [], ""
+    for name in names:
+        last = digest(last, name)
+        out.append(last)
+    return tuple(out)
+
+
 @dataclass(frozen=True, slots=True)
-class Embed(Phase):
-    """Task: a shard name -> its vectors per encoder, then its stats."""
+class ShardPlan:
+    """What every phase of the stage knows of the run's shards: their order, sizes and encoders."""
+
+    names: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    sizes: tuple[int, ...]  # documents
+    encoders: tuple[tuple[str, ...], ...]  # per shard: the encoders its documents need
+    needed: tuple[tuple[str | None, tuple[str, ...]], ...]  # language -> encoders (the language plan)
+
+    @classmethod
+    def of(cls, run: Run) -> ShardPlan:
+        needed = dict(run.languages.encoders)
+        per_shard = tuple(tuple(sorted({e for lang in st["languages"] for e in needed.get(None if lang == "und"
+                                                                                        else lang, ())}))
+                          for st in run.read_stats)
+        names = tuple(run.index.names)
+        return cls(names, prefixes(names), tuple(st["documents"] for st in run.read_stats), per_shard,
+                   run.languages.encoders)
+
+    def position(self, name: str) -> int:
+        return self.names.index(name)
+
+    def all_encoders(self) -> list[str]:
+        return sorted({e for es in self.encoders for e in es})
+
+    def needs(self, lang: str | None, encoder: str) -> bool:
+        return encoder in dict(self.needed).get(lang, ())
+
+
+@dataclass(frozen=True, slots=True)
+class HashSentences(Phase):
+    """Task: a documents shard -> per encoder its distinct sentences' hashes in BUCKETS parts, then its stats."""
+
+    name: ClassVar[str] = "hashed"
+    record: ClassVar[str] = "embed"
+    stage: ClassVar[str] = "embed"
+    unit: ClassVar[str] = "documents"
+
+    root: str
+    plan: ShardPlan
+
+    @classmethod
+    def make(cls, run: Run) -> HashSentences:
+        langs = {lang for st in run.read_stats for lang in st["languages"]}
+        run.languages = LanguagePlan.of(run.config, [None if lang == "und" else lang for lang in langs])
+        return cls(run.root, ShardPlan.of(run))
+
+    def tasks(self, run: Run) -> list[str]:
+        return list(self.plan.names)
+
+    def size(self, name: str) -> int:
+        return self.plan.sizes[self.plan.position(name)]
+
+    def stats_path(self, name: str) -> Path:
+        return Layout(self.root).stats("hash", name)
+
+    def outputs(self, name: str) -> list[Path]:
+        layout = Layout(self.root)
+        return [layout.sentence_hashes(e, name, j) for e in self.plan.encoders[self.plan.position(name)]
+                for j in range(BUCKETS)] + [self.stats_path(name)]
+
+    def reads(self, name: str) -> tuple[str, ...]:
+        return documents_shard(self.root, name)
+
+    def __call__(self, name: str) -> dict:
+        layout = Layout(self.root)
+        langs, counts, texts = shard_sentences(layout.documents(name))
+        hashes = hashes_of(texts)
+        for encoder in self.plan.encoders[self.plan.position(name)]:
+            wanted = np.repeat([self.plan.needs(lang, encoder) for lang in langs], counts).astype(bool)
+            for j, part in enumerate(hash_buckets(hashes[wanted])):
+                atomic_npy(layout.sentence_hashes(encoder, name, j), part)
+        stats = {"sentences": len(texts), "distinct": int(len(np.unique(hashes)))}
+        save_stats(self.stats_path(name), stats)
+        return stats
+
+
+@dataclass(frozen=True, slots=True)
+class OwnSentences(Phase):
+    """Task: (encoder, bucket) -> the owner of every shard's hashes in the bucket, one file a shard."""
+
+    name: ClassVar[str] = "owned"
+    record: ClassVar[str] = "embed"
+    stage: ClassVar[str] = "embed"
+    unit: ClassVar[str] = "buckets"
+
+    root: str
+    plan: ShardPlan
+    tag: str  # the shards of the run: a grown run finds its owners again (the old ones do not change)
+
+    @classmethod
+    def make(cls, run: Run) -> OwnSentences:
+        plan = ShardPlan.of(run)
+        return cls(run.root, plan, digest(*plan.names))
+
+    def tasks(self, run: Run) -> list[tuple[str, int]]:
+        return [(e, j) for e in self.plan.all_encoders() for j in range(BUCKETS)]
+
+    def _shards(self, encoder: str) -> list[int]:
+        return [k for k, es in enumerate(self.plan.encoders) if encoder in es]
+
+    def done(self, task: tuple[str, int]) -> bool:
+        return Layout(self.root).owners_done(task[0], self.tag, task[1]).exists()
+
+    def outputs(self, task: tuple[str, int]) -> list[Path]:
+        (encoder, j), layout = task, Layout(self.root)
+        return [layout.sentence_owners(encoder, self.plan.names[k], self.plan.prefixes[k], j)
+                for k in self._shards(encoder)] + [layout.owners_done(encoder, self.tag, j)]
+
+    def reads(self, task: tuple[str, int]) -> tuple[str, ...]:
+        (encoder, j), layout = task, Layout(self.root)
+        return tuple(layout.in_run(layout.sentence_hashes(encoder, self.plan.names[k], j))
+                     for k in self._shards(encoder))
+
+    def __call__(self, task: tuple[str, int]) -> dict:
+        (encoder, j), layout = task, Layout(self.root)
+        shards = self._shards(encoder)
+        parts = [np.load(layout.sentence_hashes(encoder, self.plan.names[k], j)) for k in shards]
+        found = owners(parts)
+        where = np.asarray(shards, np.int32)
+        for k, owner in zip(shards, found, strict=True):
+            # a shard's owners depend on the shards up to it only: a grown run writes the same file again
+            atomic_npy(layout.sentence_owners(encoder, self.plan.names[k], self.plan.prefixes[k], j), where[owner])
+        stats = {"hashes": int(sum(len(p) for p in parts)),
+                 "distinct": int(len(np.unique(np.concatenate(parts)))) if parts else 0}
+        write_json(layout.owners_done(encoder, self.tag, j), stats)
+        return stats
+
+
+def _owners_of(layout: Layout, plan: ShardPlan, encoder: str, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes sorted, their owners) of shard k's sentences for an encoder."""
+    name, prefix = plan.names[k], plan.prefixes[k]
+    hashes = [np.load(layout.sentence_hashes(encoder, name, j)) for j in range(BUCKETS)]
+    owner = [np.load(layout.sentence_owners(encoder, name, prefix, j)) for j in range(BUCKETS)]
+    flat, who = np.concatenate(hashes), np.concatenate(owner)
+    order = np.argsort(flat)
+    return flat[order], who[order]
+
+
+def _owner_files(layout: Layout, plan: ShardPlan, name: str) -> list[Path]:
+    k = plan.position(name)
+    return [p for e in plan.encoders[k] for j in range(BUCKETS)
+            for p in (layout.sentence_hashes(e, name, j), layout.sentence_owners(e, name, plan.prefixes[k], j))]
+
+
+@dataclass(frozen=True, slots=True)
+class EncodeSentences(Phase):
+    """Task: a documents shard -> the vectors of the sentences it owns, per encoder, then its stats."""
 
     name: ClassVar[str] = "embedded"
     record: ClassVar[str] = "embed"
@@ -26,31 +200,127 @@ class Embed(Phase):
 
     config: object  # PipelineConfig (its embed.threads: this worker's share of the threads)
     root: str
-    needed: tuple[tuple[str | None, tuple[str, ...]], ...]  # language -> encoders (the language plan)
+    plan: ShardPlan
     cache_until: int | None = None  # the embedding cache as the run found it (stages/embedcache.py)
-    sizes: tuple[tuple[str, int], ...] = ()  # documents per shard (progress)
+
+    @classmethod
+    def make(cls, run: Run) -> EncodeSentences:
+        return cls(run.work_config, run.root, ShardPlan.of(run), cache_watermark(run.config, run.layout))
+
+    def tasks(self, run: Run) -> list[str]:
+        return list(self.plan.names)
+
+    def size(self, name: str) -> int:
+        return self.plan.sizes[self.plan.position(name)]
+
+    def stats_path(self, name: str) -> Path:
+        return Layout(self.root).stats("encode", f"{name}-{self.plan.prefixes[self.plan.position(name)]}")
+
+    def outputs(self, name: str) -> list[Path]:
+        layout, k = Layout(self.root), self.plan.position(name)
+        owned = [layout.owned(e, name, self.plan.prefixes[k]) for e in self.plan.encoders[k]]
+        return [p for base in owned for p in OwnedVectors.paths(base)] + [self.stats_path(name)]
+
+    def reads(self, name: str) -> tuple[str, ...]:
+        layout = Layout(self.root)
+        owners_files = _owner_files(layout, self.plan, name)
+        return documents_shard(self.root, name) + tuple(layout.in_run(p) for p in owners_files)
+
+    def __call__(self, name: str) -> dict:
+        """The shard's owned sentences, in the order they first occur in it, through the encoder in batches
+        of ``batch_sentences``: the batches, and so the vectors' bits, depend on the shard alone."""
+        layout, k = Layout(self.root), self.plan.position(name)
+        langs, counts, texts = shard_sentences(layout.documents(name))
+        hashes = hashes_of(texts)
+        embedder = models(self.config).embedder
+        if embedder.cache is not None:
+            embedder.cache.until = self.cache_until
+        encoded = 0
+        for encoder in self.plan.encoders[k]:
+            sorted_hashes, owner = _owners_of(layout, self.plan, encoder, k)
+            mine = set(sorted_hashes[owner == k].tolist())
+            cached = self._cached(embedder, encoder, langs, counts, texts)
+            order: list[int] = []  # hash -> row, in first-occurrence order
+            rows: dict[int, int] = {}
+            vectors: dict[int, np.ndarray] = {}  # rows whose vector came from the cache
+            todo: list[int] = []  # rows to encode
+            starts = np.concatenate([[0], np.cumsum(counts)])
+            for d, lang in enumerate(langs):
+                if not self.plan.needs(lang, encoder):
+                    continue
+                hit = cached.get(d)
+                for i in range(starts[d], starts[d + 1]):
+                    h = int(hashes[i])
+                    if h not in mine or h in rows:
+                        continue
+                    rows[h] = len(order)
+                    order.append(i)
+                    if hit is not None:
+                        vectors[rows[h]] = hit[i - starts[d]]
+                    else:
+                        todo.append(rows[h])
+            fresh = embedder.encode_texts(encoder, [texts[order[r]] for r in todo])
+            encoded += len(todo)
+            table = np.zeros((len(order), embedder.encoder(encoder).dim), np.float32)
+            for r, v in vectors.items():
+                table[r] = v
+            if todo:
+                table[np.asarray(todo)] = fresh
+            owned_hashes = np.asarray([int(hashes[i]) for i in order], np.uint64)
+            OwnedVectors(owned_hashes, table).save(layout.owned(encoder, name, self.plan.prefixes[k]),
+                                                   self.config.embed.vectors)
+        stats = {"sentences_embedded": encoded}
+        save_stats(self.stats_path(name), stats)
+        return stats
+
+    def _cached(self, embedder, encoder, langs, counts, texts) -> dict[int, np.ndarray]:
+        """The documents (by row) whose vectors the embedding cache holds (--cache), with those vectors."""
+        if embedder.cache is None:
+            return {}
+        from ..stages.embedcache import content_key
+
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        keys = {d: content_key(embedder.cache.key_name(encoder), texts[starts[d]:starts[d + 1]])
+                for d, lang in enumerate(langs) if self.plan.needs(lang, encoder)}
+        found = embedder.cache.get_many(sorted(set(keys.values())))
+        return {d: found[key] for d, key in keys.items() if key in found}
+
+    def finish(self, run: Run, tasks: list, results: list) -> None:
+        release_embedders()  # this process's encoders (in-process runs): their memory goes before the index comes
+        run.embed_stats = {"sentences_embedded": sum(st["sentences_embedded"] for st in results)}  # by this run
+
+
+@dataclass(frozen=True, slots=True)
+class Embed(Phase):
+    """Task: a documents shard -> its sentence vectors (from their owners) and document vectors per
+    encoder, then its stats."""
+
+    name: ClassVar[str] = "assembled"
+    record: ClassVar[str] = "embed"
+    stage: ClassVar[str] = "embed"
+    unit: ClassVar[str] = "documents"
+
+    config: object  # PipelineConfig
+    root: str
+    plan: ShardPlan
 
     @classmethod
     def make(cls, run: Run) -> Embed:
-        langs = {lang for st in run.read_stats for lang in st["languages"]}
-        run.languages = LanguagePlan.of(run.config, [None if lang == "und" else lang for lang in langs])
-        sizes = tuple(zip(run.index.names, (st["documents"] for st in run.read_stats), strict=True))
-        return cls(run.work_config, run.root, run.languages.encoders, cache_watermark(run.config, run.layout), sizes)
+        return cls(run.work_config, run.root, ShardPlan.of(run))
 
     def tasks(self, run: Run) -> list[str]:
-        return list(run.index.names)
+        return list(self.plan.names)
 
     def size(self, name: str) -> int:
-        return dict(self.sizes)[name]
+        return self.plan.sizes[self.plan.position(name)]
 
     def stats_path(self, name: str) -> Path:
-        return Layout(self.root).stats("embed", name)
+        return Layout(self.root).stats("embed", f"{name}-{self.plan.prefixes[self.plan.position(name)]}")
 
     def outputs(self, name: str) -> list[Path]:
         layout = Layout(self.root)
-        encoders = {e for _, names in self.needed for e in names}
         files = []
-        for encoder in sorted(encoders):
+        for encoder in self.plan.encoders[self.plan.position(name)]:
             vectors = layout.vectors(encoder, name)
             # a shard with sentences for the encoder: its offsets say so (the driver of a run in object
             # storage holds the offsets, not the sentence vectors: store/remote.py)
@@ -59,63 +329,95 @@ class Embed(Phase):
         return files + [self.stats_path(name)]
 
     def reads(self, name: str) -> tuple[str, ...]:
-        return documents_shard(self.root, name)
+        """Its documents and owners, and the owned tables of the shards up to it (those its owners name)."""
+        layout, k = Layout(self.root), self.plan.position(name)
+        tables = [p for j in range(k + 1) for e in self.plan.encoders[k] if e in self.plan.encoders[j]
+                  for p in OwnedVectors.paths(layout.owned(e, self.plan.names[j], self.plan.prefixes[j]))]
+        return documents_shard(self.root, name) + tuple(
+            layout.in_run(p) for p in _owner_files(layout, self.plan, name) + tables)
 
     def __call__(self, name: str) -> dict:
-        """Documents stream through the encoders in batches and their vectors straight to the files:
-        memory holds one batch, not the shard."""
-        layout = Layout(self.root)
-        path = layout.documents(name)
-        needed = {lang: set(names) for lang, names in self.needed}
-        langs, n_sentences = _sentence_counts(path)
-        embedder = models(self.config).embedder
-        # Vectors of a batch depend (in the last bits) on what else is in the batch, so the memory of
-        # recent sentences starts empty for every shard: which worker ran which shard before must not
-        # change the bytes.
-        embedder.forget()
-        if embedder.cache is not None:
-            embedder.cache.until = self.cache_until
-        before = embedder.sentences_embedded
-        writers = {}
-        for encoder in sorted({e for lang in set(langs) for e in needed.get(lang, ())}):
-            counts = np.array([n if encoder in needed.get(lang, ()) else 0 for lang, n in zip(langs, n_sentences,
-                                                                                            strict=True)], np.int64)
-            if counts.any():
-                writers[encoder] = VectorsWriter(layout.vectors(encoder, name), encoder, counts,
-                                                 embedder.encoder(encoder).dim, self.config.embed.vectors)
-        for doc in embedder.run(read_documents(path), needed):
+        """Documents stream through, each taking its sentences' vectors from their owners' tables
+        (memory-mapped), and their vectors go straight to the files: memory holds one document."""
+        layout, k = Layout(self.root), self.plan.position(name)
+        langs, counts, _ = shard_sentences(layout.documents(name))
+        writers, lookups = {}, {}
+        for encoder in self.plan.encoders[k]:
+            wanted = np.array([n if self.plan.needs(lang, encoder) else 0 for lang, n in zip(langs, counts,
+                                                                                        strict=True)], np.int64)
+            if not wanted.any():
+                continue
+            tables = {j: OwnedVectors.load(layout.owned(encoder, self.plan.names[j], self.plan.prefixes[j]))
+                      for j in range(k + 1) if encoder in self.plan.encoders[j]}
+            lookups[encoder] = (*_owners_of(layout, self.plan, encoder, k), tables)
+            dim = next(iter(tables.values())).vectors.shape[1]
+            writers[encoder] = VectorsWriter(layout.vectors(encoder, name), encoder, wanted, dim,
+                                             self.config.embed.vectors)
+        cache = self._cache()
+        for doc in read_documents(layout.documents(name)):
+            for encoder, (sorted_hashes, owner, tables) in lookups.items():
+                if not self.plan.needs(doc.lang, encoder) or not doc.sentences:
+                    continue
+                hashes = hashes_of(s.text for s in doc.sentences)
+                who = owner[np.searchsorted(sorted_hashes, hashes)]
+                vectors = np.zeros((len(hashes), writers[encoder].dim), np.float32)
+                for j in np.unique(who).tolist():
+                    vectors[who == j] = tables[j].lookup(hashes[who == j])
+                doc.embeddings[encoder] = vectors
+                if cache is not None:
+                    cache.put(encoder, doc)
             for writer in writers.values():
                 writer.add(doc)
             doc.embeddings.clear()
         for writer in writers.values():
             writer.close()
+        if cache is not None:
+            cache.flush()
         stats = {"encoders": {e: int(np.count_nonzero(w.counts)) for e, w in writers.items()},
-                 "sentences": int(sum(n_sentences)), "sentences_embedded": embedder.sentences_embedded - before}
+                 "sentences": int(counts.sum())}
         save_stats(self.stats_path(name), stats)
         return stats
 
+    def _cache(self):
+        return CachePuts(self.config.embed) if self.config.embed.cache else None
+
     def finish(self, run: Run, tasks: list, results: list) -> None:
-        release_embedders()  # this process's encoders (in-process runs): their memory goes before the index comes
         stats: dict = {}
         for name in run.index.names:
             add_stats(stats, load_stats(self.stats_path(name)))
-        stats["sentences_embedded"] = sum(st["sentences_embedded"] for st in results)  # by this run, not resumed
+        stats["sentences_embedded"] = run.embed_stats.get("sentences_embedded", 0)
         run.embed_stats = stats
         if run.layout.embed_cache.exists():
             run.written.setdefault(self.record, []).append(run.layout.embed_cache)
 
 
-def _sentence_counts(path: Path) -> tuple[list[str | None], list[int]]:
-    import pyarrow.compute as pc
+class CachePuts:
+    """The documents' vectors into the embedding cache (--cache), a few hundred at a time: a second run over
+    the same documents then finds every document there and encodes nothing."""
 
-    table = read_table(path, ["lang", "sentences"])
-    return table.column("lang").to_pylist(), pc.list_value_length(table.column("sentences")).to_pylist()
+    def __init__(self, embed_config, every: int = 256):
+        from ..stages.embedcache import EmbeddingCache
+
+        self.cache = EmbeddingCache(embed_config.cache, embed_config.vectors)
+        self.every, self.items = every, {}
+
+    def put(self, encoder: str, doc) -> None:
+        from ..stages.embedcache import content_key
+
+        key = content_key(self.cache.key_name(encoder), [s.text for s in doc.sentences])
+        self.items[key] = doc.embeddings[encoder]
+        if len(self.items) >= self.every:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.items:
+            self.cache.put_many(self.items)
+            self.items = {}
 
 
 def cache_watermark(config, layout: Layout) -> int | None:
     """The embedding cache's watermark when the run first embedded (kept in the run folder, so a resumed run
     reads the cache as the first attempt did); None without a cache."""
-    from ..io import write_json
     from ..stages.embedcache import EmbeddingCache
 
     if not config.embed.cache:
@@ -133,3 +435,4 @@ def release_embedders() -> None:
     load again on next use."""
     for loaded in loaded_models():
         loaded.embedder.release()
+

@@ -122,6 +122,17 @@ class Embedder:
             d.embeddings[name] = vectors[pos:pos + n]
             pos += n
 
+    def encode_texts(self, name: str, texts: list[str]) -> np.ndarray:
+        """Distinct texts through an encoder in calls of ``batch_sentences``, rounded as the run stores
+        vectors (the embed phase's run-wide dedup: phases/embed.py)."""
+        encoder = self.encoder(name)
+        out = np.zeros((len(texts), encoder.dim), np.float32)
+        step = self.config.batch_sentences
+        for start in range(0, len(texts), step):
+            out[start:start + step] = stored(encoder.encode(texts[start:start + step]), self.config.vectors)
+        self.sentences_embedded += len(texts)
+        return out
+
     def run(self, docs: Iterable[Document], needed: dict[str | None, set[str]]) -> Iterator[Document]:
         """Embed each document with the encoders its language needs (see ``encoders_for``)."""
         batch, size = [], 0

@@ -38,6 +38,13 @@ LAYOUT: tuple[tuple[str, str], ...] = (
     ("shards/copies-DIGEST.jsonl", "the clusters of near-copies (run-wide numbers, similarities)"),
     ("shards/copies-DIGEST.json", "their counts: the step's completion mark"),
     ("shards/stats/embed-cache.json", "the embedding cache's watermark when the run began (--cache)"),
+    ("shards/sentences/ENCODER/NAME.bNN.npy",
+     "per documents shard and bucket of hashes: its distinct sentences' 64-bit hashes (stages/owners.py)"),
+    ("shards/sentences/ENCODER/NAME-DIGEST.bNN.owners.npy",
+     "the owner of each of those sentences: the first shard that holds it (DIGEST: the shards up to this one)"),
+    ("shards/sentences/ENCODER/owners-DIGEST.bNN.json", "a bucket's counts: its owners' completion mark"),
+    ("shards/sentences/ENCODER/NAME-DIGEST.vectors.npy", "the vectors of the sentences a shard owns, by hash"),
+    ("shards/sentences/ENCODER/NAME-DIGEST.hashes.npy", "their hashes, sorted (written last)"),
     ("shards/vectors/ENCODER/NAME.npy",
      "sentence vectors of a shard's documents (float16, or float32 with `--vectors float32`; one row a sentence)"),
     ("shards/vectors/ENCODER/NAME.offsets.npy", "where each document's sentences start (int64, documents + 1)"),
@@ -148,6 +155,19 @@ class Layout:
 
     def copies(self, tag: str) -> Path:
         return self.shards / f"copies-{tag}.jsonl"
+
+    def sentence_hashes(self, encoder: str, name: str, bucket: int) -> Path:
+        return self.shards / "sentences" / encoder / f"{name}.b{bucket:02d}.npy"
+
+    def sentence_owners(self, encoder: str, name: str, prefix: str, bucket: int) -> Path:
+        return self.shards / "sentences" / encoder / f"{name}-{prefix}.b{bucket:02d}.owners.npy"
+
+    def owners_done(self, encoder: str, tag: str, bucket: int) -> Path:
+        return self.shards / "sentences" / encoder / f"owners-{tag}.b{bucket:02d}.json"
+
+    def owned(self, encoder: str, name: str, prefix: str) -> Path:
+        """The base of a shard's owned-sentence table (stages/owners.OwnedVectors adds its suffixes)."""
+        return self.shards / "sentences" / encoder / f"{name}-{prefix}"
 
     @property
     def embed_cache(self) -> Path:

@@ -1,0 +1,98 @@
+"""Run-wide sentence dedup: each distinct sentence is encoded once in a run, by its owner, the first
+documents shard (in the run's order) that holds it; every other occurrence takes the owner's vector.
+
+Why owners and not a cache that tasks share as they go: a vector's last bits depend on the batch it
+was encoded in (backends/blas.py), so a shared cache filled in whatever order the workers happen to run
+would make a run's bytes depend on its runner. An owner is a fact of the corpus: the owner encodes its
+sentences in its own batches, in its own order, whichever worker runs it, and a shard's owners depend
+only on the shards before it, so a run that grows (`add`, new shards after the old ones) keeps every
+old owner and vector.
+
+The steps (phases/embed.py): each shard writes its distinct sentence hashes, spread into BUCKETS parts
+by hash (``hash_buckets``); one task per bucket finds every hash's owner over all shards (``owners``);
+each shard encodes the sentences it owns (``OwnedVectors`` is what it writes); each shard then gathers
+every sentence's vector from its owner's table.
+
+Sentences are keyed by a 64-bit hash of their text: two distinct sentences share a key with a
+probability of about n^2 / 2^65 for n distinct sentences in a run (10^-9 for DDTP's 3 x 10^5; 3 % for
+10^9, a snapshot's scale), and then one of them gets the other's vector. Said in README.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+BUCKETS = 16  # the owners are found in this many independent parts (memory: one part of the run's hashes)
+
+
+def sentence_hash(text: str) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def hashes_of(texts: Iterable[str]) -> np.ndarray:
+    return np.fromiter((sentence_hash(t) for t in texts), dtype=np.uint64)
+
+
+def hash_buckets(hashes: np.ndarray) -> list[np.ndarray]:
+    """A shard's distinct hashes, sorted, in BUCKETS parts (by hash modulo BUCKETS)."""
+    distinct = np.unique(hashes)
+    part = distinct % np.uint64(BUCKETS)
+    return [distinct[part == j] for j in range(BUCKETS)]
+
+
+def owners(parts: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """``parts[k]``: shard k's distinct hashes in one bucket (any order, no repeats). For each shard, the
+    owner of each of its hashes, in its order: the first shard (lowest k) that holds the hash."""
+    if not parts:
+        return []
+    shard = np.repeat(np.arange(len(parts), dtype=np.int32), [len(p) for p in parts])
+    flat = np.concatenate(parts) if len(parts) else np.zeros(0, np.uint64)
+    order = np.argsort(flat, kind="stable")  # a hash's rows in shard order: its first row is its owner's
+    ordered = flat[order]
+    first = np.ones(len(ordered), bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    run_start = np.maximum.accumulate(np.where(first, np.arange(len(ordered)), 0))
+    owner = np.empty(len(flat), np.int32)
+    owner[order] = shard[order][run_start]
+    bounds = np.cumsum([0] + [len(p) for p in parts])
+    return [owner[bounds[k]:bounds[k + 1]] for k in range(len(parts))]
+
+
+class OwnedVectors:
+    """One shard's owned sentences for one encoder: hashes sorted, with their vectors (as the run stores
+    them), written by the shard's encoding step and read, memory-mapped, by every later shard's."""
+
+    def __init__(self, hashes: np.ndarray, vectors: np.ndarray):
+        self.hashes, self.vectors = hashes, vectors
+
+    @staticmethod
+    def paths(base: Path) -> tuple[Path, Path]:
+        """(vectors, hashes): the hashes are written last and mark the table as complete."""
+        return base.with_name(base.name + ".vectors.npy"), base.with_name(base.name + ".hashes.npy")
+
+    def save(self, base: Path, dtype: str) -> list[Path]:
+        from ..io import atomic_npy
+
+        order = np.argsort(self.hashes, kind="stable")
+        vec_path, hash_path = self.paths(base)
+        atomic_npy(vec_path, np.ascontiguousarray(self.vectors[order], np.dtype(dtype)))
+        atomic_npy(hash_path, self.hashes[order])
+        return [vec_path, hash_path]
+
+    @classmethod
+    def load(cls, base: Path) -> OwnedVectors:
+        vec_path, hash_path = cls.paths(base)
+        return cls(np.load(hash_path), np.load(vec_path, mmap_mode="r"))
+
+    def lookup(self, hashes: np.ndarray) -> np.ndarray:
+        """The vectors (float32) of these hashes, which the table must hold."""
+        if not len(hashes):
+            return np.zeros((0, self.vectors.shape[1]), np.float32)
+        rows = np.searchsorted(self.hashes, hashes)
+        if int(rows.max()) >= len(self.hashes) or not np.array_equal(self.hashes[rows], hashes):
+            raise ValueError("a sentence's owner does not hold its vector (its shard was encoded with other owners)")
+        return np.asarray(self.vectors[rows], np.float32)
