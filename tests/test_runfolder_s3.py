@@ -124,12 +124,12 @@ class Opaque:  # not a dataclass: its attributes are out of rebase's reach
 
 
 def test_a_phase_is_rebased_onto_a_workers_mirror_or_refused():
-    from twinpages.phases.embed import Embed
+    from twinpages.phases.copies import ClusterCopies
 
-    phase = Embed(config=PipelineConfig(), root="/cache/a/run-1", needed=((None, ("usem3",)),),
-                  sizes=(("/cache/a/run-1/shards/documents/0.parquet", 3),))
+    phase = ClusterCopies(config=PipelineConfig(), root="/cache/a/run-1", names=("0",), bases=(0, 3),
+                          output="/cache/a/run-1/shards/copies-x.jsonl")
     moved = rebase(phase, "/cache/a/run-1", "/node2/run-1")
-    assert moved.root == "/node2/run-1" and moved.sizes == (("/node2/run-1/shards/documents/0.parquet", 3),)
+    assert moved.root == "/node2/run-1" and moved.output == "/node2/run-1/shards/copies-x.jsonl"
     assert rebase(Path("/cache/a/run-1-other/x"), "/cache/a/run-1", "/n") == Path("/cache/a/run-1-other/x")
 
     with pytest.raises(RuntimeError, match="cannot be rebased"):

@@ -39,12 +39,19 @@ def test_buckets_split_a_shards_distinct_hashes_once():
 
 def test_an_owned_table_gives_back_its_vectors_and_refuses_a_hash_it_lacks(tmp_path):
     vectors = np.arange(12, dtype=np.float32).reshape(4, 3)
-    OwnedVectors(np.array([9, 2, 7, 4], np.uint64), vectors).save(tmp_path / "t", "float32")
-    table = OwnedVectors.load(tmp_path / "t")
-    assert np.array_equal(table.lookup(np.array([7, 9, 7], np.uint64)), vectors[[2, 0, 2]])
-    assert table.lookup(np.zeros(0, np.uint64)).shape == (0, 3)
-    with pytest.raises(ValueError, match="owner does not hold"):
-        table.lookup(np.array([3], np.uint64))
+    # the shard's sentence vectors: the owned sentences' first occurrences at rows 5, 1, 3, 0
+    sentence_vectors = np.zeros((6, 3), np.float32)
+    sentence_vectors[[5, 1, 3, 0]] = vectors
+    np.save(tmp_path / "shard.npy", sentence_vectors)
+    OwnedVectors(np.array([9, 2, 7, 4], np.uint64), vectors, np.array([5, 1, 3, 0])).save(tmp_path / "t", "float32")
+    for working in (True, False):  # from the working file, then (once it is dropped) by row
+        if not working:
+            OwnedVectors.paths(tmp_path / "t")[0].unlink()
+        table = OwnedVectors.load(tmp_path / "t", tmp_path / "shard.npy")
+        assert np.array_equal(table.lookup(np.array([7, 9, 7], np.uint64)), vectors[[2, 0, 2]])
+        assert table.lookup(np.zeros(0, np.uint64)).shape == (0, 3)
+        with pytest.raises(ValueError, match="owner does not hold"):
+            table.lookup(np.array([3], np.uint64))
 
 
 def corpus(folder: Path, seed_dir: Path) -> Path:
@@ -108,6 +115,9 @@ def test_a_grown_run_keeps_every_old_owner_and_vector(seed_dir, tmp_path):
     first = tmp_path / "in" / "a.txt"
     later = [tmp_path / "in" / "b.txt", tmp_path / "in" / "c.txt"]
     mine([first], tmp_path / "grown", settings())
+    # a finished run keeps its owners' hashes and rows, not their working vectors (in its sentence vectors)
+    sentences = tmp_path / "grown" / "shards" / "sentences"
+    assert list(sentences.rglob("*.hashes.npy")) and not list(sentences.rglob("*.vectors.npy"))
     old = {p.name: p.read_bytes() for p in (tmp_path / "grown" / "shards" / "vectors").rglob("*.npy")}
     _, before = vectors_by_text(tmp_path / "grown")
     grown = add(tmp_path / "grown", later)

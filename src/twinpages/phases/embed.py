@@ -10,7 +10,7 @@ vector per document. Four phases:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -267,8 +267,10 @@ class EncodeSentences(Phase):
             if todo:
                 table[np.asarray(todo)] = fresh
             owned_hashes = np.asarray([int(hashes[i]) for i in order], np.uint64)
-            OwnedVectors(owned_hashes, table).save(layout.owned(encoder, name, self.plan.prefixes[k]),
-                                                   self.config.embed.vectors)
+            # each owned sentence's row in the shard's sentence vectors (the documents this encoder embeds)
+            row_of = np.cumsum(np.repeat([self.plan.needs(lang, encoder) for lang in langs], counts)) - 1
+            OwnedVectors(owned_hashes, table, row_of[np.asarray(order, np.int64)]).save(
+                layout.owned(encoder, name, self.plan.prefixes[k]), self.config.embed.vectors)
         stats = {"sentences_embedded": encoded}
         save_stats(self.stats_path(name), stats)
         return stats
@@ -303,10 +305,12 @@ class Embed(Phase):
     config: object  # PipelineConfig
     root: str
     plan: ShardPlan
+    settled: tuple[bool, ...] = ()  # per shard: its vectors were written before this run (done then)
 
     @classmethod
     def make(cls, run: Run) -> Embed:
-        return cls(run.work_config, run.root, ShardPlan.of(run))
+        phase = cls(run.work_config, run.root, ShardPlan.of(run))
+        return replace(phase, settled=tuple(phase.done(name) for name in phase.plan.names))
 
     def tasks(self, run: Run) -> list[str]:
         return list(self.plan.names)
@@ -331,8 +335,12 @@ class Embed(Phase):
     def reads(self, name: str) -> tuple[str, ...]:
         """Its documents and owners, and the owned tables of the shards up to it (those its owners name)."""
         layout, k = Layout(self.root), self.plan.position(name)
-        tables = [p for j in range(k + 1) for e in self.plan.encoders[k] if e in self.plan.encoders[j]
-                  for p in OwnedVectors.paths(layout.owned(e, self.plan.names[j], self.plan.prefixes[j]))]
+        tables = []
+        for j in range(k + 1):
+            for e in set(self.plan.encoders[k]) & set(self.plan.encoders[j]):
+                tables += OwnedVectors.paths(layout.owned(e, self.plan.names[j], self.plan.prefixes[j]))
+                if self.settled[j]:  # its working vectors may be gone: read by row from its sentence vectors
+                    tables.append(layout.vectors(e, self.plan.names[j])[0])
         return documents_shard(self.root, name) + tuple(
             layout.in_run(p) for p in _owner_files(layout, self.plan, name) + tables)
 
@@ -347,7 +355,8 @@ class Embed(Phase):
                                                                                         strict=True)], np.int64)
             if not wanted.any():
                 continue
-            tables = {j: OwnedVectors.load(layout.owned(encoder, self.plan.names[j], self.plan.prefixes[j]))
+            tables = {j: OwnedVectors.load(layout.owned(encoder, self.plan.names[j], self.plan.prefixes[j]),
+                                           layout.vectors(encoder, self.plan.names[j])[0])
                       for j in range(k + 1) if encoder in self.plan.encoders[j]}
             lookups[encoder] = (*_owners_of(layout, self.plan, encoder, k), tables)
             dim = next(iter(tables.values())).vectors.shape[1]
@@ -378,10 +387,18 @@ class Embed(Phase):
         save_stats(self.stats_path(name), stats)
         return stats
 
+    def _owned_bases(self, layout: Layout) -> list[Path]:
+        return [layout.owned(e, name, prefix) for name, prefix, es in
+                zip(self.plan.names, self.plan.prefixes, self.plan.encoders, strict=True) for e in es]
+
     def _cache(self):
         return CachePuts(self.config.embed) if self.config.embed.cache else None
 
     def finish(self, run: Run, tasks: list, results: list) -> None:
+        # the owned sentences' working vectors are in every shard's sentence vectors now: the run drops
+        # them (a file the run did not write is removed when it records what it wrote: folder.py)
+        working = {OwnedVectors.paths(layout_base)[0] for layout_base in self._owned_bases(run.layout)}
+        run.written[self.record] = [p for p in run.written.get(self.record, []) if p not in working]
         stats: dict = {}
         for name in run.index.names:
             add_stats(stats, load_stats(self.stats_path(name)))

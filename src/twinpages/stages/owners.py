@@ -64,35 +64,44 @@ def owners(parts: Sequence[np.ndarray]) -> list[np.ndarray]:
 
 class OwnedVectors:
     """One shard's owned sentences for one encoder: hashes sorted, with their vectors (as the run stores
-    them), written by the shard's encoding step and read, memory-mapped, by every later shard's."""
+    them) and the row of each one's first occurrence in the shard's sentence vectors. Written by the
+    shard's encoding step and read, memory-mapped, by every later shard's. The vectors are a working file:
+    once every shard has its sentence vectors, the run drops them (they would double the run's largest
+    files) and a later reader (a grown run, `add`) finds them by row in the owner's sentence vectors."""
 
-    def __init__(self, hashes: np.ndarray, vectors: np.ndarray):
-        self.hashes, self.vectors = hashes, vectors
+    def __init__(self, hashes: np.ndarray, vectors: np.ndarray, rows: np.ndarray):
+        self.hashes, self.vectors, self.rows = hashes, vectors, rows
 
     @staticmethod
-    def paths(base: Path) -> tuple[Path, Path]:
-        """(vectors, hashes): the hashes are written last and mark the table as complete."""
-        return base.with_name(base.name + ".vectors.npy"), base.with_name(base.name + ".hashes.npy")
+    def paths(base: Path) -> tuple[Path, Path, Path]:
+        """(vectors, rows, hashes): the hashes are written last and mark the table as complete."""
+        return tuple(base.with_name(f"{base.name}.{part}.npy") for part in ("vectors", "rows", "hashes"))
 
     def save(self, base: Path, dtype: str) -> list[Path]:
         from ..io import atomic_npy
 
         order = np.argsort(self.hashes, kind="stable")
-        vec_path, hash_path = self.paths(base)
-        atomic_npy(vec_path, np.ascontiguousarray(self.vectors[order], np.dtype(dtype)))
-        atomic_npy(hash_path, self.hashes[order])
-        return [vec_path, hash_path]
+        paths = self.paths(base)
+        atomic_npy(paths[0], np.ascontiguousarray(self.vectors[order], np.dtype(dtype)))
+        atomic_npy(paths[1], self.rows[order].astype(np.int64))
+        atomic_npy(paths[2], self.hashes[order])
+        return list(paths)
 
     @classmethod
-    def load(cls, base: Path) -> OwnedVectors:
-        vec_path, hash_path = cls.paths(base)
-        return cls(np.load(hash_path), np.load(vec_path, mmap_mode="r"))
+    def load(cls, base: Path, sentence_vectors: Path) -> OwnedVectors:
+        """The table, its vectors from the working file or, once that is gone, by row from the owner's
+        sentence vectors (``sentence_vectors``: Layout.vectors' first path): the same numbers."""
+        vec_path, rows_path, hash_path = cls.paths(base)
+        rows = np.load(rows_path)
+        if vec_path.exists():
+            return cls(np.load(hash_path), np.load(vec_path, mmap_mode="r"), np.arange(len(rows)))
+        return cls(np.load(hash_path), np.load(sentence_vectors, mmap_mode="r"), rows)
 
     def lookup(self, hashes: np.ndarray) -> np.ndarray:
         """The vectors (float32) of these hashes, which the table must hold."""
         if not len(hashes):
             return np.zeros((0, self.vectors.shape[1]), np.float32)
-        rows = np.searchsorted(self.hashes, hashes)
-        if int(rows.max()) >= len(self.hashes) or not np.array_equal(self.hashes[rows], hashes):
+        at = np.searchsorted(self.hashes, hashes)
+        if int(at.max()) >= len(self.hashes) or not np.array_equal(self.hashes[at], hashes):
             raise ValueError("a sentence's owner does not hold its vector (its shard was encoded with other owners)")
-        return np.asarray(self.vectors[rows], np.float32)
+        return np.asarray(self.vectors[self.rows[at]], np.float32)

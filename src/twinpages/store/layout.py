@@ -43,7 +43,10 @@ LAYOUT: tuple[tuple[str, str], ...] = (
     ("shards/sentences/ENCODER/NAME-DIGEST.bNN.owners.npy",
      "the owner of each of those sentences: the first shard that holds it (DIGEST: the shards up to this one)"),
     ("shards/sentences/ENCODER/owners-DIGEST.bNN.json", "a bucket's counts: its owners' completion mark"),
-    ("shards/sentences/ENCODER/NAME-DIGEST.vectors.npy", "the vectors of the sentences a shard owns, by hash"),
+    ("shards/sentences/ENCODER/NAME-DIGEST.vectors.npy",
+     "the vectors of the sentences a shard owns, by hash: a working file, dropped once every shard's sentence "
+     "vectors are written"),
+    ("shards/sentences/ENCODER/NAME-DIGEST.rows.npy", "each owned sentence's row in the shard's sentence vectors"),
     ("shards/sentences/ENCODER/NAME-DIGEST.hashes.npy", "their hashes, sorted (written last)"),
     ("shards/vectors/ENCODER/NAME.npy",
      "sentence vectors of a shard's documents (float16, or float32 with `--vectors float32`; one row a sentence)"),

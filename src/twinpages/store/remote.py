@@ -78,7 +78,10 @@ def publish_order(files) -> list[Path]:
 
 def worker_only(rel: str) -> bool:
     """Files no step of the driver reads: the sentence vectors (the run's largest files, read by decide
-    tasks and `query`). The driver of a run in object storage leaves them in the store."""
+    tasks and `query`) and the embed stage's working vectors. The driver of a run in object storage leaves
+    them in the store."""
+    if rel.startswith("shards/sentences/"):
+        return rel.endswith(".vectors.npy")
     return rel.startswith("shards/vectors/") and rel.endswith(".npy") and not rel.endswith((".offsets.npy",
                                                                                            ".docs.npy"))
 
