@@ -34,6 +34,7 @@ from pathlib import Path
 
 APTITUDE_LANGS = "cs en es fi fr it ja nl ru".split()
 FAQ_LANGS = "de fr it ja ko nl pt ru zh-cn".split()
+EMBED_PHASES = ("hashed", "owned", "embedded", "assembled")
 
 
 def packages(manuals: list[str]) -> list[str]:
@@ -146,6 +147,11 @@ def main() -> None:
         if seconds.get("embedded") else None,
         "decide_cpu_over_wall": round(cpu.get("aligned", 0) / seconds["aligned"], 2)
         if seconds.get("aligned") else None,
+        # the embed stage's CPU: the encoder's phase (embedded) and, since run-wide sentence dedup, the
+        # hashing, owners and gathering around it (phases/embed.py)
+        "embed_stage_cpu": round(sum(cpu.get(p, 0) for p in EMBED_PHASES), 1),
+        "decide_cpu_over_embed_stage_cpu": round(cpu.get("aligned", 0) / sum(cpu.get(p, 0) for p in EMBED_PHASES), 2)
+        if any(cpu.get(p) for p in EMBED_PHASES) else None,
         "by_language_pair": {k: {"gold": v[0], "found": v[1], "correct": v[2]} for k, v in sorted(by_lp.items())},
         "gold_per_language_pair": per_lp, "command": " ".join(cmd[1:]),
     }

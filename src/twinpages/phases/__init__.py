@@ -8,7 +8,11 @@ once, in order, in corpus.PHASES. Stages (base.STAGES) group them for `--until`:
                 write.Extracted                (--extract) the extracted text, written at once
                 copies.SignCopies, ClusterCopies
                                                documents -> MinHash band keys -> clusters of near-copies
-    embed       embed.Embed                    documents -> sentence and document vectors per encoder
+    embed       embed.HashSentences, OwnSentences
+                                               documents -> distinct sentence hashes -> each one's owner shard
+                embed.EncodeSentences          the sentences each shard owns -> the encoder -> their vectors
+                embed.Embed                    documents -> sentence vectors (from their owners) and document
+                                               vectors per encoder
     candidates  candidates.FindCandidates      same-site pairs by address
                 search.TrainIndex, BuildIndex, SearchIndex, PairLanguages
                                                vectors -> index shards -> neighbours -> margin-scored pairs
