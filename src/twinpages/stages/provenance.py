@@ -67,14 +67,25 @@ def untranslated_fragments(beads: list[SentPair], lang_a: str, lang_b: str, min_
             for f in _fragments(b.src_text, b.tgt_text, lang_a, lang_b, min_len)]
 
 
+@cache
+def _only(lang_a: str, lang_b: str) -> frozenset[str]:
+    return _stopwords(lang_a) - _stopwords(lang_b)
+
+
+@lru_cache(maxsize=16384)  # a page's sentences come back in each of its pairs, in both passes
+def _words(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the words of a text, the same lower-cased)."""
+    words = tuple(_TOKEN.findall(text))
+    return words, tuple(w.lower() for w in words)
+
+
 @lru_cache(maxsize=4096)  # the rules and the measures read the same beads
 def _fragments(src_text: str, tgt_text: str, lang_a: str, lang_b: str, min_len: int) -> tuple[str, ...]:
-    only_a = _stopwords(lang_a) - _stopwords(lang_b)
-    tb = _TOKEN.findall(tgt_text)
-    low_b = [w.lower() for w in tb]
+    only_a = _only(lang_a, lang_b)
+    tb, low_b = _words(tgt_text)
     if only_a.isdisjoint(low_b):  # no function word of a's language at all: nothing to find (most beads)
         return ()
-    ta = [w.lower() for w in _TOKEN.findall(src_text)]
+    ta = _words(src_text)[1]
     grams_a = set(zip(*(ta[k:] for k in range(min_len)), strict=False))
     found = []
     i = 0
