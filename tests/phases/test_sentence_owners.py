@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from conftest import EN_SEED
 from twinpages import PipelineConfig, RunnerConfig, mine
-from twinpages.stages.owners import BUCKETS, OwnedVectors, hash_buckets, owners
+from twinpages.stages.owners import OwnedVectors, hash_buckets, owners
 from twinpages.store import Layout
 from twinpages.store.shards import read_documents
 
@@ -31,10 +31,11 @@ def test_a_hash_is_owned_by_the_first_shard_that_holds_it(shards):
 
 def test_buckets_split_a_shards_distinct_hashes_once():
     hashes = np.array([5, 3, 5, 21, 3, 37, 16], np.uint64)
-    parts = hash_buckets(hashes)
-    assert len(parts) == BUCKETS
-    assert sorted(np.concatenate(parts).tolist()) == [3, 5, 16, 21, 37]
-    assert all(int(h) % BUCKETS == j for j, part in enumerate(parts) for h in part)
+    for buckets in (1, 16, 100):
+        parts = hash_buckets(hashes, buckets)
+        assert len(parts) == buckets
+        assert sorted(np.concatenate(parts).tolist()) == [3, 5, 16, 21, 37]
+        assert all(int(h) % buckets == j for j, part in enumerate(parts) for h in part)
 
 
 def test_an_owned_table_gives_back_its_vectors_and_refuses_a_hash_it_lacks(tmp_path):
@@ -99,13 +100,16 @@ def test_each_distinct_sentence_is_encoded_once_and_every_occurrence_has_its_vec
     assert len(seen) > 22  # the seed's 22 sentences and those the copies changed
     assert one.stats["sentences_embedded"] == len(seen)  # run-wide: not once per shard
     assert all(len(v) == 1 for v in seen.values())  # one vector per sentence, in every shard
-    # a second worker runs other shards: the same bytes
-    two = mine([inputs], tmp_path / "two", settings(), runner=RunnerConfig(workers=2), until="embed")
-    assert two.stats["sentences_embedded"] == len(seen)
+    # a second worker runs other shards, or the owners are found in other buckets: the same bytes
+    config = settings()
+    two = mine([inputs], tmp_path / "two", config, runner=RunnerConfig(workers=2), until="embed")
+    three = mine([inputs], tmp_path / "three", replace(config, embed=replace(config.embed, sentence_buckets=3)),
+                 until="embed")
+    assert two.stats["sentences_embedded"] == three.stats["sentences_embedded"] == len(seen)
     for vectors in (Layout(tmp_path / "one").shards / "vectors").rglob("*.npy"):
-        other = Layout(tmp_path / "two").shards / "vectors" / vectors.relative_to(Layout(tmp_path / "one").shards
-                                                                                  / "vectors")
-        assert vectors.read_bytes() == other.read_bytes(), vectors.name
+        relative = vectors.relative_to(tmp_path / "one")
+        for other in ("two", "three"):
+            assert vectors.read_bytes() == (tmp_path / other / relative).read_bytes(), (other, vectors.name)
 
 
 def test_a_grown_run_keeps_every_old_owner_and_vector(seed_dir, tmp_path):

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..io import atomic_npy, write_json
 from ..stages.languages import LanguagePlan
-from ..stages.owners import BUCKETS, OwnedVectors, hash_buckets, hashes_of, owners
+from ..stages.owners import OwnedVectors, hash_buckets, hashes_of, owners
 from ..store import Layout, digest
 from ..store.shards import VectorsWriter, read_documents, read_table
 from .base import Phase, Run, add_stats, documents_shard, load_stats, loaded_models, models, save_stats
@@ -53,6 +53,7 @@ class ShardPlan:
     encoders: tuple[tuple[str, ...], ...]  # per shard: the encoders its documents need
     needed: tuple[tuple[str | None, tuple[str, ...]], ...]  # language -> encoders (the language plan)
     run_wide: bool = True  # EmbedConfig.sentence_dedup: owners over the run, or each shard its own
+    buckets: int = 16  # EmbedConfig.sentence_buckets: the owners step holds one bucket of the run's hashes
 
     @classmethod
     def of(cls, run: Run) -> ShardPlan:
@@ -62,7 +63,7 @@ class ShardPlan:
                           for st in run.read_stats)
         names = tuple(run.index.names)
         return cls(names, prefixes(names), tuple(st["documents"] for st in run.read_stats), per_shard,
-                   run.languages.encoders, run.config.embed.sentence_dedup == "run")
+                   run.languages.encoders, run.config.embed.sentence_dedup == "run", run.config.embed.sentence_buckets)
 
     def position(self, name: str) -> int:
         return self.names.index(name)
@@ -76,7 +77,7 @@ class ShardPlan:
 
 @dataclass(frozen=True, slots=True)
 class HashSentences(Phase):
-    """Task: a documents shard -> per encoder its distinct sentences' hashes in BUCKETS parts, then its stats."""
+    """Task: a documents shard -> per encoder its distinct sentences' hashes in buckets, then its stats."""
 
     name: ClassVar[str] = "hashed"
     record: ClassVar[str] = "embed"
@@ -104,7 +105,7 @@ class HashSentences(Phase):
     def outputs(self, name: str) -> list[Path]:
         layout = Layout(self.root)
         return [layout.sentence_hashes(e, name, j) for e in self.plan.encoders[self.plan.position(name)]
-                for j in range(BUCKETS)] + [self.stats_path(name)]
+                for j in range(self.plan.buckets)] + [self.stats_path(name)]
 
     def reads(self, name: str) -> tuple[str, ...]:
         return documents_shard(self.root, name)
@@ -115,7 +116,7 @@ class HashSentences(Phase):
         hashes = hashes_of(texts)
         for encoder in self.plan.encoders[self.plan.position(name)]:
             wanted = np.repeat([self.plan.needs(lang, encoder) for lang in langs], counts).astype(bool)
-            for j, part in enumerate(hash_buckets(hashes[wanted])):
+            for j, part in enumerate(hash_buckets(hashes[wanted], self.plan.buckets)):
                 atomic_npy(layout.sentence_hashes(encoder, name, j), part)
         stats = {"sentences": len(texts), "distinct": int(len(np.unique(hashes)))}
         save_stats(self.stats_path(name), stats)
@@ -141,7 +142,7 @@ class OwnSentences(Phase):
         return cls(run.root, plan, digest(*plan.names))
 
     def tasks(self, run: Run) -> list[tuple[str, int]]:
-        return [(e, j) for e in self.plan.all_encoders() for j in range(BUCKETS)]
+        return [(e, j) for e in self.plan.all_encoders() for j in range(self.plan.buckets)]
 
     def _shards(self, encoder: str) -> list[int]:
         return [k for k, es in enumerate(self.plan.encoders) if encoder in es]
@@ -178,8 +179,8 @@ class OwnSentences(Phase):
 def _owners_of(layout: Layout, plan: ShardPlan, encoder: str, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(hashes sorted, their owners) of shard k's sentences for an encoder."""
     name, prefix = plan.names[k], plan.prefixes[k]
-    hashes = [np.load(layout.sentence_hashes(encoder, name, j)) for j in range(BUCKETS)]
-    owner = [np.load(layout.sentence_owners(encoder, name, prefix, j)) for j in range(BUCKETS)]
+    hashes = [np.load(layout.sentence_hashes(encoder, name, j)) for j in range(plan.buckets)]
+    owner = [np.load(layout.sentence_owners(encoder, name, prefix, j)) for j in range(plan.buckets)]
     flat, who = np.concatenate(hashes), np.concatenate(owner)
     order = np.argsort(flat)
     return flat[order], who[order]
@@ -187,7 +188,7 @@ def _owners_of(layout: Layout, plan: ShardPlan, encoder: str, k: int) -> tuple[n
 
 def _owner_files(layout: Layout, plan: ShardPlan, name: str) -> list[Path]:
     k = plan.position(name)
-    return [p for e in plan.encoders[k] for j in range(BUCKETS)
+    return [p for e in plan.encoders[k] for j in range(plan.buckets)
             for p in (layout.sentence_hashes(e, name, j), layout.sentence_owners(e, name, plan.prefixes[k], j))]
 
 

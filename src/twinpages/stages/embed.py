@@ -42,6 +42,11 @@ class EmbedConfig:
     sentence_dedup: str = setting("run", flag="--sentence-dedup", choices=("run", "shard"),
                                   help="encode each distinct sentence once in the run (run) or once per shard (shard: "
                                        "no shard reads another's vectors)")
+    # the owners step (phases/embed.py) holds one bucket of the run's sentence hashes at a time: about
+    # 12 bytes a distinct sentence of each shard over this many buckets; more for a crawl-sized run
+    sentence_buckets: int = setting(16, flag="--sentence-buckets", low=1,
+                                    help="buckets the run's sentence hashes are split into to find each one's "
+                                         "owner (memory of that step: one bucket)")
     vectors: str = setting("float16", flag="--vectors", choices=("float16", "float32"),
                            help="how the run stores sentence and document vectors: float16 (half the bytes) "
                                 "or float32")

@@ -8,10 +8,10 @@ sentences in its own batches, in its own order, whichever worker runs it, and a 
 only on the shards before it, so a run that grows (`add`, new shards after the old ones) keeps every
 old owner and vector.
 
-The steps (phases/embed.py): each shard writes its distinct sentence hashes, spread into BUCKETS parts
-by hash (``hash_buckets``); one task per bucket finds every hash's owner over all shards (``owners``);
-each shard encodes the sentences it owns (``OwnedVectors`` is what it writes); each shard then gathers
-every sentence's vector from its owner's table.
+The steps (phases/embed.py): each shard writes its distinct sentence hashes, spread into buckets by hash
+(``hash_buckets``, ``EmbedConfig.sentence_buckets`` of them); one task per bucket finds every hash's owner
+over all shards (``owners``); each shard encodes the sentences it owns (``OwnedVectors`` is what it
+writes); each shard then gathers every sentence's vector from its owner's table.
 
 Sentences are keyed by a 64-bit hash of their text: two distinct sentences share a key with a
 probability of about n^2 / 2^65 for n distinct sentences in a run (10^-9 for DDTP's 3 x 10^5; 3 % for
@@ -26,8 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-BUCKETS = 16  # the owners are found in this many independent parts (memory: one part of the run's hashes)
-
 
 def sentence_hash(text: str) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
@@ -37,11 +35,11 @@ def hashes_of(texts: Iterable[str]) -> np.ndarray:
     return np.fromiter((sentence_hash(t) for t in texts), dtype=np.uint64)
 
 
-def hash_buckets(hashes: np.ndarray) -> list[np.ndarray]:
-    """A shard's distinct hashes, sorted, in BUCKETS parts (by hash modulo BUCKETS)."""
+def hash_buckets(hashes: np.ndarray, buckets: int) -> list[np.ndarray]:
+    """A shard's distinct hashes, sorted, in ``buckets`` parts (by hash modulo ``buckets``)."""
     distinct = np.unique(hashes)
-    part = distinct % np.uint64(BUCKETS)
-    return [distinct[part == j] for j in range(BUCKETS)]
+    part = distinct % np.uint64(buckets)
+    return [distinct[part == j] for j in range(buckets)]
 
 
 def owners(parts: Sequence[np.ndarray]) -> list[np.ndarray]:

@@ -93,7 +93,7 @@ def digest(*parts) -> str:
 def layout_pattern(pattern: str) -> re.Pattern:
     """A LAYOUT pattern as a regular expression over paths relative to the run folder."""
     parts = re.split(r"(NAME|DIGEST|QKEY|TKEY|KEY|ENCODER|LANG|PHASE|FORMAT|L1|L2|NN|K|N)", pattern)
-    wild = {"NN": r"\d\d", "K": r"(?:\d+|after-\d+/\d+)"}
+    wild = {"NN": r"\d{2,}", "K": r"(?:\d+|after-\d+/\d+)"}
     return re.compile("".join(wild.get(p, r"[^/]+?") if i % 2 else re.escape(p) for i, p in enumerate(parts)))
 
 
