@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from conftest import EN_SEED
 from twinpages import PipelineConfig, RunnerConfig, mine
-from twinpages.stages.owners import OwnedVectors, hash_buckets, owners
+from twinpages.stages.owners import OwnedVectors, first_owned, hash_buckets, owners
 from twinpages.store import Layout
 from twinpages.store.shards import read_documents
 
@@ -27,6 +27,19 @@ def test_a_hash_is_owned_by_the_first_shard_that_holds_it(shards):
         assert len(owner) == len(part)
         for h, o in zip(part.tolist(), owner.tolist(), strict=True):
             assert o == min(j for j, s in enumerate(shards) if h in s) and o <= k
+
+
+@given(st.lists(st.integers(0, 12), max_size=40), st.data())
+def test_a_shard_encodes_each_owned_sentence_where_it_first_meets_it(sentences, data):
+    hashes = np.array(sentences, np.uint64)
+    wanted = np.array(data.draw(st.lists(st.booleans(), min_size=len(hashes), max_size=len(hashes))), bool)
+    owned = np.array(sorted(data.draw(st.sets(st.integers(0, 12)))), np.uint64)
+    seen, expected = set(), []
+    for i, h in enumerate(sentences):
+        if wanted[i] and h in owned.tolist() and h not in seen:
+            seen.add(h)
+            expected.append(i)
+    assert first_owned(hashes, wanted, owned).tolist() == expected
 
 
 def test_buckets_split_a_shards_distinct_hashes_once():

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..io import atomic_npy, write_json
 from ..stages.languages import LanguagePlan
-from ..stages.owners import OwnedVectors, hash_buckets, hashes_of, owners
+from ..stages.owners import OwnedVectors, first_owned, hash_buckets, hashes_of, owners
 from ..store import Layout, digest
 from ..store.shards import VectorsWriter, read_documents, read_table
 from .base import Phase, Run, add_stats, documents_shard, load_stats, loaded_models, models, save_stats
@@ -239,41 +239,28 @@ class EncodeSentences(Phase):
         if embedder.cache is not None:
             embedder.cache.until = self.cache_until
         encoded = 0
+        starts = np.concatenate([[0], np.cumsum(counts)])
         for encoder in self.plan.encoders[k]:
             sorted_hashes, owner = _owners_of(layout, self.plan, encoder, k)
-            mine = set(sorted_hashes[owner == k].tolist())
+            wanted = np.repeat([self.plan.needs(lang, encoder) for lang in langs], counts).astype(bool)
+            first = first_owned(hashes, wanted, sorted_hashes[owner == k])
+            # a sentence of a document the embedding cache holds (--cache) takes its vector from there
             cached = self._cached(embedder, encoder, langs, counts, texts)
-            order: list[int] = []  # hash -> row, in first-occurrence order
-            rows: dict[int, int] = {}
-            vectors: dict[int, np.ndarray] = {}  # rows whose vector came from the cache
-            todo: list[int] = []  # rows to encode
-            starts = np.concatenate([[0], np.cumsum(counts)])
-            for d, lang in enumerate(langs):
-                if not self.plan.needs(lang, encoder):
-                    continue
-                hit = cached.get(d)
-                for i in range(starts[d], starts[d + 1]):
-                    h = int(hashes[i])
-                    if h not in mine or h in rows:
-                        continue
-                    rows[h] = len(order)
-                    order.append(i)
-                    if hit is not None:
-                        vectors[rows[h]] = hit[i - starts[d]]
-                    else:
-                        todo.append(rows[h])
-            fresh = embedder.encode_texts(encoder, [texts[order[r]] for r in todo])
-            encoded += len(todo)
-            table = np.zeros((len(order), embedder.encoder(encoder).dim), np.float32)
-            for r, v in vectors.items():
-                table[r] = v
+            table = np.zeros((len(first), embedder.encoder(encoder).dim), np.float32)
+            todo = []
+            for r, i in enumerate(first.tolist()):
+                d = int(np.searchsorted(starts, i, side="right")) - 1
+                if d in cached:
+                    table[r] = cached[d][i - starts[d]]
+                else:
+                    todo.append(r)
             if todo:
-                table[np.asarray(todo)] = fresh
-            owned_hashes = np.asarray([int(hashes[i]) for i in order], np.uint64)
+                table[todo] = embedder.encode_texts(encoder, [texts[first[r]] for r in todo])
+            encoded += len(todo)
             # each owned sentence's row in the shard's sentence vectors (the documents this encoder embeds)
-            row_of = np.cumsum(np.repeat([self.plan.needs(lang, encoder) for lang in langs], counts)) - 1
-            OwnedVectors(owned_hashes, table, row_of[np.asarray(order, np.int64)]).save(
-                layout.owned(encoder, name, self.plan.prefixes[k]), self.config.embed.vectors)
+            rows = np.cumsum(wanted)[first] - 1
+            OwnedVectors(hashes[first], table, rows).save(layout.owned(encoder, name, self.plan.prefixes[k]),
+                                                          self.config.embed.vectors)
         stats = {"sentences_embedded": encoded}
         save_stats(self.stats_path(name), stats)
         return stats

@@ -42,6 +42,15 @@ def hash_buckets(hashes: np.ndarray, buckets: int) -> list[np.ndarray]:
     return [distinct[part == j] for j in range(buckets)]
 
 
+def first_owned(hashes: np.ndarray, wanted: np.ndarray, owned: np.ndarray) -> np.ndarray:
+    """Where each owned sentence first occurs in a shard (indices into ``hashes``, in order), among the
+    sentences ``wanted`` (of documents the encoder embeds): the sentences the shard encodes, in the order
+    it meets them."""
+    candidates = np.flatnonzero(wanted & np.isin(hashes, owned))
+    _, first = np.unique(hashes[candidates], return_index=True)
+    return candidates[np.sort(first)]
+
+
 def owners(parts: Sequence[np.ndarray]) -> list[np.ndarray]:
     """``parts[k]``: shard k's distinct hashes in one bucket (any order, no repeats). For each shard, the
     owner of each of its hashes, in its order: the first shard (lowest k) that holds the hash."""
