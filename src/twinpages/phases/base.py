@@ -111,6 +111,7 @@ class Run:
     search_plan: object | None = None  # phases/search.py's SearchPlan
     to_decide: object | None = None  # Candidates: those the decide phase decides (a grown run: the new ones)
     decided: list[Path] = field(default_factory=list)
+    decisions_reused: int = 0  # candidates of exact copies given a decision taken before (by this run)
     pairs: Path | None = None
     select_stats: dict | None = None
     bitext_filter: dict | None = None  # rows the bitext filter kept and rejected (write.py)

@@ -263,6 +263,7 @@ class Decide(Phase):
         docs = _reader(self.root, self.index, self.encoders)
         budget = self.config.docalign.max_pair_seconds
         accepted, failed = [], []
+        reused = decider.reused
         for s, t, m in zip(task.src.tolist(), task.tgt.tolist(), task.margin.tolist(), strict=True):
             a, b = docs[s], docs[t]
             try:
@@ -279,10 +280,12 @@ class Decide(Phase):
         atomic_lines(decided_errors(task.output),
                      (json.dumps(ERROR.row(e), ensure_ascii=False) + "\n" for e in failed))
         atomic_lines(Path(task.output), (json.dumps(d, ensure_ascii=False) + "\n" for d in accepted))
-        return {"candidates_decided": len(task.src), "accepted": len(accepted), "timed_out": len(failed)}
+        return {"candidates_decided": len(task.src), "accepted": len(accepted), "timed_out": len(failed),
+                "reused": decider.reused - reused}
 
     def finish(self, run: Run, tasks: list, results: list) -> None:
         run.decided = run.decided + [Path(t.output) for t in tasks]
+        run.decisions_reused += sum(r.get("reused", 0) for r in results)
         run.errors += [error_from_dict(json.loads(line)) for path in run.decided
                        if decided_errors(path).exists() for line in read_lines(decided_errors(path))]
 

@@ -49,7 +49,7 @@ def summary(run: Run) -> dict:
         "languages": read.get("languages", {}),
         "encoders": run.embed_stats.get("encoders", {}),
         "sentences_embedded": run.embed_stats.get("sentences_embedded", 0),
-        "candidates": run.n_candidates, "linked_candidates": run.n_linked,
+        "candidates": run.n_candidates, "decisions_reused": run.decisions_reused, "linked_candidates": run.n_linked,
         "candidate_search": run.search_stats,
         **(run.select_stats or {"document_pairs": 0, "sentence_pairs": 0}),
         **({"bitext_filter": run.bitext_filter} if run.bitext_filter is not None else {}),
@@ -91,7 +91,7 @@ class Write(Phase):
             return before  # finished before, with these settings: nothing to write
         # run.json holds what the inputs and settings determine: not timings, not what a resumed run found
         # already done, not how it was executed
-        varying = ("sentences_embedded",)
+        varying = ("sentences_embedded", "decisions_reused")
         record = {"signature": run.signature, "label": run.config.label(), "config": to_dict(run.config),
                   "stats": {k: v for k, v in summary(run).items() if k not in varying}}
         written = write_outputs(run.layout, SelectedPairs(run.pairs),

@@ -33,6 +33,10 @@ class Decider:
         self._run_cache: OrderedDict = OrderedDict()
         self.run_cache_size = 2_000  # documents; candidates come grouped by source document
         self._bead_filter: BeadFilter | None = None
+        # decisions by what they read: a pair of exact copies of a pair decided already is decided once
+        self._decided: OrderedDict = OrderedDict()
+        self.decided_cache_size = 128  # copies of a page sit together in a decide task (phases/decide.by_page)
+        self.reused = 0  # decisions taken from _decided
 
     def docalign_config(self, a: Document, b: Document) -> tuple[str, DocAlignConfig]:
         """The encoder of this language pair and the document-alignment settings on its scale."""
@@ -72,9 +76,37 @@ class Decider:
     def decide(self, a: Document, b: Document, candidate_score: float = 0.0) -> DocPair | None:
         """The aligned pair when it is a translation, else None. Most candidates are not: a quick
         alignment (approximate runs) rejects those first. An accepted pair is aligned again with
-        encoded runs unless its quick alignment is already all 1-1 beads covering both sides."""
+        encoded runs unless its quick alignment is already all 1-1 beads covering both sides.
+
+        A candidate whose two documents are exact copies (language, main text, sentences and their vectors)
+        of a candidate decided before, with the same margin, gets that decision, with its own documents'
+        ids, addresses and dates: everything the decision reads is the same, so recomputing it would give
+        the same result (mirrors and reposts of a crawl are decided once)."""
+        key = self._decision_key(a, b, candidate_score)
+        if key in self._decided:
+            self._decided.move_to_end(key)
+            first_a, pair = self._decided[key]
+            self.reused += 1
+            return None if pair is None else _for_documents(pair, first_a, a, b)
         with one_thread():
-            return self._decide(a, b, candidate_score)
+            pair = self._decide(a, b, candidate_score)
+        self._decided[key] = (a.id, pair)
+        if len(self._decided) > self.decided_cache_size:
+            self._decided.popitem(last=False)
+        return pair
+
+    def _decision_key(self, a: Document, b: Document, candidate_score: float) -> bytes:
+        import hashlib
+
+        name = pair_encoder(self.config.embed, a.lang, b.lang)
+        h = hashlib.blake2b(digest_size=16)
+        h.update(repr((name, float(candidate_score))).encode())
+        for doc in (a, b):
+            h.update(repr((doc.lang, doc.main_text, [(x.text, x.start, x.end, x.line, x.lang)
+                                                    for x in doc.sentences])).encode("utf-8", "surrogatepass"))
+            vectors = doc.embeddings.get(name)
+            h.update(b"" if vectors is None else np.ascontiguousarray(vectors).tobytes())
+        return h.digest()
 
     def _decide(self, a: Document, b: Document, candidate_score: float) -> DocPair | None:
         name, da = self.docalign_config(a, b)
@@ -144,4 +176,15 @@ class Decider:
         return {k: cached[k][0] for k in sizes}
 
     def __getstate__(self):  # the caches hold what a worker can recompute (and a language identifier)
-        return self.__dict__ | {"_run_cache": OrderedDict(), "_bead_filter": None}
+        return self.__dict__ | {"_run_cache": OrderedDict(), "_bead_filter": None, "_decided": OrderedDict(),
+                                "reused": 0}
+
+
+def _for_documents(pair: DocPair, first_a: str, a: Document, b: Document) -> DocPair:
+    """A decision on two other documents (first_a's pair) given to exact copies a and b: oriented as it was
+    (its source side is a's copy when it was first_a), with a's and b's ids, addresses and dates."""
+    src, tgt = (a, b) if pair.src_id == first_a else (b, a)
+    return replace(pair, src_id=src.id, tgt_id=tgt.id, src_name=src.name, tgt_name=tgt.name,
+                   src_pointer=src.source, tgt_pointer=tgt.source, src_crawled=src.crawled,
+                   tgt_crawled=tgt.crawled, src_published=src.published, tgt_published=tgt.published,
+                   beads=[replace(p) for p in pair.beads], linked=names_each_other(a, b))
