@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
+
+from mine_run import mine_pairs  # benchmarks/ (a script's own folder is on sys.path)
 
 from twinpages.eval.docalign_f1 import read_gold, subset
 
@@ -65,22 +63,13 @@ def main() -> None:
 
     gold = build(args.shared, args.work, args.pairs, args.distractors, args.mirrored, args.seed)
     run = args.work / "run"
-    shutil.rmtree(run, ignore_errors=True)
-    cmd = [sys.executable, "-m", "twinpages", "mine", str(args.work / "docs.jsonl"), "-o", str(run), "--extract",
-           "none", "--json", "--quiet", "--workers", str(args.workers)]
-    t0 = time.monotonic()
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode not in (0, 3):
-        sys.exit(done.stderr)
-    stats = json.loads(done.stdout.strip().splitlines()[-1])
-    found = {frozenset((p["src_id"], p["tgt_id"]))
-             for p in map(json.loads, (run / "docpairs.jsonl").read_text(encoding="utf-8").splitlines())}
+    stats, found, seconds, cmd = mine_pairs(args.work / "docs.jsonl", run, "--extract", "none", workers=args.workers)
     tp = len(found & gold)
     result = {"documents": stats["documents_read"], "mirrors": sum(1 for _ in open(args.work / "docs.jsonl"))
               - args.pairs * 2 - args.distractors, "gold_pairs": len(gold), "candidates": stats["candidates"],
               "decisions_reused": stats.get("decisions_reused"), "pairs": len(found),
               "precision": round(tp / len(found), 4) if found else 0.0, "recall": round(tp / len(gold), 4),
-              "cpu_aligned": stats["cpu_seconds"].get("aligned"), "wall_seconds": round(time.monotonic() - t0, 1),
+              "cpu_aligned": stats["cpu_seconds"].get("aligned"), "wall_seconds": round(seconds, 1),
               "command": " ".join(cmd[1:])}
     print(json.dumps(result) if args.json else json.dumps(result, indent=1))
 

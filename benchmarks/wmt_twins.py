@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training" / "provenance"))
+from mine_run import mine_pairs  # noqa: E402 (benchmarks/: a script's own folder is on sys.path)
 from wmt import load  # noqa: E402
 
 EMBED_PHASES = ("hashed", "owned", "embedded", "assembled")
@@ -71,22 +69,14 @@ def main() -> None:
 
     gold = corpus(args.wmt21, args.work, tuple(args.directions))
     run = args.work / "run"
-    shutil.rmtree(run, ignore_errors=True)
-    cmd = [sys.executable, "-m", "twinpages", "mine", str(args.work / "docs.jsonl"), "-o", str(run), "--extract",
-           "none", "--one-to-one", "--json", "--quiet", "--workers", str(args.workers)]
-    t0 = time.monotonic()
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode not in (0, 3):
-        sys.exit(done.stderr)
-    stats = json.loads(done.stdout.strip().splitlines()[-1])
-    found = {frozenset((p["src_id"], p["tgt_id"]))
-             for p in map(json.loads, (run / "docpairs.jsonl").read_text(encoding="utf-8").splitlines())}
+    stats, found, seconds, cmd = mine_pairs(args.work / "docs.jsonl", run, "--extract", "none", "--one-to-one",
+                                            workers=args.workers)
     tp = len(found & gold)
     cpu = stats.get("cpu_seconds", {})
     embed = sum(cpu.get(p, 0) for p in EMBED_PHASES)
     result = {"documents": stats["documents_read"], "gold_pairs": len(gold), "candidates": stats["candidates"],
               "pairs": len(found), "precision": round(tp / len(found), 4) if found else 0.0,
-              "recall": round(tp / len(gold), 4) if gold else 0.0, "wall_seconds": round(time.monotonic() - t0, 1),
+              "recall": round(tp / len(gold), 4) if gold else 0.0, "wall_seconds": round(seconds, 1),
               "cpu_seconds": cpu, "embed_stage_cpu": round(embed, 1),
               "aligned_over_embedded": round(cpu.get("aligned", 0) / cpu["embedded"], 2) if cpu.get("embedded")
               else None,
