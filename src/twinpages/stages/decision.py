@@ -10,6 +10,7 @@ the bitext filter's probability and segment languages (stages/beadfilter.py).
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from dataclasses import replace
 from functools import partial
@@ -96,8 +97,8 @@ class Decider:
         return pair
 
     def _decision_key(self, a: Document, b: Document, candidate_score: float) -> bytes:
-        import hashlib
-
+        """What a decision reads, hashed: the encoder, the margin, and each side's language, main text,
+        sentences (with offsets) and sentence vectors (their bytes)."""
         name = pair_encoder(self.config.embed, a.lang, b.lang)
         h = hashlib.blake2b(digest_size=16)
         h.update(repr((name, float(candidate_score))).encode())
