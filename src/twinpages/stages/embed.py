@@ -162,10 +162,6 @@ class Embedder:
             self.embed_batch([d for d in batch if name in needed.get(d.lang, ())], name)
         return batch
 
-    def forget(self) -> None:
-        """Forget the recent sentences' vectors (keep the loaded models)."""
-        self._recent.clear()
-
     def release(self) -> None:
         """Free the loaded models and the recent sentences' vectors (an encoder loads again on next use)."""
         self._encoders.clear()
