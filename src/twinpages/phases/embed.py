@@ -10,7 +10,7 @@ vector per document. Four phases:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar
 
@@ -54,6 +54,17 @@ class ShardPlan:
     needed: tuple[tuple[str | None, tuple[str, ...]], ...]  # language -> encoders (the language plan)
     run_wide: bool = True  # EmbedConfig.sentence_dedup: owners over the run, or each shard its own
     buckets: int = 16  # EmbedConfig.sentence_buckets: the owners step holds one bucket of the run's hashes
+    # lookups made once (every task asks them, the driver for every task: a crawl has millions of shards)
+    _at: dict = field(default=None, init=False, compare=False, repr=False)  # shard name -> position
+    _langs: dict = field(default=None, init=False, compare=False, repr=False)  # encoder -> its languages
+
+    def __post_init__(self):
+        object.__setattr__(self, "_at", {name: k for k, name in enumerate(self.names)})
+        langs: dict[str, set] = {}
+        for lang, encoders in self.needed:
+            for encoder in encoders:
+                langs.setdefault(encoder, set()).add(lang)
+        object.__setattr__(self, "_langs", {e: frozenset(v) for e, v in langs.items()})
 
     @classmethod
     def of(cls, run: Run) -> ShardPlan:
@@ -66,13 +77,17 @@ class ShardPlan:
                    run.languages.encoders, run.config.embed.sentence_dedup == "run", run.config.embed.sentence_buckets)
 
     def position(self, name: str) -> int:
-        return self.names.index(name)
+        return self._at[name]
 
     def all_encoders(self) -> list[str]:
         return sorted({e for es in self.encoders for e in es})
 
     def needs(self, lang: str | None, encoder: str) -> bool:
-        return encoder in dict(self.needed).get(lang, ())
+        return lang in self._langs.get(encoder, ())
+
+    def sentences_for(self, langs: list[str | None], counts: np.ndarray, encoder: str) -> np.ndarray:
+        """Per sentence of a shard (documents' languages, their sentence counts): whether the encoder embeds it."""
+        return np.repeat([self.needs(lang, encoder) for lang in langs], counts).astype(bool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +130,7 @@ class HashSentences(Phase):
         langs, counts, texts = shard_sentences(layout.documents(name))
         hashes = hashes_of(texts)
         for encoder in self.plan.encoders[self.plan.position(name)]:
-            wanted = np.repeat([self.plan.needs(lang, encoder) for lang in langs], counts).astype(bool)
+            wanted = self.plan.sentences_for(langs, counts, encoder)
             for j, part in enumerate(hash_buckets(hashes[wanted], self.plan.buckets)):
                 atomic_npy(layout.sentence_hashes(encoder, name, j), part)
         stats = {"sentences": len(texts), "distinct": int(len(np.unique(hashes)))}
@@ -242,18 +257,20 @@ class EncodeSentences(Phase):
         starts = np.concatenate([[0], np.cumsum(counts)])
         for encoder in self.plan.encoders[k]:
             sorted_hashes, owner = _owners_of(layout, self.plan, encoder, k)
-            wanted = np.repeat([self.plan.needs(lang, encoder) for lang in langs], counts).astype(bool)
+            wanted = self.plan.sentences_for(langs, counts, encoder)
             first = first_owned(hashes, wanted, sorted_hashes[owner == k])
             # a sentence of a document the embedding cache holds (--cache) takes its vector from there
             cached = self._cached(embedder, encoder, langs, counts, texts)
             table = np.zeros((len(first), embedder.encoder(encoder).dim), np.float32)
-            todo = []
-            for r, i in enumerate(first.tolist()):
-                d = int(np.searchsorted(starts, i, side="right")) - 1
-                if d in cached:
-                    table[r] = cached[d][i - starts[d]]
-                else:
-                    todo.append(r)
+            todo = list(range(len(first)))
+            if cached:
+                doc_of = np.searchsorted(starts, first, side="right") - 1
+                todo = []
+                for r, (i, d) in enumerate(zip(first.tolist(), doc_of.tolist(), strict=True)):
+                    if d in cached:
+                        table[r] = cached[d][i - starts[d]]
+                    else:
+                        todo.append(r)
             if todo:
                 table[todo] = embedder.encode_texts(encoder, [texts[first[r]] for r in todo])
             encoded += len(todo)
