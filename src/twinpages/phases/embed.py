@@ -362,13 +362,10 @@ class Embed(Phase):
                                                                                         strict=True)], np.int64)
             if not wanted.any():
                 continue
-            tables = {j: OwnedVectors.load(layout.owned(encoder, self.plan.names[j], self.plan.prefixes[j]),
-                                           layout.vectors(encoder, self.plan.names[j])[0])
-                      for j in (range(k + 1) if self.plan.run_wide else (k,)) if encoder in self.plan.encoders[j]}
+            tables = OwnedTables(layout, self.plan, encoder)  # an owner's table is opened when first named
             lookups[encoder] = (*_owners_of(layout, self.plan, encoder, k), tables)
-            dim = next(iter(tables.values())).vectors.shape[1]
-            writers[encoder] = VectorsWriter(layout.vectors(encoder, name), encoder, wanted, dim,
-                                             self.config.embed.vectors)
+            writers[encoder] = VectorsWriter(layout.vectors(encoder, name), encoder, wanted,
+                                             tables[k].vectors.shape[1], self.config.embed.vectors)
         cache = self._cache()
         for doc in read_documents(layout.documents(name)):
             for encoder, (sorted_hashes, owner, tables) in lookups.items():
@@ -413,6 +410,21 @@ class Embed(Phase):
         run.embed_stats = stats
         if run.layout.embed_cache.exists():
             run.written.setdefault(self.record, []).append(run.layout.embed_cache)
+
+
+class OwnedTables(dict):
+    """The owned tables of one encoder by shard position, each opened (memory-mapped) the first time a
+    sentence names its shard as owner: a shard's task opens the few it needs, not every shard's before it."""
+
+    def __init__(self, layout: Layout, plan: ShardPlan, encoder: str):
+        super().__init__()
+        self.layout, self.plan, self.encoder = layout, plan, encoder
+
+    def __missing__(self, j: int) -> OwnedVectors:
+        name = self.plan.names[j]
+        table = self[j] = OwnedVectors.load(self.layout.owned(self.encoder, name, self.plan.prefixes[j]),
+                                            self.layout.vectors(self.encoder, name)[0])
+        return table
 
 
 class CachePuts:
