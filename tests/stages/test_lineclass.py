@@ -87,3 +87,43 @@ def test_distance_to_the_nearest_good_line_by_bisection():
             brute = (np.min(np.abs(np.arange(n)[:, None] - marked[None, :]), axis=1) if len(marked)
                      else np.full(n, n))
             assert np.array_equal(_distance_to(marked, n), brute), (n, share)
+
+
+PROSE = [f"Paragraph {k}: the installer reads the configuration file and then asks which of the disks it "
+         f"should use, so that the system can be set up without any further questions from the user."
+         for k in range(10)]
+
+
+def test_lines_between_the_main_runs_are_the_models_to_judge_and_the_edges_are_vetoed():
+    """A documentation page's code sits between its prose runs: the rules may not veto it (issue 33). Past
+    the edges of a main text the rules found, menus and a trailing headline stay vetoed."""
+    code = ["$ apt-get install foo", "$ dpkg -l | grep foo", "ii  foo  1.0  amd64"]
+    raw = "\n".join(["Home", "Docs", "Download", "About", "Contact", *PROSE[:5], *code, *PROSE[5:],
+                     "Nine people hurt as storm hits the coast", "Privacy"])
+    lines, classes, vetoed, _ = line_verdicts(raw, "en")
+    by_text = dict(zip([line.text for line in lines], vetoed, strict=True))
+    assert not any(by_text[c] for c in code)
+    assert by_text["Home"] and by_text["Docs"]  # four lines or more before the main text
+    assert not by_text["About"] and not by_text["Contact"]  # next to it: the model's to judge
+    assert by_text["Nine people hurt as storm hits the coast"]  # a headline after it
+    # a page whose main text has too few words for the rules to be sure of it keeps nothing vetoed by position
+    short = "\n".join(["Home", "Docs", "Download", "About", *PROSE[:3], "Privacy"])
+    _, _, vetoed_short, _ = line_verdicts(short, "en")
+    assert not any(vetoed_short)
+
+
+def test_shape_features_say_where_a_line_stands_and_how_it_is_written():
+    names = feature_names()
+    texts = ["Меню", "Главная", *["Это длинное предложение о том, как установить систему на компьютер."] * 3,
+             "$ apt-get install foo", "• Новости", "Контакты"]
+    main = [False, False, True, True, True, False, False, False]
+    x = features(texts, ["bad", "bad", "good", "good", "good", "bad", "bad", "bad"], main, [False] * 8,
+                 frozenset({"это", "о", "как", "на"}))
+    col = {n: x[:, names.index(n)] for n in ("before_main", "after_main", "log_lines_from_main",
+                                             "page_script_share", "code_chars", "list_marker")}
+    assert col["before_main"].tolist() == [1, 1, 0, 0, 0, 0, 0, 0]
+    assert col["after_main"].tolist() == [0, 0, 0, 0, 0, 1, 1, 1]
+    assert np.allclose(np.expm1(col["log_lines_from_main"]), [2, 1, 0, 0, 0, 1, 2, 3])
+    assert col["page_script_share"][2] == 1 and col["page_script_share"][5] == 0  # Latin code on a Cyrillic page
+    assert col["code_chars"][5] > 0 and col["code_chars"][2] == 0
+    assert col["list_marker"].tolist() == [0, 0, 0, 0, 0, 0, 1, 0]

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
-from sklearn.model_selection import GroupKFold, cross_val_predict
+from sklearn.model_selection import GroupKFold
 
 sys.path.insert(0, str(Path(__file__).parent))
 import data  # noqa: E402
@@ -35,11 +35,12 @@ PARAMS = {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 15, "min_samp
           "l2_regularization": 1.0, "random_state": 0}
 
 
-def page_matrix(page: data.Page, lid) -> tuple[np.ndarray, list[bool], list[bool]]:
-    """Features, the rules' marks and the rules' vetoes of a page's lines, as `extract` computes them."""
+def page_matrix(page: data.Page, lid, repeated: set[int] | None = None) -> tuple[np.ndarray, list[bool], list[bool]]:
+    """Features, the rules' marks and the rules' vetoes of a page's lines, as `extract` computes them
+    (``repeated``: the lines its site repeats, as a run's count phase finds them)."""
     raw = "\n".join(page.lines)
     lang = page_language(raw, lid)
-    lines, classes, vetoed, on_site = line_verdicts(raw, lang, ExtractConfig())
+    lines, classes, vetoed, on_site = line_verdicts(raw, lang, ExtractConfig(), repeated)
     stop = stopwords(lang) if lang not in _NO_STOPWORD_SIGNAL else frozenset()
     x = lineclass.features([line.text for line in lines], classes, [line.is_main for line in lines], on_site, stop)
     return x, [line.is_main for line in lines], vetoed
@@ -63,61 +64,125 @@ def export(clf: HistGradientBoostingClassifier) -> dict:
     return {"baseline": float(np.ravel(clf._baseline_prediction)[0]), "trees": trees}
 
 
+def html_f1(pages: list[data.Page]) -> list[tuple[float, float, float] | None]:
+    """The HTML extractor (stages/extract.extract_html, trafilatura) on each page that has its HTML, scored
+    against the same expected text as the line dump."""
+    from twinpages.stages.extract import extract_html
+
+    out = []
+    for page in pages:
+        if page.html is None:
+            out.append(None)
+            continue
+        try:
+            _, lines = extract_html(page.html)
+        except Exception:  # refused by the limits: it keeps nothing
+            lines = []
+        out.append(page_counts(page.expected, "\n".join(line.text for line in lines if line.is_main)))
+    return out
+
+
+def page_kind(page: data.Page) -> str:
+    return page.host if page.host.startswith("debian/") else page.id.split("/")[0]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--readability", type=Path)
     ap.add_argument("--newspaper", type=Path)
-    ap.add_argument("--debian", type=Path, help="folder the Debian manual packages were unpacked into (dpkg -x)")
+    ap.add_argument("--newspaper4k", type=Path, help="AndyTheFactory/newspaper4k: its non-English test pages")
+    ap.add_argument("--postlight", type=Path, help="postlight/parser: its fixtures, silver-labelled (data.postlight)")
+    ap.add_argument("--manuals", "--debian", type=Path, dest="manuals",
+                    help="folder the Debian manual packages were unpacked into (dpkg -x; data.MANUALS)")
+    ap.add_argument("--pages-per-language", type=int, default=data.DEBIAN_PAGES)
+    ap.add_argument("--no-site-repeats", action="store_true",
+                    help="train without the lines a manual repeats across its pages (one page a site, as before)")
+    ap.add_argument("--html", action="store_true", help="score the HTML extractor on the pages that have HTML")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--json", action="store_true", help="print the cross-validated figures as one JSON line")
     args = ap.parse_args()
-    pages = data.load(args.readability, args.newspaper, args.debian)
+    pages = data.load(args.readability, args.newspaper, args.manuals, args.newspaper4k, args.postlight,
+                      args.pages_per_language)
     lid = get_identifier("fasttext")
-    xs, ys, rules, vetoes, groups = [], [], [], [], []
-    for page in pages:
-        x, rule_main, vetoed = page_matrix(page, lid)
+    repeats = data.site_repeats(pages)
+    xs, xs_alone, ys, rules, vetoes, vetoes_alone, groups = [], [], [], [], [], [], []
+    for page, repeated in zip(pages, repeats, strict=True):
+        x, rule_main, vetoed = page_matrix(page, lid, None if args.no_site_repeats else repeated)
+        x_alone, _, vetoed_alone = page_matrix(page, lid) if repeated else (x, None, vetoed)
         xs.append(x)
+        xs_alone.append(x_alone)
         ys += page.labels
         rules += rule_main
         vetoes += vetoed
+        vetoes_alone += vetoed_alone
         groups += [page.host] * len(page.labels)
-    x, y, rules, groups = np.vstack(xs), np.array(ys), np.array(rules), np.array(groups)
-    vetoes = np.array(vetoes)
-    clf = HistGradientBoostingClassifier(**PARAMS)
-    oof = cross_val_predict(clf, x, y, groups=groups, cv=GroupKFold(n_splits=5), method="predict_proba")[:, 1]
+    x, x_alone, y = np.vstack(xs), np.vstack(xs_alone), np.array(ys)
+    rules, groups, vetoes, vetoes_alone = np.array(rules), np.array(groups), np.array(vetoes), np.array(vetoes_alone)
+    # Out-of-fold: every page is scored by trees that never saw its site; each fold's trees also score the
+    # page as it reads alone (no other page of its site in the run)
+    oof, oof_alone = np.zeros(len(y)), np.zeros(len(y))
+    for train, test in GroupKFold(n_splits=5).split(x, y, groups):
+        clf = HistGradientBoostingClassifier(**PARAMS).fit(x[train], y[train])
+        oof[test] = clf.predict_proba(x[test])[:, 1]
+        oof_alone[test] = clf.predict_proba(x_alone[test])[:, 1]
     spans, start = [], 0
     for page in pages:
         spans.append((start, start + len(page.labels)))
         start += len(page.labels)
 
-    def kept(p: np.ndarray, t: float) -> np.ndarray:  # as extract decides, page by page
-        return np.concatenate([lineclass.keep(p[a:b], t, vetoes[a:b], x[a:b]) for a, b in spans])
+    def kept(p: np.ndarray, t: float, alone: bool = False) -> np.ndarray:  # as extract decides, page by page
+        v, xx = (vetoes_alone, x_alone) if alone else (vetoes, x)
+        return np.concatenate([lineclass.keep(p[a:b], t, v[a:b], xx[a:b]) for a, b in spans])
 
-    def shingle_f1(keep: np.ndarray, only: set[int] | None = None) -> dict:
-        chosen = [k for k in range(len(pages)) if only is None or k in only]
-        preds = ["\n".join(t for t, kept_ in zip(pages[k].lines, keep[slice(*spans[k])], strict=True) if kept_)
-                 for k in chosen]
-        m = metrics([page_counts(pages[k].expected, pred) for k, pred in zip(chosen, preds, strict=True)])
+    def counts(keep: np.ndarray) -> list[tuple[float, float, float]]:
+        return [page_counts(page.expected, "\n".join(t for t, k in zip(page.lines, keep[slice(*span)], strict=True)
+                                                     if k)) for page, span in zip(pages, spans, strict=True)]
+
+    def scored(c: list, only: list[int] | None = None) -> dict:
+        m = metrics([c[k] for k in (range(len(pages)) if only is None else only)])
         return {k: round(v, 4) for k, v in m.items()}
 
-    best = max(np.arange(0.1, 0.8, 0.02), key=lambda t: shingle_f1(kept(oof, t))["f1"])
+    # The keep threshold is chosen on the web pages (not the manuals): the kind of page a crawl is made of
+    web = [k for k, page in enumerate(pages) if not page.host.startswith("debian/")]
+    best = max(np.arange(0.1, 0.8, 0.02), key=lambda t: scored(counts(kept(oof, t)), web)["f1"])
+    c_rules, c_model = counts(rules), counts(kept(oof, best))
+    c_alone = counts(kept(oof_alone, best, alone=True))
     figures = {"pages": len(pages), "sites": len(set(groups.tolist())), "lines": len(y),
                "article_lines": int(y.sum()), "threshold": round(float(best), 2),
                "lines_rules": prf(rules, y), "lines_model": prf(kept(oof, best), y),
-               "shingles_rules": shingle_f1(rules), "shingles_model": shingle_f1(kept(oof, best)),
-               "shingles_model_without_vetoes": shingle_f1(oof >= best)}
-    langs: dict[str, set[int]] = {}
-    for k, page in enumerate(pages):
-        langs.setdefault(lid.detect(page.expected[:2000])[0] or "und", set()).add(k)
-    figures["by_language"] = {lang: {"pages": len(ks), "rules": shingle_f1(rules, ks)["f1"],
-                                     "model": shingle_f1(kept(oof, best), ks)["f1"]}
-                              for lang, ks in sorted(langs.items(), key=lambda kv: -len(kv[1])) if len(ks) >= 5}
+               "shingles_rules": scored(c_rules), "shingles_model": scored(c_model),
+               "shingles_model_without_vetoes": scored(counts(oof >= best))}
+    c_html = html_f1(pages) if args.html else [None] * len(pages)
+
+    def table(key) -> dict:
+        by: dict[str, list[int]] = {}
+        for k, page in enumerate(pages):
+            by.setdefault(key(k, page), []).append(k)
+        out = {}
+        for name, ks in sorted(by.items(), key=lambda kv: -len(kv[1])):
+            row = {"pages": len(ks), "rules": scored(c_rules, ks)["f1"], "model": scored(c_model, ks)["f1"]}
+            if any(repeats[k] for k in ks):
+                row["model_page_alone"] = scored(c_alone, ks)["f1"]
+            with_html = [k for k in ks if c_html[k] is not None]
+            if with_html:
+                row["html"] = scored(c_html, with_html)["f1"]
+            out[name] = row
+        return out
+
+    def lang_of(k: int, page: data.Page) -> str:
+        return page.lang or lid.detect(page.expected[:2000])[0] or "und"
+
+    figures["by_source"] = table(lambda k, page: page_kind(page))
+    figures["by_family"] = table(lambda k, page: data.family(lang_of(k, page)))
+    figures["by_family_with_gold"] = table(lambda k, page: data.family(lang_of(k, page))
+                                           if not page.id.startswith("postlight/") else "silver (not scored)")
+    figures["by_language"] = {k: v for k, v in table(lang_of).items() if v["pages"] >= 5}
     print(json.dumps(figures) if args.json else json.dumps(figures, indent=1))
     if args.out:
-        clf.fit(x, y)
-        model = {"info": {"trained": "training/lines/train.py", "data": "mozilla/readability test pages, "
-                          "codelucas/newspaper test pages", "cross_validation": figures,
-                          "features": lineclass.feature_names()},
+        clf = HistGradientBoostingClassifier(**PARAMS).fit(x, y)
+        sources = sorted({page_kind(p).split("/")[0] for p in pages})
+        model = {"info": {"trained": "training/lines/train.py", "data": ", ".join(sources),
+                          "cross_validation": figures, "features": lineclass.feature_names()},
                  "threshold": round(float(best), 2), "model": export(clf)}
         args.out.write_text(json.dumps(model, separators=(",", ":")) + "\n", encoding="utf-8")
 

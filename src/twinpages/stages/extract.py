@@ -147,6 +147,10 @@ VETO_REASONS = ("repeated on other pages of the site", "contact or link", "inter
                 "teaser (ends with an ellipsis)", "fragments, not sentences")
 
 
+EDGE_MIN_WORDS = 300
+EDGE_DISTANCE = 4
+
+
 class RuleVerdicts(NamedTuple):
     lines: list[Line]  # the non-empty lines, with the rules' main-text marks and reasons
     classes: list[str]  # each line's class alone (GOOD, NEAR, HEADING, BAD)
@@ -156,8 +160,12 @@ class RuleVerdicts(NamedTuple):
 
 def line_verdicts(raw: str, lang: str | None, config: ExtractConfig = ExtractConfig(),
                   repeated: set[int] | None = None) -> RuleVerdicts:
-    """The rules' reading of a line dump. A line is vetoed for one of VETO_REASONS, or as a heading or bad
-    line outside the runs the rules keep (when they keep any)."""
+    """The rules' reading of a line dump. A line is vetoed for one of VETO_REASONS, and, on a page whose
+    main text the rules found (EDGE_MIN_WORDS in its good lines), past the edges of that main text: a
+    heading after it (a teaser's headline), a bad line EDGE_DISTANCE lines or more before or after it (menus,
+    trending lists, share buttons). Lines between the runs are the model's to judge: a documentation page's
+    code, lists and tables sit there (vetoing every line outside the runs, as before issue 33, cost 0.05 of
+    shingle F1 on Debian's manuals in every script, BENCHMARKS.md)."""
     from .repeats import line_hash
 
     lines = [Line(number=i + 1, text=t.strip()) for i, t in enumerate(raw.splitlines()) if t.strip()]
@@ -182,8 +190,14 @@ def line_verdicts(raw: str, lang: str | None, config: ExtractConfig = ExtractCon
     for i, (line, (cls, reason)) in enumerate(zip(lines, judged, strict=True)):
         line.is_main = i in in_run and cls in (GOOD, NEAR, HEADING)
         line.reason = reason if line.is_main or i in in_run or not runs else f"{reason}; outside the main text"
-    vetoed = [reason in VETO_REASONS or (bool(runs) and i not in in_run and cls not in (GOOD, NEAR))
-              for i, (cls, reason) in enumerate(judged)]
+    first, last = (min(in_run), max(in_run)) if in_run else (0, len(lines))
+    found = sum(len(_words(lines[i].text)) for i in in_run if classes[i] == GOOD) >= EDGE_MIN_WORDS
+
+    def past_the_edges(i: int, cls: str) -> bool:
+        beyond = max(first - i, i - last)
+        return found and ((cls == HEADING and i > last) or (cls == BAD and beyond >= EDGE_DISTANCE))
+
+    vetoed = [reason in VETO_REASONS or past_the_edges(i, cls) for i, (cls, reason) in enumerate(judged)]
     return RuleVerdicts(lines, classes, vetoed, on_site)
 
 

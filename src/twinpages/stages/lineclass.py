@@ -34,10 +34,24 @@ CONTEXT = ("log_words", "terminal", "rule_good", "rule_main")
 OFFSETS = (-2, -1, 1, 2)
 PAGE = ("position", "log_lines", "share_of_words", "good_window", "main_window", "distance_to_good",
         "good_run_words", "page_good_share")
+# Where a line stands against the rules' main text, and how it is written against the page (issue 33: pages
+# in other scripts and page kinds): a documentation page's code and tables sit between its prose runs, a
+# news page's menus and teasers before and after; a line in another script than the page's is rarely prose
+SHAPE = ("before_main", "after_main", "log_lines_from_main", "page_script_share", "code_chars", "list_marker")
+# Unicode blocks of the scripts the reporting groups name (Latin, Cyrillic, Greek, Arabic/Hebrew, Indic, Thai
+# and neighbours, CJK); a letter outside them counts as "other"
+_SCRIPTS = {"latin": re.compile(r"[A-Za-z\u00c0-\u024f]"), "cyrillic": re.compile(r"[\u0400-\u04ff]"),
+            "greek": re.compile(r"[\u0370-\u03ff]"),
+            "arabic_hebrew": re.compile(r"[\u0590-\u06ff\u0750-\u077f]"),
+            "indic": re.compile(r"[\u0900-\u0dff]"),
+            "southeast_asian": re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]"),
+            "cjk": _CJK}
+_CODE = re.compile(r"[$={}();<>_~`|\\]")
+_LIST_MARKER = re.compile(r"^\s*(?:[•·◦▪‣*\-–]|\d{1,3}[.)]|[a-z][.)])\s")
 
 
 def feature_names() -> list[str]:
-    return (list(LINE) + [f"{name}@{o:+d}" for o in OFFSETS for name in CONTEXT] + list(PAGE))
+    return (list(LINE) + [f"{name}@{o:+d}" for o in OFFSETS for name in CONTEXT] + list(PAGE) + list(SHAPE))
 
 
 def _line(text: str, stop: frozenset[str], cls: str, main: bool, repeated: bool, page_count: int) -> list[float]:
@@ -84,7 +98,23 @@ def features(texts: list[str], classes: list[str], rule_main: list[bool], repeat
     page = np.c_[np.arange(n) / max(n - 1, 1), np.full(n, math.log1p(n)), words / max(words.sum(), 1),
                  np.convolve(good, window)[5:5 + n], np.convolve(main, window)[5:5 + n], np.log1p(distance),
                  np.log1p(run_words), np.full(n, good.mean())]
-    return np.hstack([own, *neighbours, page])
+    return np.hstack([own, *neighbours, page, _shape(texts, main)])
+
+
+def _shape(texts: list[str], main: np.ndarray) -> np.ndarray:
+    n = len(texts)
+    marked = np.flatnonzero(main)
+    lo, hi = (marked[0], marked[-1]) if len(marked) else (n, -1)
+    lines = np.arange(n)
+    before, after = lines < lo, lines > hi
+    from_main = np.where(before, lo - lines, np.where(after, lines - hi, 0)) if len(marked) else np.full(n, n)
+    per_script = np.array([[len(rx.findall(t)) for rx in _SCRIPTS.values()] for t in texts], dtype=float)
+    script = per_script.sum(axis=0).argmax()  # the page's script: the one most of its letters are in
+    letters = per_script.sum(axis=1)
+    in_script = np.where(letters > 0, per_script[:, script] / np.maximum(letters, 1), 0)
+    return np.c_[before, after, np.log1p(from_main), in_script,
+                 [len(_CODE.findall(t)) / max(len(t), 1) for t in texts],
+                 [bool(_LIST_MARKER.match(t)) for t in texts]].astype(float)
 
 
 def _distance_to(marked: np.ndarray, n: int) -> np.ndarray:
