@@ -262,6 +262,23 @@ def load(readability_repo: Path | None = None, newspaper_repo: Path | None = Non
     return [p for p in pages if any(p.labels)]
 
 
+WEB_GOLD = ("readability", "newspaper", "newspaper4k")
+
+
+def clean_copies(pages: list[Page], kinds: tuple[str, ...] = WEB_GOLD) -> list[Page]:
+    """Each page's expected article alone, every line article text: crawls hold clean texts too (JSONL
+    records, main-content dumps), and a model that only saw pages framed by menus and footers learns that
+    a page's last lines are boilerplate. Same site as the page, so cross-validation keeps them together."""
+    out = []
+    for p in pages:
+        if p.id.split("/")[0] not in kinds:
+            continue
+        lines = [t.strip() for t in p.expected.splitlines() if t.strip()]
+        if lines:
+            out.append(Page(f"{p.id}#clean", p.host, lines, [True] * len(lines), p.expected, p.lang, None, None))
+    return out
+
+
 def site_repeats(pages: list[Page], min_docs: int = 3) -> list[set[int] | None]:
     """For each page, the hashes of the lines that min_docs pages of its folder hold, as a run's count
     phase finds them (stages/repeats.py); None for a page alone on its site."""

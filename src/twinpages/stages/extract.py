@@ -142,9 +142,10 @@ def _runs(classes: list[str], max_gap: int) -> list[tuple[int, int]]:
 
 
 # Verdicts of the rules that the learned classifier may not overturn: boilerplate by its vocabulary or
-# shape (a generated author bio, "More Stories", a teaser, contact lines, lines the whole site repeats)
+# shape (a generated author bio, "More Stories", a teaser, contact lines, lines the whole site repeats, a
+# line of punctuation alone)
 VETO_REASONS = ("repeated on other pages of the site", "contact or link", "interface vocabulary",
-                "teaser (ends with an ellipsis)", "fragments, not sentences")
+                "teaser (ends with an ellipsis)", "fragments, not sentences", "no words")
 
 
 EDGE_MIN_WORDS = 300
@@ -208,7 +209,10 @@ def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractCon
     ``line_classifier="model"`` the learned classifier decides (stages/lineclass.py), reading the rules'
     verdicts among its features; it may not keep a line the rules veto."""
     lines, classes, vetoed, on_site = line_verdicts(raw, lang, config, repeated)
-    if config.line_classifier == "model" and lines:
+    # A text whose every line reads as a sentence has nothing to remove (a clean record, a description):
+    # the model, trained on pages framed by menus and footers, would doubt its last line
+    clean = all(cls in (GOOD, NEAR) for cls in classes)
+    if config.line_classifier == "model" and lines and not clean:
         from . import lineclass
 
         model = lineclass.shipped()
