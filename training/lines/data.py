@@ -4,17 +4,20 @@ label per line.
 Sources (public git repositories, read without a work tree: a bare clone or `fetch` snapshot will do):
 - https://github.com/mozilla/readability `test/test-pages/*/source.html` with `expected.html` (Apache-2.0)
 - https://github.com/codelucas/newspaper `tests/data/html/*.html` with `tests/data/text/*.txt` (MIT)
-- Debian's HTML manuals `aptitude-doc-{cs,en,es,fr,it,ja,nl,ru}` and `debian-faq`,
-  `debian-faq-{de,fr,it,ja,nl,pt,ru,zh-cn}` (`apt-get download`, `dpkg -x` into one folder; free
-  licences of the packages): DocBook pages whose navigation header and footer and tables of contents
-  (`div.navheader`, `div.navfooter`, `div.toc`) are the boilerplate, the rest the article — multilingual.
+- https://github.com/AndyTheFactory/newspaper4k: its non-English `tests/data/html/*_article*.html` with
+  `tests/data/txt/` (MIT)
+- https://github.com/postlight/parser `fixtures/**.html` (MIT), labelled by twinpages' HTML extractor (silver)
+- Debian's HTML manuals (MANUALS: `apt-get download`, `dpkg -x` into one folder; free licences of the
+  packages), labelled by their generator's layout: navigation, headers, footers and tables of contents are
+  the boilerplate, the rest the article — 26 languages.
 None is trafilatura's evaluation set, a fork or port of trafilatura, ScrapingHub's benchmark or a Debian
 `debian-reference-*` manual (all kept aside).
 
 Line dumps are made as `../shared/README.md` describes: resiliparse `extract_plain_text(html,
 main_content=False, list_bullets=False, alt_texts=False, links=False)`, non-empty lines. A line is
-article text when most of its word 3-grams (a short line: its whole normalised text) occur in the page's
-expected article text.
+article text when most of its 3-grams (a short line: its whole normalised text) occur in the page's
+expected article text (`label`), or, for a manual, when it is on the longest common subsequence of the
+page's lines and its article's lines (`label_by_alignment`).
 """
 
 from __future__ import annotations
@@ -238,11 +241,6 @@ def manual_pages(root: Path, pages_per_language: int = DEBIAN_PAGES) -> Iterator
             taken += 1
             if taken == pages_per_language:
                 break
-
-
-def debian(root: Path) -> Iterator[Page]:
-    """The two manuals the first line model was checked on: aptitude's and the Debian FAQ."""
-    return (p for p in manual_pages(root) if p.host in ("debian/aptitude", "debian/debian-faq"))
 
 
 def load(readability_repo: Path | None = None, newspaper_repo: Path | None = None, manuals_root: Path | None = None,
