@@ -172,11 +172,11 @@ def text_logits(texts: list[str], y: np.ndarray, groups: np.ndarray, analyzer: s
     return fit_text(texts, y, analyzer), oof
 
 
-def train_translator(recs: list[dict], vocab, cols):
+def train_translator(recs: list[dict], vocab, cols, text_model: bool = True):
     """The text, translator and bead models of one direction, and the translator's threshold. With
-    ``cols`` (the baseline's columns) no text model: its column stays zero."""
+    ``cols`` (the baseline's columns) or without ``text_model`` no text model: its column stays zero."""
     x, y, g, ms = oriented_matrix(recs, vocab)
-    if cols is None:
+    if cols is None and text_model:
         text, oof_text = text_logits([m.text_b for m in ms], y, g, text_analyzer(ms[0].lang_b))
     else:
         text, oof_text = {"analyzer": "word", "terms": [], "idf": [], "coef": [], "intercept": 0.0}, np.zeros(len(y))
@@ -194,7 +194,7 @@ def train_translator(recs: list[dict], vocab, cols):
     return translator, bead, threshold(oof, y, TRANSLATOR_TARGET, balanced=True), c, text
 
 
-def train_pair(key, dir_recs, mt_recs, vocab, length_only: bool):
+def train_pair(key, dir_recs, mt_recs, vocab, length_only: bool, text_model: bool = True):
     names = feature_names(vocab[key[0]], vocab[key[1]])
     cols = [names.index(n) for n in LENGTH_ONLY] if length_only else None
     x, y_dir, _, g, ms = matrix(dir_recs, vocab)
@@ -207,7 +207,8 @@ def train_pair(key, dir_recs, mt_recs, vocab, length_only: bool):
         recs = [r for r in mt_recs if r["original"] == orig]
         if len({r["translator"] for r in recs}) < 2:
             continue
-        translators[name], beads[name], thresholds[name], cs[name], texts[name] = train_translator(recs, vocab, cols)
+        translators[name], beads[name], thresholds[name], cs[name], texts[name] = train_translator(
+            recs, vocab, cols, text_model)
     return {"langs": list(key), "vocab": {key[0]: vocab[key[0]], key[1]: vocab[key[1]]},
             "direction": direction, "direction_threshold": threshold(oof_dir, y_dir[~partial], DIRECTION_TARGET),
             "direction_partial": direction_partial,
@@ -218,7 +219,7 @@ def train_pair(key, dir_recs, mt_recs, vocab, length_only: bool):
                          "C_translator": cs}}
 
 
-def train(records: list[dict], direction_years: set[str], length_only: bool = False) -> dict:
+def train(records: list[dict], direction_years: set[str], length_only: bool = False, text_model: bool = True) -> dict:
     train_recs = [r for r in records if r["fold"] == "train"]
     vocab = vocabularies(train_recs, VOCAB)
     by_pair: dict[tuple, list[dict]] = defaultdict(list)
@@ -229,10 +230,11 @@ def train(records: list[dict], direction_years: set[str], length_only: bool = Fa
         dir_recs = [r for r in recs if r["set"].split(".")[0] in direction_years]
         if len({r["original"] for r in dir_recs}) < 2 or len({r["original"] for r in recs}) < 2:
             continue  # both directions are needed to learn one
-        pairs.append(train_pair(key, dir_recs, recs, vocab, length_only))
+        pairs.append(train_pair(key, dir_recs, recs, vocab, length_only, text_model))
         print(f"trained {key}: {pairs[-1]['training']}", file=sys.stderr, flush=True)
     return {"info": {"trained": "training/provenance/train.py on WMT21 + WMT23 (training/provenance/wmt.py)",
                      "direction_sets": sorted(direction_years), "length_only": length_only,
+                     "text_model": text_model,
                      "features": {"vocab": VOCAB, "shape": list(SHAPE)}},
             "pairs": pairs}
 
