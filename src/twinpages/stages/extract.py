@@ -165,8 +165,8 @@ def line_verdicts(raw: str, lang: str | None, config: ExtractConfig = ExtractCon
     main text the rules found (EDGE_MIN_WORDS in its good lines), past the edges of that main text: a
     heading after it (a teaser's headline), a bad line EDGE_DISTANCE lines or more before or after it (menus,
     trending lists, share buttons). Lines between the runs are the model's to judge: a documentation page's
-    code, lists and tables sit there (vetoing every line outside the runs, as before issue 33, cost 0.05 of
-    shingle F1 on Debian's manuals in every script, BENCHMARKS.md)."""
+    code, lists and tables sit there (vetoing every line outside the runs, as before issue 33, cost 0.05 to
+    0.15 of cross-validated shingle F1 per script family on Debian's manuals, BENCHMARKS.md)."""
     from .repeats import line_hash
 
     lines = [Line(number=i + 1, text=t.strip()) for i, t in enumerate(raw.splitlines()) if t.strip()]

@@ -3,9 +3,11 @@
 Gradient-boosted trees (trained with scikit-learn's HistGradientBoostingClassifier in
 training/lines/train.py, evaluated here with numpy alone) over per-line features and their context: the
 line's length, sentence shape, punctuation, stopword share in the page's language, interface words,
-contact details, repetition on the page and across the site, position, and the rules' own verdicts
-(extract.classify_line and the run the rules keep) on the line and its neighbours. The rules stay: they
-are the model's strongest features and the fallback when no model is shipped.
+contact details, repetition on the page and across the site, position, where the line stands against the
+main text the rules found, the share of its letters in the page's script, code characters, list markers,
+and the rules' own verdicts (extract.classify_line and the run the rules keep) on the line and its
+neighbours. Trained on web pages and on Debian's manuals in 26 languages (training/lines/README.md). The
+rules stay: they are the model's strongest features and the fallback when no model is shipped.
 """
 
 from __future__ import annotations
