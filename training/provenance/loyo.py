@@ -30,17 +30,23 @@ YEARS = ("wmt21", "wmt23")
 LEVEL = {"direction": 0.95, "partial": 0.98, "translator": 0.90}  # the verdicts made must be right this often
 
 
+def judged(records: list[dict], model: ProvenanceModel):
+    """(record, verdict, flipped) for every pair the model covers, the translation's side first every other
+    pair, as eval/provenance.evaluate_records judges them."""
+    for k, rec in enumerate(records):
+        m = Measures.from_dict(rec["measures"])
+        flip = k % 2 == 1
+        v = model.judge(m.swapped() if flip else m)
+        if v is not None:
+            yield rec, v, flip
+
+
 def predictions(records: list[dict], model: ProvenanceModel) -> dict[str, tuple[np.ndarray, ...]]:
     """Per task (direction of full and of partial translations, translator): the model's logit for the
     truth ("the original is side a", "a machine translated it"), the label, and whether the model's own
     threshold made a verdict, for every judged pair."""
     out: dict[str, tuple[list, ...]] = {t: ([], [], []) for t in ("direction", "partial", "translator")}
-    for k, rec in enumerate(records):
-        m = Measures.from_dict(rec["measures"])
-        flip = k % 2 == 1
-        v = model.judge(m.swapped() if flip else m)
-        if v is None:
-            continue
+    for rec, v, flip in judged(records, model):
         task = "partial" if rec["kind"] == "partial" else "direction"
         out[task][0].append(_logit(v.p_a_original))
         out[task][1].append(0 if flip else 1)
@@ -111,16 +117,10 @@ def cross_fitted(preds: dict[str, dict]) -> dict:
     return out
 
 
-
 def sure_right(records: list[dict], model: ProvenanceModel, level: float = 0.95) -> dict:
     """Of the direction and translator verdicts whose probability is ≥ ``level`` sure, the share right."""
     d, t = [], []
-    for k, rec in enumerate(records):
-        m = Measures.from_dict(rec["measures"])
-        flip = k % 2 == 1
-        v = model.judge(m.swapped() if flip else m)
-        if v is None:
-            continue
+    for rec, v, flip in judged(records, model):
         p = v.direction_probability
         if max(p, 1 - p) >= level:
             d.append(v.likelier == ("b" if flip else "a"))

@@ -60,6 +60,12 @@ def canonical(rec: dict) -> tuple[tuple[str, str], Measures, int]:
     return (key, m, 1) if key[0] == m.lang_a else (key, m.swapped(), 0)
 
 
+def most_common(counts: Counter, n: int) -> list[tuple[str, int]]:
+    """Counter.most_common with ties broken by the word: its own order follows insertion, which follows
+    the iteration order of sets of strings and so changes from run to run (PYTHONHASHSEED)."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+
+
 def vocabularies(records: list[dict], size: int) -> dict[str, list[str]]:
     """Per language: the words in the most documents (function words, mostly), digits left out."""
     df: dict[str, Counter] = defaultdict(Counter)
@@ -67,7 +73,7 @@ def vocabularies(records: list[dict], size: int) -> dict[str, list[str]]:
         m = rec["measures"]
         for lang, text in ((m["lang_a"], m["text_a"]), (m["lang_b"], m["text_b"])):
             df[lang].update({t for t in tokens(text) if not t.isdigit()})
-    return {lang: [w for w, _ in c.most_common(size)] for lang, c in df.items()}
+    return {lang: [w for w, _ in most_common(c, size)] for lang, c in df.items()}
 
 
 def matrix(records: list[dict], vocab: dict[str, list[str]]):
@@ -145,7 +151,7 @@ def fit_text(texts: list[str], y: np.ndarray, analyzer: str) -> dict:
     df: Counter = Counter()
     for t in texts:
         df.update(set(text_terms(t, analyzer)))
-    terms = [w for w, n in df.most_common(TEXT_TERMS) if n >= 3]
+    terms = [w for w, n in most_common(df, TEXT_TERMS) if n >= 3]
     idf = np.array([math.log((1 + len(texts)) / (1 + df[w])) + 1 for w in terms])
     model = TextModel(analyzer, {w: i for i, w in enumerate(terms)}, idf, np.zeros(len(terms)), 0.0)
     lr = LogisticRegression(C=TEXT_C, max_iter=3000, class_weight="balanced").fit(_sparse(model, texts), y)
