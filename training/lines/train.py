@@ -29,21 +29,29 @@ import data  # noqa: E402
 from twinpages.backends.lid import get_identifier  # noqa: E402
 from twinpages.eval.extract_f1 import metrics, page_counts  # noqa: E402
 from twinpages.stages import lineclass  # noqa: E402
-from twinpages.stages.extract import _NO_STOPWORD_SIGNAL, ExtractConfig, line_verdicts, page_language, stopwords  # noqa: E402,E501
+from twinpages.stages.extract import (  # noqa: E402
+    _NO_STOPWORD_SIGNAL,
+    ExtractConfig,
+    line_verdicts,
+    page_language,
+    reads_clean,
+    stopwords,
+)
 
 PARAMS = {"max_iter": 100, "learning_rate": 0.1, "max_leaf_nodes": 15, "min_samples_leaf": 40,
           "l2_regularization": 1.0, "random_state": 0}
 
 
-def page_matrix(page: data.Page, lid, repeated: set[int] | None = None) -> tuple[np.ndarray, list[bool], list[bool]]:
+def page_matrix(page: data.Page, lid, repeated: set[int] | None = None) -> tuple:
     """Features, the rules' marks and the rules' vetoes of a page's lines, as `extract` computes them
-    (``repeated``: the lines its site repeats, as a run's count phase finds them)."""
+    (``repeated``: the lines its site repeats, as a run's count phase finds them), and whether extract would
+    leave the page to the rules (extract.reads_clean)."""
     raw = "\n".join(page.lines)
     lang = page_language(raw, lid)
     lines, classes, vetoed, on_site = line_verdicts(raw, lang, ExtractConfig(), repeated)
     stop = stopwords(lang) if lang not in _NO_STOPWORD_SIGNAL else frozenset()
     x = lineclass.features([line.text for line in lines], classes, [line.is_main for line in lines], on_site, stop)
-    return x, [line.is_main for line in lines], vetoed
+    return x, [line.is_main for line in lines], vetoed, reads_clean(classes)
 
 
 def prf(pred: np.ndarray, y: np.ndarray) -> dict:
@@ -112,10 +120,11 @@ def main() -> None:
         pages += data.clean_copies(pages)
     lid = get_identifier("fasttext")
     repeats = data.site_repeats(pages)
-    xs, xs_alone, ys, rules, vetoes, vetoes_alone, groups = [], [], [], [], [], [], []
+    xs, xs_alone, ys, rules, vetoes, vetoes_alone, groups, clean = [], [], [], [], [], [], [], []
     for page, repeated in zip(pages, repeats, strict=True):
-        x, rule_main, vetoed = page_matrix(page, lid, None if args.no_site_repeats else repeated)
-        x_alone, _, vetoed_alone = page_matrix(page, lid) if repeated else (x, None, vetoed)
+        x, rule_main, vetoed, clean_page = page_matrix(page, lid, None if args.no_site_repeats else repeated)
+        x_alone, _, vetoed_alone, _ = page_matrix(page, lid) if repeated else (x, None, vetoed, None)
+        clean.append(clean_page)
         xs.append(x)
         xs_alone.append(x_alone)
         ys += page.labels
@@ -123,9 +132,6 @@ def main() -> None:
         vetoes += vetoed
         vetoes_alone += vetoed_alone
         groups += [page.host] * len(page.labels)
-    # extract does not ask the model about a text whose every line reads as a sentence (extract_lines)
-    good, near = lineclass.LINE.index("rule_good"), lineclass.LINE.index("rule_near")
-    clean = [bool(((m[:, good] + m[:, near]) > 0).all()) for m in xs]
     x, x_alone, y = np.vstack(xs), np.vstack(xs_alone), np.array(ys)
     rules, groups, vetoes, vetoes_alone = np.array(rules), np.array(groups), np.array(vetoes), np.array(vetoes_alone)
     # Out-of-fold: every page is scored by trees that never saw its site; each fold's trees also score the

@@ -30,36 +30,31 @@ YEARS = ("wmt21", "wmt23")
 LEVEL = {"direction": 0.95, "partial": 0.98, "translator": 0.90}  # the verdicts made must be right this often
 
 
-def judged(records: list[dict], model: ProvenanceModel):
-    """(record, verdict, flipped) for every pair the model covers, the translation's side first every other
+def predictions(records: list[dict], model: ProvenanceModel) -> dict[str, tuple[np.ndarray, ...]]:
+    """Per task (direction of full and of partial translations, translator): the model's probability of
+    the truth ("the original is side a", "a machine translated it"), the label, and whether the model's own
+    threshold made a verdict, for every pair the model covers — the translation's side first every other
     pair, as eval/provenance.evaluate_records judges them."""
+    out: dict[str, tuple[list, ...]] = {t: ([], [], []) for t in ("direction", "partial", "translator")}
     for k, rec in enumerate(records):
         m = Measures.from_dict(rec["measures"])
         flip = k % 2 == 1
         v = model.judge(m.swapped() if flip else m)
-        if v is not None:
-            yield rec, v, flip
-
-
-def predictions(records: list[dict], model: ProvenanceModel) -> dict[str, tuple[np.ndarray, ...]]:
-    """Per task (direction of full and of partial translations, translator): the model's logit for the
-    truth ("the original is side a", "a machine translated it"), the label, and whether the model's own
-    threshold made a verdict, for every judged pair."""
-    out: dict[str, tuple[list, ...]] = {t: ([], [], []) for t in ("direction", "partial", "translator")}
-    for rec, v, flip in judged(records, model):
+        if v is None:
+            continue
         task = "partial" if rec["kind"] == "partial" else "direction"
-        out[task][0].append(_logit(v.p_a_original))
+        out[task][0].append(v.p_a_original)
         out[task][1].append(0 if flip else 1)
         out[task][2].append(v.original is not None)
-        out["translator"][0].append(_logit(v.p_machine))
+        out["translator"][0].append(v.p_machine)
         out["translator"][1].append(int(rec["translator"] == "machine"))
         out["translator"][2].append(v.translator != "unknown")
     return {t: tuple(np.array(c) for c in cols) for t, cols in out.items()}
 
 
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-9), 1 - 1e-9)
-    return float(np.log(p / (1 - p)))
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return np.log(p / (1 - p))
 
 
 def platt(z: np.ndarray, y: np.ndarray, balanced: bool) -> tuple[float, float]:
@@ -103,9 +98,9 @@ def cross_fitted(preds: dict[str, dict]) -> dict:
     for fit_year, test_year in (YEARS, YEARS[::-1]):
         for task in ("direction", "partial", "translator"):
             balanced = task == "translator"
-            z_fit, y_fit, _ = preds[fit_year][task]
-            z, y, made = preds[test_year][task]
-            raw = 1 / (1 + np.exp(-z))
+            p_fit, y_fit, _ = preds[fit_year][task]
+            raw, y, made = preds[test_year][task]
+            z_fit, z = _logit(p_fit), _logit(raw)
             a, b = platt(z_fit, y_fit, balanced) if task == "translator" else (platt(z_fit, y_fit, False)[0], 0.0)
             cal_fit = 1 / (1 + np.exp(-(a * z_fit + b)))
             cal = 1 / (1 + np.exp(-(a * z + b)))
@@ -117,18 +112,18 @@ def cross_fitted(preds: dict[str, dict]) -> dict:
     return out
 
 
-def sure_right(records: list[dict], model: ProvenanceModel, level: float = 0.95) -> dict:
-    """Of the direction and translator verdicts whose probability is ≥ ``level`` sure, the share right."""
-    d, t = [], []
-    for rec, v, flip in judged(records, model):
-        p = v.direction_probability
-        if max(p, 1 - p) >= level:
-            d.append(v.likelier == ("b" if flip else "a"))
-        q = v.translator_probability
-        if max(q, 1 - q) >= level:
-            t.append((v.likelier_translator == "machine") == (rec["translator"] == "machine"))
-    return {"direction_sure": len(d), "direction_sure_right": round(float(np.mean(d)), 4) if d else None,
-            "translator_sure": len(t), "translator_sure_right": round(float(np.mean(t)), 4) if t else None}
+def sure_right(preds: dict[str, tuple[np.ndarray, ...]], level: float = 0.95) -> dict:
+    """Of the direction (full and partial) and translator verdicts whose probability is ≥ ``level`` sure,
+    the share right."""
+    out = {}
+    for name, tasks in (("direction", ("direction", "partial")), ("translator", ("translator",))):
+        p = np.concatenate([preds[t][0] for t in tasks])
+        y = np.concatenate([preds[t][1] for t in tasks])
+        sure = np.maximum(p, 1 - p) >= level
+        right = (p >= 0.5) == (y == 1)
+        out[f"{name}_sure"] = int(sure.sum())
+        out[f"{name}_sure_right"] = round(float(right[sure].mean()), 4) if sure.any() else None
+    return out
 
 
 def summary(fig: dict) -> dict:
@@ -172,10 +167,11 @@ def main() -> None:
                                  text_model=variant != "no_text")
             pm = ProvenanceModel(model)
             fig = evaluate_records(test, pm)
+            pred = predictions(test, pm)
             if variant == "today":
-                preds[held] = predictions(test, pm)
+                preds[held] = pred
             figures.setdefault(f"held_out_{held}", {})[variant] = (
-                summary(fig) | sure_right(test, pm) | {"by_pair": fig["direction"], "pairs": len(test)})
+                summary(fig) | sure_right(pred) | {"by_pair": fig["direction"], "pairs": len(test)})
             print(f"{held} {variant}: {json.dumps(figures[f'held_out_{held}'][variant])[:400]}", file=sys.stderr,
                   flush=True)
     if len(preds) == len(YEARS):

@@ -202,6 +202,13 @@ def line_verdicts(raw: str, lang: str | None, config: ExtractConfig = ExtractCon
     return RuleVerdicts(lines, classes, vetoed, on_site)
 
 
+def reads_clean(classes: list[str]) -> bool:
+    """Every line reads as a sentence: a text with nothing to remove (a clean record, a description), which
+    the learned classifier is not asked about — trained on pages framed by menus and footers, it would
+    doubt the text's last line."""
+    return all(cls in (GOOD, NEAR) for cls in classes)
+
+
 def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractConfig(),
                   repeated: set[int] | None = None) -> list[Line]:
     """Split a line dump into non-empty lines and mark the main text. ``repeated`` holds the hashes
@@ -209,10 +216,7 @@ def extract_lines(raw: str, lang: str | None, config: ExtractConfig = ExtractCon
     ``line_classifier="model"`` the learned classifier decides (stages/lineclass.py), reading the rules'
     verdicts among its features; it may not keep a line the rules veto."""
     lines, classes, vetoed, on_site = line_verdicts(raw, lang, config, repeated)
-    # A text whose every line reads as a sentence has nothing to remove (a clean record, a description):
-    # the model, trained on pages framed by menus and footers, would doubt its last line
-    clean = all(cls in (GOOD, NEAR) for cls in classes)
-    if config.line_classifier == "model" and lines and not clean:
+    if config.line_classifier == "model" and lines and not reads_clean(classes):
         from . import lineclass
 
         model = lineclass.shipped()
