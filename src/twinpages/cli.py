@@ -207,8 +207,10 @@ def _eval_command(sub, formatter) -> None:
                                         "(human, nmt, llm)."),
                       epilog="example:\n  twinpages eval provenance --pairs pairs/ --fold dev --json",
                       formatter_class=formatter)
-    e.add_argument("--pairs", required=True, help="folder of build.py's JSONL files")
-    e.add_argument("--fold", default="dev", choices=["dev", "train"], help="which fold to judge")
+    e.add_argument("--pairs", required=True, help="folder of build.py's (or manuals.py's) JSONL files")
+    e.add_argument("--fold", default="dev", choices=["dev", "train", "test"],
+                   help="which fold to judge (test: a set never trained on, as training/provenance/manuals.py "
+                        "writes)")
     e.add_argument("--sets", nargs="*", help="only these test sets (e.g. wmt21.en-de wmt23.de-en)")
     e.add_argument("--model", help="a model file written by training/provenance/train.py (default: shipped)")
     e.add_argument("--json", action="store_true", help="print one JSON object of metrics as the last line")
