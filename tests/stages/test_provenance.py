@@ -50,6 +50,16 @@ def test_verdict_does_not_depend_on_which_side_comes_first():
     assert m.swapped().swapped() == m
 
 
+def test_a_threshold_of_one_never_decides():
+    """thresholds.py writes 1 where no level was right often enough out of year: even a probability that
+    rounds to 1 is then no verdict."""
+    from twinpages.stages.provenance import decided
+
+    assert decided(0.97, 0.96, "machine", "human") == "machine" and decided(0.03, 0.96, "machine", "human") == "human"
+    assert decided(0.9, 0.96, "machine", "human") is None
+    assert decided(1.0, 1.0, "machine", "human") is None and decided(0.0, 1.0, "machine", "human") is None
+
+
 def test_a_language_pair_without_a_model_gets_the_rules_and_no_translator():
     """en-it is outside the training data: the direction comes from the rules (here an untranslated
     fragment), with no probability, and no translator verdict: unknown, not a guess."""
@@ -177,7 +187,12 @@ def test_report_says_who_translated_in_plain_words(seed_pair):
     record = DOCPAIR.row(seed_pair)
     said, sure = verdict(record)
     assert said == "The English page is the original; the German page is its translation."
-    assert "probability" in sure
+    assert sure.startswith("almost certain: probability")  # a partial translation: 99 % right out of year
+    # a full translation as sure is worded less strongly: out of year such verdicts were right 95.6 %
+    full = record | {"src_coverage": 0.9, "tgt_coverage": 0.95}
+    assert verdict(full | {"direction_probability": 0.99})[1] == "very likely: probability 0.99"
+    assert verdict(full | {"direction_probability": 0.95})[1] == "likely: probability 0.95"
+    assert verdict(record | {"direction_probability": 0.8})[1] == "very likely: probability 0.80"
     machine = record | {"translator": "machine", "translator_probability": 0.93}
     assert translator_words(machine) == ("It looks like the German page is a machine translation (likely: "
                                          "probability 0.93; on text from years the model was not trained on, "
@@ -186,7 +201,8 @@ def test_report_says_who_translated_in_plain_words(seed_pair):
     human = record | {"translator": "human", "translator_probability": 0.02}
     assert "a human translation (likely: probability 0.98;" in translator_words(human)
     leaning = record | {"translator": "unknown", "translator_probability": 0.86}
-    assert "leans towards a machine (probability 0.86), too little to say" in translator_words(leaning)
+    assert "leans towards a machine (probability 0.86), but on text from other years or genres" in \
+        translator_words(leaning)
     assert translator_words(record | {"translator_probability": None}) == ""
     unknown = record | {"direction": "unknown", "direction_probability": 0.3}
     assert "leans towards the German page as the original, with probability 0.70" in verdict(unknown)[1]

@@ -7,7 +7,10 @@ verdicts it lets through were right less often than it promised (BENCHMARKS, "Pr
 the recipe is trained on one WMT year and judges the other (both ways, as loyo.py); per language pair the
 threshold is the lowest probability at which the pooled out-of-year verdicts reach the level shown to users
 (direction 95 %, partial translations 98 %, translator 90 % in each class) — 1.0, never decide, where none
-does. The thresholds are written into the model file; its weights are left as train.py made them.
+does. A language pair only one year has (de-fr: WMT21) has no out-of-year verdicts to choose on: 1.0 as well
+(no verdict that could not be checked out of year; every pair that could be checked needed a higher level
+than train.py chose). The thresholds are written into the model file; its weights are left as train.py
+made them.
 WMT22 and WMT24 are never read (kept aside).
 """
 
@@ -62,13 +65,15 @@ def fitted(preds: dict[tuple, tuple[list, list]], model: dict) -> dict:
         row = {}
         for task, field, level in (("direction", "direction_threshold", loyo.LEVEL["direction"]),
                                    ("partial", "partial_threshold", loyo.LEVEL["partial"])):
-            p, y = (np.array(a) for a in preds[(key, task)])
-            row[task] = {"before": pair[field], "after": recipe.threshold(p, y, level), "pairs": len(y)}
-            pair[field] = row[task]["after"]
+            p, y = (np.array(a) for a in preds.get((key, task), ([], [])))
+            after = recipe.threshold(p, y, level) if len(y) else 1.0
+            row[task] = {"before": pair[field], "after": after, "pairs": len(y)}
+            pair[field] = after
         for name in pair["translator_threshold"]:
-            p, y = (np.array(a) for a in preds[(key, "translator", name)])
-            after = recipe.threshold(p, y, loyo.LEVEL["translator"], balanced=True)
-            row[name] = {"before": pair["translator_threshold"][name], "after": after, "pairs": len(y)}
+            p, y = (np.array(a) for a in preds.get((key, "translator", name), ([], [])))
+            before = pair["translator_threshold"][name]
+            after = recipe.threshold(p, y, loyo.LEVEL["translator"], balanced=True) if len(y) else 1.0
+            row[name] = {"before": before, "after": after, "pairs": len(y)}
             pair["translator_threshold"][name] = after
         table["-".join(key)] = row
     model["info"]["thresholds"] = ("out of year: training/provenance/thresholds.py (trained on one WMT year, "
@@ -76,22 +81,22 @@ def fitted(preds: dict[tuple, tuple[list, list]], model: dict) -> dict:
     return table
 
 
-BANDS = {"almost certain": (0.97, 1.01), "very likely": (0.9, 0.97), "likely": (0.75, 0.9), "unsure": (0.5, 0.75)}
+LEVELS = (0.5, 0.75, 0.9, 0.95, 0.97, 0.99, 0.995, 0.999)
 
 
 def bands(preds: dict[tuple, tuple[list, list]]) -> dict:
-    """Per task: of the out-of-year verdicts the report words as "almost certain", "very likely", "likely"
-    (report._how_sure's bands of the likelier answer's probability), how many and the share right."""
+    """Per task: of the out-of-year verdicts whose likelier answer has a probability at or above each level,
+    how many and the share right (what the report's words for a probability may claim)."""
     out: dict = {}
     for task in ("direction", "partial", "translator"):
         p = np.concatenate([np.array(v[0]) for k, v in preds.items() if k[1] == task])
         y = np.concatenate([np.array(v[1]) for k, v in preds.items() if k[1] == task])
         sure, right = np.maximum(p, 1 - p), (p >= 0.5) == (y == 1)
         out[task] = {}
-        for word, (lo, hi) in BANDS.items():
-            sel = (sure >= lo) & (sure < hi)
-            out[task][word] = {"pairs": int(sel.sum()),
-                               "right": round(float(right[sel].mean()), 4) if sel.any() else None}
+        for level in LEVELS:
+            sel = sure >= level
+            out[task][f">={level}"] = {"pairs": int(sel.sum()),
+                                       "right": round(float(right[sel].mean()), 4) if sel.any() else None}
     return out
 
 

@@ -385,8 +385,10 @@ class PairModel:
 
 
 def decided(p: float, threshold: float, yes: str, no: str) -> str | None:
-    """``yes`` when ``p`` reaches the threshold, ``no`` when ``1 - p`` does, else None (unknown)."""
-    if max(p, 1 - p) < threshold:
+    """``yes`` when ``p`` reaches the threshold, ``no`` when ``1 - p`` does, else None (unknown). A threshold
+    of 1 never decides (training/provenance/thresholds.py writes it where no level was right often enough
+    out of year), even for a probability rounded to 1."""
+    if threshold >= 1.0 or max(p, 1 - p) < threshold:
         return None
     return yes if p >= 0.5 else no
 
