@@ -60,6 +60,22 @@ def test_a_threshold_of_one_never_decides():
     assert decided(1.0, 1.0, "machine", "human") is None and decided(0.0, 1.0, "machine", "human") is None
 
 
+def test_a_model_with_no_level_held_out_of_year_gives_its_lean_and_no_verdict(tmp_path):
+    """de-fr is in one WMT year only: no threshold of it could be checked on another (thresholds.py writes
+    1), so a Text+Berg de-fr pair gets the model's probability and says why there is no verdict."""
+    from conftest import shared_path
+    from twinpages.api import align_files
+
+    folder = shared_path("data", "sentalign", "textberg")
+    for lang in ("de", "fr"):
+        lines = (folder / f"dev.{lang}").read_text(encoding="utf-8").splitlines()[:40]
+        (tmp_path / f"{lang}.txt").write_text("\n".join(lines), encoding="utf-8")
+    p = align_files(tmp_path / "de.txt", tmp_path / "fr.txt")
+    assert p.direction == "unknown" and p.direction_probability is not None
+    assert "no verdict (no level of it was shown to hold on a year it was not trained on)" in p.direction_evidence[0]
+    assert p.translator == "unknown" and p.translator_probability is not None
+
+
 def test_a_language_pair_without_a_model_gets_the_rules_and_no_translator():
     """en-it is outside the training data: the direction comes from the rules (here an untranslated
     fragment), with no probability, and no translator verdict: unknown, not a guess."""

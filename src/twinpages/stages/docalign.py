@@ -187,9 +187,10 @@ def judge_provenance(pair: DocPair, a: Document, b: Document, evidence_beads: li
     if verdict is not None:
         original = verdict.original
         named = {"a": lang_a, "b": lang_b}[verdict.likelier]
+        short = (f", below the {verdict.direction_threshold:.2f} it needs" if verdict.direction_threshold < 1
+                 else ": no verdict (no level of it was shown to hold on a year it was not trained on)")
         evidence = [f"provenance model ({'-'.join(sorted((lang_a, lang_b)))}): the {named} side is the original "
-                    f"with probability {verdict.direction_probability:.2f}"
-                    + ("" if original else f", below the {verdict.direction_threshold:.2f} it needs")] + evidence
+                    f"with probability {verdict.direction_probability:.2f}" + ("" if original else short)] + evidence
         pair.direction_probability = round(verdict.p_a_original, 4)
         pair.translator = verdict.translator
         pair.translator_probability = round(verdict.p_machine, 4)
