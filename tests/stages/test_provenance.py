@@ -134,6 +134,24 @@ def test_measure_reads_the_pair_from_its_source_side(seed_pair, seed_docs):
     assert len(m.beads) == len(m.text_a.split("\n")) == len(m.text_b.split("\n"))
 
 
+def test_the_encoders_vectors_are_measured_on_request(seed_pair, seed_docs):
+    """Measures.vectors (for training/provenance/vectors.py): the mean over aligned beads of the source
+    side's USE-m3 bead vector minus the other's; a run does not measure them (no shipped model reads them)."""
+    en, de = seed_docs
+    m = measure(seed_pair, en, de, vectors=True)
+    aligned = [b for b in seed_pair.beads if b.src_idx and b.tgt_idx]
+    assert all(len(b.src_idx) == len(b.tgt_idx) == 1 for b in aligned)  # one sentence a side: no mean to take
+    by_hand = np.mean([en.embeddings["usem3"][b.src_idx[0]] - de.embeddings["usem3"][b.tgt_idx[0]]
+                       for b in aligned], axis=0)
+    assert len(m.vectors) == 512 and np.allclose(m.vectors, by_hand, atol=1e-4)
+    assert m.swapped().vectors == [-v for v in m.vectors]
+    assert Measures.from_dict(json.loads(json.dumps(m.as_dict()))) == m
+    plain = measure(seed_pair, en, de)
+    assert plain.vectors is None and plain == Measures.from_dict(m.as_dict() | {"vectors": None})
+    model = ProvenanceModel.load()
+    assert model.judge(m).p_a_original == model.judge(plain).p_a_original
+
+
 def test_no_provenance_flag_keeps_the_rules(seed_docs):
     from dataclasses import replace
 

@@ -66,7 +66,7 @@ def measured(pipe: Models, orig: Document, tr: Document) -> Measures | None:
     pair = pipe.decider.decide(orig, tr, candidate_score=0.0)
     if pair is None:
         return None
-    m = measure(pair, orig, tr)
+    m = measure(pair, orig, tr, vectors=True)
     return m.swapped() if pair.src_id != orig.id else m
 
 

