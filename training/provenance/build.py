@@ -11,7 +11,8 @@ paragraphs) and a translation of it, a human reference or a system's output, ali
 Split: blocks of three consecutive documents go to dev or train together (``fold``), by a hash of their
 first source segment, so a document whose boundary was guessed wrongly (txt sets) stays on one side and
 the same English source shared by en-de, en-ru, en-zh, en-ja lands in the same fold in each.
-One JSONL file per test set (a finished set is not built again).
+Each pair's measures include ``vectors`` (Measures.vectors, for vectors.py; the shipped model does not read
+them). One JSONL file per test set (a finished set is not built again).
 """
 
 from __future__ import annotations
