@@ -441,7 +441,7 @@ def _sure(what: str, p: float | None) -> str:
     return f" ({what} {p:.2f})" if p is not None else ""
 
 
-def how_sure(pair) -> str:
+def _direction_words(pair) -> str:
     """The direction's certainty in the report's words (report.verdict: by the out-of-year record)."""
     from .report import verdict
     from .schemas import DOCPAIR
@@ -462,7 +462,7 @@ def answer_lines(answer, passages: int) -> list[str]:
         other_name = p.tgt_name if other_side == "tgt" else p.src_name
         lines.append(f"{n}. {getattr(p, other_side + '_lang')} {other_name}  score {p.score:.2f}  coverage: query "
                      f"{getattr(p, mine_side + '_coverage'):.2f}, twin {getattr(p, other_side + '_coverage'):.2f}  "
-                     f"direction {p.direction} ({how_sure(p)})  "
+                     f"direction {p.direction} ({_direction_words(p)})  "
                      f"translator {p.translator}{_sure('P(machine)', p.translator_probability)}")
         beads = [b for b in p.beads if b.src_idx and b.tgt_idx]
         for b in beads[:passages]:

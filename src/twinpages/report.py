@@ -149,7 +149,7 @@ DIRECTION_WORDS = {"full": ((0.97, "very likely"), (0.75, "likely")),
                    "partial": ((0.9, "almost certain"), (0.75, "very likely"), (0.5, "likely"))}
 
 
-def _how_sure(p: float, partial: bool) -> str:
+def how_sure(p: float, partial: bool) -> str:
     return next((word for level, word in DIRECTION_WORDS["partial" if partial else "full"] if p >= level),
                 "unsure")
 
@@ -176,7 +176,7 @@ def verdict(pair: dict) -> tuple[str, str]:
     orig, trans = (src, tgt) if side == "src" else (tgt, src)
     if p is not None:
         p = p if side == "src" else 1 - p  # the probability is the source side's
-        sure = f"{_how_sure(p, is_partial(pair))}: probability {p:.2f}"
+        sure = f"{how_sure(p, is_partial(pair))}: probability {p:.2f}"
     else:
         n = len(pair["direction_evidence"])
         sure = "fairly sure: two signs agree" if n > 1 else "likely: one sign points this way"

@@ -29,6 +29,8 @@ def test_the_seed_judged_in_both_orders():
     out = evaluate_records(records, ProvenanceModel.load())
     assert out["direction"]["en->de partial"] == {"pairs": 4, "accuracy": 1.0, "decided": 1.0,
                                                    "decided_accuracy": 1.0}
+    # the word the report gives these verdicts, and how often they were right
+    assert out["direction_words"] == {"partial: almost certain": {"pairs": 4, "right": 1.0}}
     t = out["translator"]["en->de nmt"]
     assert t["pairs"] == 4 and t["accuracy"] == 1.0  # it leans machine...
     assert t["decided"] == 0.0 and t["decided_accuracy"] is None  # ...below en->de's threshold

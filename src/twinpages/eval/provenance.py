@@ -4,7 +4,8 @@ The pairs are what training/provenance/build.py writes: WMT test-set documents a
 references and system outputs, each with its original language, translator and family (human, nmt, llm),
 kind (full or partial) and fold (train or dev). Reported per test set (language pair and direction) and
 kind: accuracy when forced to choose (probability 0.5), the share decided above the model's threshold and
-the accuracy of those, and calibration (expected calibration error over ten bins, with the table).
+the accuracy of those, calibration (expected calibration error over ten bins, with the table), and how often
+the decided directions were right per word the report gives them ("very likely", ...).
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..stages.provenance import Measures, ProvenanceModel
+from ..report import how_sure
+from ..stages.provenance import PARTIAL_GAP, Measures, ProvenanceModel, coverage_gap
 from .calibration import binned
 
 
@@ -55,6 +57,7 @@ def evaluate_records(records: Iterable[dict], model: ProvenanceModel) -> dict:
     judged with the translation's side first as often as the original's (alternately), so a model that
     always names the first side fails."""
     direction: dict[str, list] = defaultdict(list)
+    words: dict[str, list] = defaultdict(list)  # the report's word for a decided direction -> right or not
     translator: dict[str, list] = defaultdict(list)
     d_probs, d_right, t_probs, t_right = [], [], [], []
     bead_right, bead_n = 0, 0
@@ -70,6 +73,10 @@ def evaluate_records(records: Iterable[dict], model: ProvenanceModel) -> dict:
         forced = v.likelier
         key = f"{rec['original']}->{rec['translation']} {rec['kind']}"
         direction[key].append((forced == truth, None if v.original is None else v.original == truth))
+        if v.original is not None:
+            partial = coverage_gap(m) >= PARTIAL_GAP
+            words[f"{'partial' if partial else 'full'}: {how_sure(v.direction_probability, partial)}"].append(
+                v.original == truth)
         d_probs.append(v.direction_probability)
         d_right.append(forced == truth)
         is_machine = rec["translator"] == "machine"
@@ -89,6 +96,8 @@ def evaluate_records(records: Iterable[dict], model: ProvenanceModel) -> dict:
             "direction_all": {kind: _summary([r for k, v in direction.items() if k.endswith(kind) for r in v])
                               for kind in ("full", "partial")},
             "direction_ece": round(ece_d, 4), "direction_reliability": table_d,
+            "direction_words": {w: {"pairs": len(r), "right": round(sum(r) / len(r), 4)}
+                                for w, r in sorted(words.items())},
             "translator": {k: _summary(v) for k, v in sorted(translator.items())},
             "translator_ece": round(ece_t, 4), "translator_reliability": table_t,
             "bead_translator_accuracy": round(bead_right / bead_n, 4) if bead_n else None,
