@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from . import __version__
 from .stages.dates import days_between
-from .stages.provenance import PARTIAL_GAP
+from .stages.provenance import is_partial
 from .store import readable
 from .store.layout import REPORT_MARKER, Layout
 
@@ -154,12 +154,6 @@ def how_sure(p: float, partial: bool) -> str:
                 "unsure")
 
 
-def is_partial(pair: dict) -> bool:
-    """Whether one side covers clearly less than the other (what the provenance model judges apart)."""
-    hi = max(pair["src_coverage"], pair["tgt_coverage"])
-    return hi > 0 and abs(pair["src_coverage"] - pair["tgt_coverage"]) / hi >= PARTIAL_GAP
-
-
 def verdict(pair: dict) -> tuple[str, str]:
     """The direction in plain words, and how sure, from what `mine` recorded."""
     src, tgt = language_name(pair["src_lang"]), language_name(pair["tgt_lang"])
@@ -176,7 +170,7 @@ def verdict(pair: dict) -> tuple[str, str]:
     orig, trans = (src, tgt) if side == "src" else (tgt, src)
     if p is not None:
         p = p if side == "src" else 1 - p  # the probability is the source side's
-        sure = f"{how_sure(p, is_partial(pair))}: probability {p:.2f}"
+        sure = f"{how_sure(p, is_partial(pair['src_coverage'], pair['tgt_coverage']))}: probability {p:.2f}"
     else:
         n = len(pair["direction_evidence"])
         sure = "fairly sure: two signs agree" if n > 1 else "likely: one sign points this way"

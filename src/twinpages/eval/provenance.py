@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..report import how_sure
-from ..stages.provenance import PARTIAL_GAP, Measures, ProvenanceModel, coverage_gap
+from ..stages.provenance import Measures, ProvenanceModel, is_partial
 from .calibration import binned
 
 
@@ -74,7 +74,7 @@ def evaluate_records(records: Iterable[dict], model: ProvenanceModel) -> dict:
         key = f"{rec['original']}->{rec['translation']} {rec['kind']}"
         direction[key].append((forced == truth, None if v.original is None else v.original == truth))
         if v.original is not None:
-            partial = coverage_gap(m) >= PARTIAL_GAP
+            partial = is_partial(m.cov_a, m.cov_b)
             words[f"{'partial' if partial else 'full'}: {how_sure(v.direction_probability, partial)}"].append(
                 v.original == truth)
         d_probs.append(v.direction_probability)

@@ -293,8 +293,18 @@ PARTIAL_GAP = 0.25
 
 
 def coverage_gap(m: Measures) -> float:
-    hi = max(m.cov_a, m.cov_b)
-    return abs(m.cov_a - m.cov_b) / hi if hi > 0 else 0.0
+    return _gap(m.cov_a, m.cov_b)
+
+
+def _gap(cov_a: float, cov_b: float) -> float:
+    hi = max(cov_a, cov_b)
+    return abs(cov_a - cov_b) / hi if hi > 0 else 0.0
+
+
+def is_partial(cov_a: float, cov_b: float) -> bool:
+    """Whether one side covers clearly less than the other: the pairs the direction model judges apart
+    (a partial translation), from the two sides' coverage as a docpairs record has it."""
+    return _gap(cov_a, cov_b) >= PARTIAL_GAP
 
 
 def feature_names(vocab_a: list[str], vocab_b: list[str]) -> list[str]:
